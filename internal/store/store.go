@@ -1,0 +1,195 @@
+// Package store is the protocol-neutral mailbox store: accounts, folders,
+// messages with UIDs, UIDVALIDITY, mod-sequences and flags, and the change
+// events that keep every session on a folder in step.
+//
+// One Store is one mailbox database (DESIGN.md "Storage"). It knows accounts
+// only by the AccountID the directory assigned; it knows nothing of users,
+// passwords or protocols. Sequence numbers (IMAP) and message numbers (POP3)
+// never appear here: they live inside the protocol sessions.
+//
+// Invariants every implementation keeps (storetest checks them):
+//   - Durability: Deliver, Append, Copy, Move and Expunge return only after
+//     the message bytes, and the metadata commit that makes them visible (or
+//     gone), are on disk. After a crash every acknowledged message is present
+//     exactly once and byte-identical; nothing is visible half-written.
+//   - UIDs in a folder are strictly ascending and never reused while the
+//     folder's UIDVALIDITY stays the same.
+//   - Every change that commits raises the folder's HighestModSeq and is
+//     published to the subscribers of that account after the commit.
+//   - Bodies stream: nothing loads a whole folder's messages into memory.
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// The closed set of error kinds. Implementations wrap the cause with
+// fmt.Errorf("...: %w", ErrX) so that errors.Is finds the kind; protocols map
+// kinds to their reply texts in one place and log the wrapped cause.
+var (
+	ErrNotFound     = errors.New("store: not found")
+	ErrExists       = errors.New("store: already exists")
+	ErrNoPermission = errors.New("store: not permitted")
+	ErrOverQuota    = errors.New("store: over quota")
+	ErrExpunged     = errors.New("store: message expunged")
+	ErrTooBig       = errors.New("store: too big")
+	ErrTemporary    = errors.New("store: temporary failure")
+	ErrInvalid      = errors.New("store: invalid argument")
+)
+
+// AccountID is the directory's key for a mailbox owner.
+type AccountID int64
+
+// FolderID identifies one folder within one Store.
+type FolderID int64
+
+// Inbox is the canonical name of the folder every account has. Folder names
+// are full paths with "/" as the hierarchy separator; "INBOX" matches
+// case-insensitively, every other name exactly.
+const Inbox = "INBOX"
+
+// Separator is the hierarchy separator in folder names.
+const Separator = "/"
+
+// DefaultFolders are created with every account, after the Inbox, as
+// Exchange creates them for a new mailbox.
+var DefaultFolders = []string{"Drafts", "Sent Items", "Deleted Items", "Junk Email"}
+
+// System flags, spelled as IMAP spells them. Any other flag is a keyword.
+const (
+	FlagSeen     = `\Seen`
+	FlagAnswered = `\Answered`
+	FlagFlagged  = `\Flagged`
+	FlagDeleted  = `\Deleted`
+	FlagDraft    = `\Draft`
+)
+
+// Folder describes one folder as of the moment it was read.
+type Folder struct {
+	ID            FolderID
+	Account       AccountID
+	Name          string
+	UIDValidity   uint32
+	UIDNext       uint32
+	HighestModSeq uint64
+	Subscribed    bool
+	// Hidden folders appear in IMAP LIST only when ShowHiddenFoldersEnabled.
+	Hidden bool
+	// Messages and Unseen are counts at the time of reading.
+	Messages int
+	Unseen   int
+}
+
+// Message is one message's metadata. Size is the exact octet count of the
+// stored bytes.
+type Message struct {
+	UID          uint32
+	ModSeq       uint64
+	Size         int64
+	InternalDate time.Time
+	Flags        []string
+}
+
+// NewMessage is a message to append. Body is read to EOF.
+type NewMessage struct {
+	Body         io.Reader
+	Flags        []string
+	InternalDate time.Time // zero means now
+}
+
+// Delivered reports where one recipient's copy landed.
+type Delivered struct {
+	Account AccountID
+	Folder  FolderID
+	UID     uint32
+}
+
+// Body is an opened message: it streams and supports random access (IMAP
+// partial fetches). Close releases it.
+type Body interface {
+	io.ReadCloser
+	io.ReaderAt
+	Size() int64
+}
+
+// FlagOp says how StoreFlags combines the given flags with the current ones.
+type FlagOp int
+
+const (
+	FlagsReplace FlagOp = iota
+	FlagsAdd
+	FlagsRemove
+)
+
+// ChangeKind is what a Change reports.
+type ChangeKind int
+
+const (
+	ChangeNew ChangeKind = iota + 1
+	ChangeFlags
+	ChangeExpunge
+	ChangeFolder // a folder was created, deleted or renamed
+)
+
+// Change is published to an account's subscribers after a commit.
+type Change struct {
+	Kind    ChangeKind
+	Account AccountID
+	Folder  FolderID
+	UIDs    []uint32
+	ModSeq  uint64
+}
+
+// Store is one mailbox database.
+type Store interface {
+	// CreateAccount makes the account's Inbox and DefaultFolders. It fails
+	// with ErrExists if the account already has folders.
+	CreateAccount(ctx context.Context, a AccountID) error
+	// DeleteAccount removes the account's folders and messages.
+	DeleteAccount(ctx context.Context, a AccountID) error
+
+	// Folders lists the account's folders, sorted by name.
+	Folders(ctx context.Context, a AccountID) ([]Folder, error)
+	// Folder finds one folder by name (ErrNotFound if absent).
+	Folder(ctx context.Context, a AccountID, name string) (Folder, error)
+	CreateFolder(ctx context.Context, a AccountID, name string) (Folder, error)
+	// DeleteFolder removes a folder and its messages; the Inbox cannot be
+	// deleted (ErrNoPermission).
+	DeleteFolder(ctx context.Context, a AccountID, name string) error
+	// RenameFolder renames a folder and its children. Renaming the Inbox
+	// moves its messages into a new folder and leaves the Inbox empty
+	// (RFC 3501 6.3.5).
+	RenameFolder(ctx context.Context, a AccountID, from, to string) error
+	SetSubscribed(ctx context.Context, a AccountID, name string, on bool) error
+
+	// Deliver stores one message into the Inbox of each account, sharing
+	// one copy of the bytes. It returns after the durable commit.
+	Deliver(ctx context.Context, to []AccountID, body io.Reader, date time.Time) ([]Delivered, error)
+	// Append stores one message into a folder; durable on return.
+	Append(ctx context.Context, f FolderID, m NewMessage) (Message, error)
+
+	// Messages lists a folder's messages in ascending UID order.
+	Messages(ctx context.Context, f FolderID) ([]Message, error)
+	// Open opens a message's bytes (ErrExpunged or ErrNotFound if gone).
+	Open(ctx context.Context, f FolderID, uid uint32) (Body, error)
+	// StoreFlags changes flags on the given UIDs (missing UIDs are skipped)
+	// and returns the updated messages.
+	StoreFlags(ctx context.Context, f FolderID, uids []uint32, op FlagOp, flags []string) ([]Message, error)
+	// Expunge removes the given UIDs (missing ones are skipped); durable on
+	// return. It returns the UIDs actually removed.
+	Expunge(ctx context.Context, f FolderID, uids []uint32) ([]uint32, error)
+	// Copy copies messages to another folder of the same account and
+	// returns the new UIDs in the order of the source UIDs that existed.
+	Copy(ctx context.Context, from FolderID, uids []uint32, to FolderID) (src, dst []uint32, err error)
+	// Move is Copy followed by Expunge of the source, in one commit.
+	Move(ctx context.Context, from FolderID, uids []uint32, to FolderID) (src, dst []uint32, err error)
+
+	// Subscribe delivers the account's changes to fn, after each commit, in
+	// commit order, until cancel is called. fn must not block for long.
+	Subscribe(a AccountID, fn func(Change)) (cancel func())
+
+	Close() error
+}
