@@ -1,0 +1,302 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/config"
+	"github.com/postern/postern/internal/server"
+)
+
+func (c *cli) client() *admin.Client {
+	return admin.NewClient(filepath.Join(c.dataDir, "admin.sock"))
+}
+
+func (c *cli) info(ctx context.Context) error {
+	var in admin.Info
+	if err := c.client().Get(ctx, "/v1/info", &in); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "Name            : %s\nFqdn            : %s\nDataFolder      : %s\nAcceptedDomains : %s\nCertificate     : %s\n",
+		in.Name, in.FQDN, in.DataDir, strings.Join(in.AcceptedDomains, ", "), in.Certificate)
+	return nil
+}
+
+func (c *cli) user(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	cl := c.client()
+	switch {
+	case args[0] == "list" && len(args) == 1:
+		var us []admin.User
+		if err := cl.Get(ctx, "/v1/users", &us); err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "Address\tDisplayName\tDatabase")
+		for _, u := range us {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Address, u.DisplayName, u.Database)
+		}
+		return tw.Flush()
+	case args[0] == "add" && len(args) >= 2:
+		fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		display := fs.String("display-name", "", "display name")
+		if err := fs.Parse(args[2:]); err != nil {
+			return err
+		}
+		pw, err := c.readPassword(true)
+		if err != nil {
+			return err
+		}
+		var u admin.User
+		if err := cl.Post(ctx, "/v1/users", admin.NewUser{Address: args[1], Password: pw, DisplayName: *display}, &u); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.out, "added %s (%s)\n", u.Address, u.Database)
+		return nil
+	case args[0] == "remove" && len(args) == 2:
+		return cl.Post(ctx, "/v1/users/remove", admin.NameRequest{Name: args[1]}, nil)
+	case args[0] == "passwd" && len(args) == 2:
+		pw, err := c.readPassword(true)
+		if err != nil {
+			return err
+		}
+		return cl.Post(ctx, "/v1/users/password", admin.NameRequest{Name: args[1], Password: pw}, nil)
+	}
+	return errUsage
+}
+
+// readPassword reads a password: prompted twice without echo on a
+// terminal, else the first line of standard input. It is never taken from
+// the command line, where other users could see it.
+func (c *cli) readPassword(confirm bool) (string, error) {
+	f, isFile := c.stdin.(*os.File)
+	if isFile && isTerminal(f) {
+		p1, err := prompt(f, "Password: ")
+		if err != nil {
+			return "", err
+		}
+		if confirm {
+			p2, err := prompt(f, "Confirm password: ")
+			if err != nil {
+				return "", err
+			}
+			if p1 != p2 {
+				return "", errors.New("the passwords do not match")
+			}
+		}
+		return p1, nil
+	}
+	line, err := bufio.NewReader(c.stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password on standard input")
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", errors.New("the password is empty")
+	}
+	return pw, nil
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func prompt(f *os.File, text string) (string, error) {
+	fmt.Fprint(os.Stderr, text)
+	stty := func(arg string) {
+		cmd := exec.Command("stty", arg)
+		cmd.Stdin = f
+		cmd.Run()
+	}
+	stty("-echo")
+	line, err := bufio.NewReader(f).ReadString('\n')
+	stty("echo")
+	fmt.Fprintln(os.Stderr)
+	return strings.TrimRight(line, "\r\n"), err
+}
+
+func (c *cli) service(ctx context.Context, args []string) error {
+	cl := c.client()
+	switch {
+	case len(args) == 1 && args[0] == "list":
+		var st []server.ServiceStatus
+		if err := cl.Get(ctx, "/v1/services", &st); err != nil {
+			return err
+		}
+		printServices(c.out, st...)
+		return nil
+	case len(args) == 2 && (args[0] == "start" || args[0] == "stop" || args[0] == "restart"):
+		var st server.ServiceStatus
+		if err := cl.Post(ctx, "/v1/services/action", admin.ServiceRequest{Name: args[1], Action: args[0]}, &st); err != nil {
+			return err
+		}
+		printServices(c.out, st)
+		return nil
+	case len(args) == 3 && args[0] == "startup":
+		var st server.ServiceStatus
+		if err := cl.Post(ctx, "/v1/services/startup", admin.ServiceRequest{Name: args[1], StartupType: args[2]}, &st); err != nil {
+			return err
+		}
+		printServices(c.out, st)
+		return nil
+	}
+	return errUsage
+}
+
+func printServices(w io.Writer, st ...server.ServiceStatus) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "Status\tName\tExchangeName\tStartupType\tListeners")
+	for _, s := range st {
+		l := strings.Join(s.Listeners, ",")
+		if s.Error != "" {
+			l += " (last error: " + s.Error + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Status, s.Name, s.ExchangeName, s.StartupType, l)
+	}
+	tw.Flush()
+}
+
+// texts parses Name=Value arguments.
+func texts(args []string) ([]admin.TextChange, error) {
+	var out []admin.TextChange
+	for _, a := range args {
+		name, value, ok := strings.Cut(a, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("%q is not Name=Value", a)
+		}
+		out = append(out, admin.TextChange{Name: name, Text: value})
+	}
+	return out, nil
+}
+
+func printFields(w io.Writer, fields []config.Field) {
+	width := 0
+	for _, f := range fields {
+		width = max(width, len(f.Name))
+	}
+	for _, f := range fields {
+		fmt.Fprintf(w, "%-*s : %s\n", width, f.Name, f.Value)
+	}
+}
+
+func (c *cli) pop(ctx context.Context, args []string) error {
+	cl := c.client()
+	var fields []config.Field
+	switch {
+	case len(args) == 1 && args[0] == "show":
+		if err := cl.Get(ctx, "/v1/settings/pop3", &fields); err != nil {
+			return err
+		}
+	case len(args) >= 2 && args[0] == "set":
+		t, err := texts(args[1:])
+		if err != nil {
+			return err
+		}
+		if err := cl.Post(ctx, "/v1/settings/pop3", admin.Changes{Texts: t}, &fields); err != nil {
+			return err
+		}
+		defer fmt.Fprintln(os.Stderr, "postern: saved; restart pop3 and pop3-backend to apply (postern service restart pop3)")
+	default:
+		return errUsage
+	}
+	printFields(c.out, fields)
+	return nil
+}
+
+func (c *cli) mailbox(ctx context.Context, args []string) error {
+	cl := c.client()
+	var m admin.CASMailbox
+	switch {
+	case len(args) == 2 && args[0] == "show":
+		if err := cl.Get(ctx, "/v1/casmailbox?name="+url.QueryEscape(args[1]), &m); err != nil {
+			return err
+		}
+	case len(args) >= 3 && args[0] == "set":
+		t, err := texts(args[2:])
+		if err != nil {
+			return err
+		}
+		if err := cl.Post(ctx, "/v1/casmailbox", admin.Changes{Name: args[1], Texts: t}, &m); err != nil {
+			return err
+		}
+	default:
+		return errUsage
+	}
+	fmt.Fprintf(c.out, "Identity : %s\n", m.Identity)
+	printFields(c.out, m.Fields)
+	return nil
+}
+
+func (c *cli) transport(ctx context.Context, args []string) error {
+	cl := c.client()
+	var tr server.TransportSettings
+	switch {
+	case len(args) == 1 && args[0] == "show":
+		if err := cl.Get(ctx, "/v1/settings/transport", &tr); err != nil {
+			return err
+		}
+	case len(args) == 2 && args[0] == "set" && strings.HasPrefix(strings.ToLower(args[1]), "lmtpbindings="):
+		_, v, _ := strings.Cut(args[1], "=")
+		if err := cl.Post(ctx, "/v1/settings/transport", admin.TransportRequest{LmtpBindings: config.SplitList(v)}, &tr); err != nil {
+			return err
+		}
+	default:
+		return errUsage
+	}
+	var bs []string
+	for _, b := range tr.LmtpBindings {
+		bs = append(bs, b.String())
+	}
+	fmt.Fprintf(c.out, "LmtpBindings   : {%s}\nMaxMessageSize : %d\n", strings.Join(bs, ", "), tr.MaxMessageSize)
+	return nil
+}
+
+func (c *cli) deliver(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("deliver", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var to listFlag
+	fs.Var(&to, "to", "recipient (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if len(to) == 0 || fs.NArg() > 0 {
+		return errUsage
+	}
+	res, err := c.client().Deliver(ctx, to, c.stdin)
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range res {
+		if r.Error != "" {
+			failed++
+			fmt.Fprintf(c.out, "%s: not delivered: %s\n", r.Recipient, r.Error)
+		} else {
+			fmt.Fprintf(c.out, "%s: delivered\n", r.Recipient)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d recipients failed", failed, len(res))
+	}
+	return nil
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }

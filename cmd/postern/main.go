@@ -1,0 +1,121 @@
+// Command postern is the Postern mail server and its administration
+// commands. `postern serve` runs the server; every other verb talks to a
+// running server through the admin API socket in the data folder.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+const usage = `Usage: postern [--data DIR] <command> [arguments]
+
+Server:
+  serve [--fqdn NAME] [--domain DOMAIN] [--port-offset N]   run the server
+  info                                   the server's name, domains and certificate
+
+Users and mailboxes:
+  user add ADDRESS [--display-name NAME] the password is read from stdin (prompted on a terminal)
+  user list
+  user remove ADDRESS
+  user passwd ADDRESS                    reset the password (read like user add)
+  mailbox show ADDRESS                   per-mailbox protocol settings (Get-CASMailbox)
+  mailbox set ADDRESS Name=Value ...     e.g. PopEnabled=$false (Set-CASMailbox)
+
+Services (pop3, pop3-backend, transport; Exchange names work too):
+  service list
+  service start|stop|restart NAME
+  service startup NAME Automatic|Manual|Disabled
+
+Settings (applied when the service restarts, as in Exchange):
+  pop show                               Get-PopSettings
+  pop set Name=Value ...                 Set-PopSettings, e.g. LoginType=PlainTextLogin
+  transport show
+  transport set LmtpBindings=127.0.0.1:24[,...]
+
+Mail:
+  deliver --to ADDRESS [--to ADDRESS ...] < message    deliver a message into Inboxes
+
+The data folder is --data, else $POSTERN_DATA, else ./data.
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "postern:", err)
+		os.Exit(1)
+	}
+}
+
+// errUsage makes run print the usage text.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("postern", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	data := fs.String("data", "", "data folder")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprint(os.Stderr, usage)
+		return err
+	}
+	dir := *data
+	if dir == "" {
+		dir = os.Getenv("POSTERN_DATA")
+	}
+	if dir == "" {
+		dir = "data"
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	c := &cli{dataDir: dir, stdin: stdin, out: stdout}
+	err = c.dispatch(ctx, rest[0], rest[1:])
+	if errors.Is(err, errUsage) {
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("unknown or incomplete command: %s", strings.Join(rest, " "))
+	}
+	return err
+}
+
+// cli carries what every verb needs.
+type cli struct {
+	dataDir string
+	stdin   io.Reader
+	out     io.Writer
+}
+
+func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
+	switch verb {
+	case "serve":
+		return c.serve(ctx, args)
+	case "info":
+		return c.info(ctx)
+	case "user":
+		return c.user(ctx, args)
+	case "mailbox":
+		return c.mailbox(ctx, args)
+	case "service":
+		return c.service(ctx, args)
+	case "pop":
+		return c.pop(ctx, args)
+	case "transport":
+		return c.transport(ctx, args)
+	case "deliver":
+		return c.deliver(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Fprint(c.out, usage)
+		return nil
+	}
+	return errUsage
+}

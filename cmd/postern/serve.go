@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/server"
+)
+
+// serve runs the server until SIGINT or SIGTERM.
+func (c *cli) serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fqdn := fs.String("fqdn", "", "the server's FQDN (first start only; default: the host name)")
+	domain := fs.String("domain", "", "the first accepted domain (first start only)")
+	offset := fs.Int("port-offset", 0, "add N to every default port (first start only), to run unprivileged")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(*level)); err != nil {
+		return fmt.Errorf("serve: --log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	s, err := server.Open(ctx, server.Options{
+		DataDir:    c.dataDir,
+		FQDN:       *fqdn,
+		Domain:     *domain,
+		PortOffset: *offset,
+		Logger:     log,
+	})
+	if err != nil {
+		return err
+	}
+	api, err := admin.Listen(s, filepath.Join(c.dataDir, "admin.sock"), log)
+	if err != nil {
+		s.Close()
+		return err
+	}
+	log.Info("postern is running", "server", s.Name(), "fqdn", s.FQDN(), "data", c.dataDir,
+		"certificate", s.CertificatePath(), "admin", filepath.Join(c.dataDir, "admin.sock"))
+	<-ctx.Done()
+	log.Info("stopping")
+	api.Close()
+	return s.Close()
+}

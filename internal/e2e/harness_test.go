@@ -1,0 +1,180 @@
+// Package e2e runs the real postern binary as a newcomer would (serve, then
+// the CLI verbs) and drives it with real third-party clients: python3
+// poplib, curl, mpop, fetchmail and getmail6. .ci/run installs the clients;
+// under CI a missing client fails the test instead of skipping it.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/server"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "postern-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "postern")
+	out, err := exec.Command("go", "build", "-o", binary, "github.com/postern/postern/cmd/postern").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building postern: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// need skips the test if a client program is missing, except under CI,
+// where .ci/run installs it and its absence is a failure.
+func need(t *testing.T, prog string) {
+	t.Helper()
+	if _, err := exec.LookPath(prog); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed (.ci/run installs it)", prog)
+		}
+		t.Skipf("%s is not installed", prog)
+	}
+}
+
+// instance is one `postern serve` process on its own data folder.
+type instance struct {
+	t    *testing.T
+	data string
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+	// Listener addresses once the services run.
+	POP3S, POP3, LMTP string
+}
+
+// serve starts `postern serve` on a fresh (or given) data folder.
+func serve(t *testing.T, data string) *instance {
+	t.Helper()
+	if data == "" {
+		data = filepath.Join(t.TempDir(), "data")
+	}
+	in := &instance{t: t, data: data, log: &bytes.Buffer{}}
+	in.cmd = exec.Command(binary, "--data", data, "serve", "--fqdn", "mail.test")
+	in.cmd.Stderr = in.log
+	if err := in.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.stop)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(data, "admin.sock")); err == nil {
+			if in.client().Get(context.Background(), "/v1/info", &admin.Info{}) == nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start:\n%s", in.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return in
+}
+
+func (in *instance) stop() {
+	if in.cmd.ProcessState == nil {
+		in.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { in.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			in.cmd.Process.Kill()
+			<-done
+		}
+	}
+	if in.t.Failed() {
+		in.t.Logf("server log:\n%s", in.log)
+	}
+}
+
+// kill ends the server with SIGKILL.
+func (in *instance) kill() {
+	in.cmd.Process.Kill()
+	in.cmd.Wait()
+}
+
+func (in *instance) client() *admin.Client {
+	return admin.NewClient(filepath.Join(in.data, "admin.sock"))
+}
+
+// cli runs a postern verb and returns its standard output.
+func (in *instance) cli(stdin string, args ...string) string {
+	in.t.Helper()
+	cmd := exec.Command(binary, append([]string{"--data", in.data}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		in.t.Fatalf("postern %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+// setup configures loopback listeners on free ports, starts the POP3
+// services and adds alice, with the CLI verbs a newcomer uses.
+func (in *instance) setup(popSettings ...string) {
+	in.t.Helper()
+	in.cli("", "transport", "set", "LmtpBindings=127.0.0.1:0")
+	in.cli("", "service", "restart", "transport")
+	in.cli("", append([]string{"pop", "set", "SSLBindings=127.0.0.1:0", "UnencryptedOrTLSBindings=127.0.0.1:0"}, popSettings...)...)
+	in.cli("", "service", "start", "pop3-backend")
+	in.cli("", "service", "start", "pop3")
+	in.cli("secret1\n", "user", "add", "alice@mail.test")
+	in.listeners()
+}
+
+// listeners reads the bound addresses from the admin API.
+func (in *instance) listeners() {
+	in.t.Helper()
+	var st []server.ServiceStatus
+	if err := in.client().Get(context.Background(), "/v1/services", &st); err != nil {
+		in.t.Fatal(err)
+	}
+	for _, s := range st {
+		switch {
+		case s.Name == "pop3" && len(s.Listeners) == 2:
+			in.POP3S, in.POP3 = s.Listeners[0], s.Listeners[1]
+		case s.Name == "transport" && len(s.Listeners) == 1:
+			in.LMTP = s.Listeners[0]
+		}
+	}
+	if in.POP3S == "" || in.LMTP == "" {
+		in.t.Fatalf("listeners not found in %+v", st)
+	}
+}
+
+// ca is the certificate a client trusts.
+func (in *instance) ca() string { return filepath.Join(in.data, "certs", "mail.test.crt") }
+
+func port(addr string) string { _, p, _ := strings.Cut(addr, "127.0.0.1:"); return p }
+
+// run runs a client program and returns its combined output.
+func run(t *testing.T, dir string, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}

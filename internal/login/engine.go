@@ -1,0 +1,139 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/postern/postern/internal/directory"
+)
+
+// Logon failures. Adapters map each to their protocol's fixed text; the log
+// gets the cause.
+var (
+	// ErrFailed: unknown user, wrong password, or a blocked account. The
+	// client cannot tell these apart.
+	ErrFailed = errors.New("login: logon failure")
+	// ErrDisabled: the credentials were right but the protocol is disabled
+	// for this mailbox (PopEnabled/ImapEnabled $false).
+	ErrDisabled = errors.New("login: protocol disabled for this mailbox")
+	// ErrUserLimit: MaxConnectionsPerUser reached.
+	ErrUserLimit = errors.New("login: too many connections for this user")
+	// ErrTemporary: the directory could not answer.
+	ErrTemporary = errors.New("login: temporary failure")
+)
+
+// blocked are the built-in accounts that may never log on over POP3 or
+// IMAP4 (spec §1.5), as directory.Canonical folds them.
+var blocked = map[string]bool{"administrator": true, "guest": true, "anonymous": true}
+
+// Blocked reports whether a name a client typed folds to a built-in
+// account that may not log on.
+func Blocked(name string) bool {
+	n, err := directory.Canonical(name)
+	return err == nil && blocked[n.Alias]
+}
+
+// Verifier checks credentials; *directory.Directory is one.
+type Verifier interface {
+	Verify(ctx context.Context, name, password string) (directory.User, error)
+}
+
+// Options configure an Engine.
+type Options struct {
+	Protocol string // "POP3" or "IMAP4", for logs
+	Verifier Verifier
+	// Permit decides, after the credentials were verified, whether the user
+	// may use this protocol (the per-mailbox switch); it returns
+	// ErrDisabled or nil.
+	Permit func(u directory.User) error
+	// MaxPerUser is MaxConnectionsPerUser; 0 means no limit.
+	MaxPerUser int
+	// FailureDelay is how long a failed logon waits before its reply.
+	FailureDelay time.Duration
+	Logger       *slog.Logger
+}
+
+// Engine performs logons for one running frontend service.
+type Engine struct {
+	o     Options
+	mu    sync.Mutex
+	users map[int64]int
+}
+
+// NewEngine returns an engine.
+func NewEngine(o Options) *Engine {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Engine{o: o, users: map[int64]int{}}
+}
+
+// Grant is a successful logon. Release it when the session ends.
+type Grant struct {
+	User directory.User
+	once sync.Once
+	e    *Engine
+}
+
+// Release gives back the user's connection slot.
+func (g *Grant) Release() {
+	g.once.Do(func() {
+		g.e.mu.Lock()
+		if g.e.users[g.User.ID]--; g.e.users[g.User.ID] <= 0 {
+			delete(g.e.users, g.User.ID)
+		}
+		g.e.mu.Unlock()
+	})
+}
+
+// Login verifies a user name and password. The caller has already checked
+// PlainAllowed for the channel. log carries the session's attributes.
+func (e *Engine) Login(ctx context.Context, log *slog.Logger, name, password string) (*Grant, error) {
+	g, err := e.login(ctx, name, password)
+	if err != nil {
+		log.Info("logon failed", "user", name, "err", err)
+		if errors.Is(err, ErrFailed) && e.o.FailureDelay > 0 {
+			t := time.NewTimer(e.o.FailureDelay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}
+		return nil, err
+	}
+	log.Info("logon", "user", g.User.Address())
+	return g, nil
+}
+
+func (e *Engine) login(ctx context.Context, name, password string) (*Grant, error) {
+	if Blocked(name) {
+		return nil, ErrFailed
+	}
+	u, err := e.o.Verifier.Verify(ctx, name, password)
+	switch {
+	case err == nil:
+	case errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrBadPassword), errors.Is(err, directory.ErrBadName):
+		return nil, ErrFailed
+	default:
+		return nil, errors.Join(ErrTemporary, err)
+	}
+	if blocked[u.Alias] {
+		return nil, ErrFailed
+	}
+	if e.o.Permit != nil {
+		if err := e.o.Permit(u); err != nil {
+			return nil, err
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.o.MaxPerUser > 0 && e.users[u.ID] >= e.o.MaxPerUser {
+		return nil, ErrUserLimit
+	}
+	e.users[u.ID]++
+	return &Grant{User: u, e: e}, nil
+}

@@ -1,0 +1,89 @@
+// Package proxy is the seam between frontend and backend services: after a
+// frontend has authenticated a user, the Router finds the mailbox database,
+// the server holding its active copy, and that server's backend service for
+// the protocol, and the frontend hands the session over.
+//
+// Today a backend on the same server is reached in process (no second hop);
+// a mailbox whose active copy is on another server fails with
+// ErrRemoteServer until the cross-server proxy lands (DESIGN.md "One
+// session's path").
+//
+// Invariant: a backend accepts a Handoff only from a frontend in the same
+// process (or, later, from a connection authenticated as a frontend
+// server); nothing a client sent is taken as an identity.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/postern/postern/internal/directory"
+	"github.com/postern/postern/internal/netserve"
+)
+
+// Routing failures; frontends answer them with a temporary error.
+var (
+	ErrBackendStopped = errors.New("proxy: backend service is not running")
+	ErrRemoteServer   = errors.New("proxy: mailbox is on another server")
+)
+
+// Handoff is what a frontend tells a backend about an authenticated session.
+type Handoff struct {
+	User      directory.User
+	SessionID string
+	Remote    netip.AddrPort
+	Local     netip.AddrPort
+	ClientTLS bool
+	// AuthTimeout and MaxCommandSize are frontend settings that govern the
+	// client connection after the handoff.
+	AuthTimeout    time.Duration
+	MaxCommandSize int
+	Log            *slog.Logger
+}
+
+// Session is a backend's post-login session on one mailbox.
+type Session interface {
+	// Run serves the client until the session ends.
+	Run(ctx context.Context, c *netserve.Conn)
+}
+
+// Backend is a running backend service for one protocol.
+type Backend interface {
+	// Open prepares the user's session (opens the mailbox) or fails.
+	Open(ctx context.Context, h Handoff) (Session, error)
+}
+
+// Directory is what the router reads.
+type Directory interface {
+	Database(ctx context.Context, name string) (directory.Database, error)
+}
+
+// Router finds the backend for an authenticated user.
+type Router struct {
+	Directory Directory
+	// Server is this server's name.
+	Server string
+	// Local returns the running local backend for a protocol ("POP3",
+	// "IMAP4"), or nil if it is stopped.
+	Local func(protocol string) Backend
+}
+
+// Route returns the backend that serves u's mailbox for protocol.
+func (r *Router) Route(ctx context.Context, protocol string, u directory.User) (Backend, error) {
+	db, err := r.Directory.Database(ctx, u.Database)
+	if err != nil {
+		return nil, fmt.Errorf("mailbox database of %s: %w", u.Address(), err)
+	}
+	if db.Server != r.Server {
+		return nil, fmt.Errorf("%s on %s: %w", db.Name, db.Server, ErrRemoteServer)
+	}
+	b := r.Local(protocol)
+	if b == nil {
+		return nil, ErrBackendStopped
+	}
+	return b, nil
+}

@@ -1,0 +1,221 @@
+// Package server is one Postern server: it owns the data folder, opens the
+// directory, the certificates and the mailbox databases, and runs the
+// services (pop3, pop3-backend, transport), each of which reads its
+// settings from the directory when it starts. The admin API calls the
+// exported methods; nothing else changes settings.
+//
+// Data folder layout (all under Options.DataDir):
+//
+//	directory.db          the directory (SQLite)
+//	certs/                certificates (tlsconf)
+//	databases/<folder>/   one mailbox database each (SQLite + blobs)
+//	Logging/Pop3/         protocol logs, unless LogFileLocation says otherwise
+//	spool/                message bodies in transit
+//	admin.sock            the admin API (mode 0600)
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/postern/postern/internal/directory"
+	"github.com/postern/postern/internal/store"
+	"github.com/postern/postern/internal/store/sqlite"
+	"github.com/postern/postern/internal/tlsconf"
+)
+
+// Options configure Open.
+type Options struct {
+	DataDir string
+	// FQDN, Domain and PortOffset apply only when the data folder is
+	// created; later starts use what the directory holds.
+	FQDN       string
+	Domain     string
+	PortOffset int
+	Logger     *slog.Logger
+	// HashParams overrides the argon2id cost (tests use a cheap one).
+	HashParams directory.HashParams
+}
+
+// HashParams is the argon2id cost of new password hashes.
+type HashParams = directory.HashParams
+
+// Server is one running Postern server.
+type Server struct {
+	dataDir string
+	name    string
+	fqdn    string
+	dir     *directory.Directory
+	certs   *tlsconf.Store
+	log     *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	storesMu sync.Mutex
+	stores   map[string]store.Store // by mailbox database name
+
+	services []*service
+	backends backends
+}
+
+// Open opens (creating on first start) the data folder and starts the
+// services whose startup type is Automatic.
+func Open(ctx context.Context, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	dir, err := directory.Open(ctx, directory.Options{Path: filepath.Join(o.DataDir, "directory.db"), Hash: o.HashParams})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{dataDir: o.DataDir, dir: dir, log: o.Logger, stores: map[string]store.Store{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if err := s.init(ctx, o); err != nil {
+		dir.Close()
+		return nil, err
+	}
+	s.registerServices()
+	s.startAutomatic(ctx)
+	return s, nil
+}
+
+// init creates the server's records on first start and loads them.
+func (s *Server) init(ctx context.Context, o Options) error {
+	ok, err := s.dir.Initialized(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.create(ctx, o); err != nil {
+			return fmt.Errorf("creating the data folder: %w", err)
+		}
+	}
+	servers, err := s.dir.Servers(ctx)
+	if err != nil || len(servers) == 0 {
+		return fmt.Errorf("reading the server record: %v", err)
+	}
+	s.name, s.fqdn = servers[0].Name, servers[0].FQDN
+	s.certs, err = tlsconf.Open(tlsconf.Options{Dir: filepath.Join(s.dataDir, "certs")})
+	if err != nil {
+		return err
+	}
+	if _, err := s.certs.EnsureSelfSigned(s.fqdn); err != nil {
+		return fmt.Errorf("self-signed certificate: %w", err)
+	}
+	return nil
+}
+
+// create records the server, its accepted domain, its first mailbox
+// database and the default settings.
+func (s *Server) create(ctx context.Context, o Options) error {
+	fqdn := strings.ToLower(strings.TrimSuffix(o.FQDN, "."))
+	if fqdn == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return err
+		}
+		fqdn = strings.ToLower(h)
+	}
+	domain := strings.ToLower(o.Domain)
+	if domain == "" {
+		domain = defaultDomain(fqdn)
+	}
+	name, _, _ := strings.Cut(fqdn, ".")
+	err := s.dir.Init(ctx, directory.InitOptions{
+		Server:   directory.Server{Name: strings.ToUpper(name), FQDN: fqdn},
+		Domain:   domain,
+		Database: directory.Database{Name: "Mailbox Database 01", Path: filepath.Join("databases", "db01")},
+	})
+	if err != nil {
+		return err
+	}
+	s.name, s.fqdn = strings.ToUpper(name), fqdn
+	if err := s.saveDefaultSettings(ctx, o.PortOffset); err != nil {
+		return err
+	}
+	s.log.Info("created data folder", "dir", s.dataDir, "server", s.name, "fqdn", fqdn, "domain", domain)
+	return nil
+}
+
+// defaultDomain derives an accepted domain from the FQDN: mail.contoso.com
+// gives contoso.com; a name with one dot or none is used as it is.
+func defaultDomain(fqdn string) string {
+	if strings.Count(fqdn, ".") >= 2 {
+		_, rest, _ := strings.Cut(fqdn, ".")
+		return rest
+	}
+	return fqdn
+}
+
+// Name returns the server's name; FQDN its fully qualified name.
+func (s *Server) Name() string { return s.name }
+
+// FQDN returns the server's fully qualified domain name.
+func (s *Server) FQDN() string { return s.fqdn }
+
+// DataDir returns the data folder.
+func (s *Server) DataDir() string { return s.dataDir }
+
+// Directory returns the directory.
+func (s *Server) Directory() *directory.Directory { return s.dir }
+
+// Store returns the opened mailbox database name, opening it on first use.
+func (s *Server) Store(name string) (store.Store, error) {
+	s.storesMu.Lock()
+	defer s.storesMu.Unlock()
+	if st, ok := s.stores[name]; ok {
+		return st, nil
+	}
+	db, err := s.dir.Database(context.Background(), name)
+	if err != nil {
+		return nil, err
+	}
+	if db.Server != s.name {
+		return nil, fmt.Errorf("mailbox database %q is mounted on %s", name, db.Server)
+	}
+	path := db.Path
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(s.dataDir, path)
+	}
+	st, err := sqlite.Open(context.Background(), sqlite.Options{Dir: path, Logger: s.log.With("database", name)})
+	if err != nil {
+		return nil, fmt.Errorf("mounting %q: %w", name, err)
+	}
+	s.stores[name] = st
+	return st, nil
+}
+
+// Close stops every service and closes the stores and the directory.
+func (s *Server) Close() error {
+	s.stopAll()
+	s.cancel()
+	s.storesMu.Lock()
+	var errs []error
+	for _, st := range s.stores {
+		errs = append(errs, st.Close())
+	}
+	s.stores = map[string]store.Store{}
+	s.storesMu.Unlock()
+	errs = append(errs, s.dir.Close())
+	return errors.Join(errs...)
+}
+
+// CertificatePath returns the file a client passes as its CA to trust the
+// server's self-signed certificate.
+func (s *Server) CertificatePath() string {
+	c, err := s.certs.EnsureSelfSigned(s.fqdn)
+	if err != nil {
+		return ""
+	}
+	return c.CertFile
+}

@@ -1,0 +1,46 @@
+package smtp
+
+import (
+	"bufio"
+	"net"
+	"time"
+)
+
+// sessionConn sits between a connection and the session's bufio reader
+// and writer. It owns three rules:
+//   - Replies are flushed right before a read of the connection, that is
+//     only when the client's input already buffered is used up and the
+//     session would block (RFC 2920 3.1: PIPELINING servers answer a
+//     group together, and must not wait for more input with replies
+//     held back).
+//   - While streaming (a DATA body) every read gets a fresh deadline, so a
+//     long body is bounded per read rather than as a whole (RFC 5321
+//     4.5.3.2.5); command reads use the deadline the session set.
+//   - Every write gets a fresh write deadline.
+type sessionConn struct {
+	c         net.Conn
+	out       *bufio.Writer
+	timeout   time.Duration
+	streaming bool
+}
+
+func (sc *sessionConn) Read(p []byte) (int, error) {
+	if sc.out.Buffered() > 0 {
+		if err := sc.out.Flush(); err != nil {
+			return 0, err
+		}
+	}
+	if sc.streaming {
+		if err := sc.c.SetReadDeadline(time.Now().Add(sc.timeout)); err != nil {
+			return 0, err
+		}
+	}
+	return sc.c.Read(p)
+}
+
+func (sc *sessionConn) Write(p []byte) (int, error) {
+	if err := sc.c.SetWriteDeadline(time.Now().Add(sc.timeout)); err != nil {
+		return 0, err
+	}
+	return sc.c.Write(p)
+}

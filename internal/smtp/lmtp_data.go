@@ -1,0 +1,120 @@
+package smtp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/postern/postern/internal/smtp/wire"
+)
+
+// cmdDATA receives the body, spools it completely, hands it to the
+// Deliverer once and answers once per accepted recipient, in RCPT order
+// (RFC 2033 4.2). Whatever happens to the body, the replies keep that
+// shape, so the client stays in sync.
+func (s *session) cmdDATA(arg string) action {
+	if arg != "" {
+		s.reply(wire.CodeParamSyntax, wire.StatusInvalidArgs, "DATA takes no argument")
+		return actContinue
+	}
+	s.reply(wire.CodeStartData, wire.StatusNone, "Start mail input; end with <CRLF>.<CRLF>")
+	err := s.receive()
+	switch {
+	case err == nil:
+		s.deliver()
+	case errors.Is(err, wire.ErrTooBig):
+		s.log.Info("message rejected", "from", s.from, "reason", "too big")
+		s.replyEach(failure{wire.CodeExceededStorage, wire.StatusMsgTooBig, "Message too big"})
+	case errors.Is(err, wire.ErrBareLineEnding):
+		s.log.Info("message rejected", "from", s.from, "reason", "bare CR or LF")
+		s.replyEach(failure{wire.CodeTransactionFailed, wire.StatusMediaOther, "Bare CR or LF in message"})
+	case errors.Is(err, errSpool):
+		s.log.Error("spooling message failed", "err", err)
+		s.replyEach(replyForError(err))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.log.Info("timeout in DATA")
+		s.reply(wire.CodeServiceNotAvail, wire.StatusBadConnection, "Timeout, closing connection")
+		return actClose
+	default:
+		s.log.Info("DATA transfer failed", "err", err)
+		return actClose
+	}
+	s.resetTransaction()
+	return actContinue
+}
+
+// receive reads the body up to its terminator into the spool.
+func (s *session) receive() error {
+	s.io.streaming = true
+	defer func() { s.io.streaming = false }()
+	return s.spool.fill(wire.NewDataReader(s.r, s.opts.MaxMessageSize))
+}
+
+// errDelivererContract stands in for the results of a Deliverer that
+// returned the wrong number of them.
+var errDelivererContract = errors.New("smtp: Deliverer returned a wrong number of results")
+
+// deliver hands the spooled message to the Deliverer and answers for each
+// recipient; 250 only for those it stored (the durability rule).
+func (s *session) deliver() {
+	id := randomID(8)
+	trace := traceFields(s.from, s.helo, s.remote, s.opts.Hostname, id, s.srv.now())
+	uniq, index := dedupe(s.rcpts)
+	body := io.MultiReader(strings.NewReader(trace), s.spool.reader())
+	size := int64(len(trace)) + s.spool.size
+
+	// The client has sent everything: shutdown must not abort the commit.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.opts.Timeout)
+	errs := s.opts.Deliverer.Deliver(ctx, s.from, uniq, body, size)
+	cancel()
+	if len(errs) != len(uniq) {
+		s.log.Error("bad Deliverer", "err", fmt.Errorf("%w: %d for %d recipients", errDelivererContract, len(errs), len(uniq)))
+		errs = make([]error, len(uniq))
+		for i := range errs {
+			errs[i] = errDelivererContract
+		}
+	}
+	for i, rcpt := range s.rcpts {
+		if err := errs[index[i]]; err != nil {
+			f := replyForError(err)
+			s.log.Warn("delivery failed", "id", id, "from", s.from, "rcpt", rcpt, "code", int(f.code), "err", err)
+			s.reply(f.code, f.status, "<"+rcpt+"> "+f.text)
+			continue
+		}
+		s.log.Info("delivered", "id", id, "from", s.from, "rcpt", rcpt, "size", size)
+		s.reply(wire.CodeOK, wire.StatusOther, "<"+rcpt+"> Ok")
+	}
+}
+
+// replyEach gives every accepted recipient the same failure.
+func (s *session) replyEach(f failure) {
+	for _, rcpt := range s.rcpts {
+		s.reply(f.code, f.status, "<"+rcpt+"> "+f.text)
+	}
+}
+
+// dedupe returns the distinct recipients in first-seen order, and for
+// each entry of rcpts its index among them. Domains compare without case
+// (RFC 5321 2.4); local parts exactly, except the domain-less
+// Postmaster, which is case-insensitive.
+func dedupe(rcpts []string) (uniq []string, index []int) {
+	seen := make(map[string]int, len(rcpts))
+	index = make([]int, len(rcpts))
+	for i, r := range rcpts {
+		key := strings.ToLower(r)
+		if at := strings.LastIndexByte(r, '@'); at >= 0 {
+			key = r[:at] + strings.ToLower(r[at:])
+		}
+		j, ok := seen[key]
+		if !ok {
+			j = len(uniq)
+			seen[key] = j
+			uniq = append(uniq, r)
+		}
+		index[i] = j
+	}
+	return uniq, index
+}

@@ -1,0 +1,234 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+
+	"github.com/postern/postern/internal/store"
+	"github.com/postern/postern/internal/store/migrate"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configures Open.
+type Options struct {
+	// Dir is the folder holding mailbox.db and blobs/; created if missing.
+	// One process at a time may open it.
+	Dir string
+	// Logger receives warnings (orphans swept, unlink failures). Nil
+	// discards them.
+	Logger *slog.Logger
+	// ReadConns is the size of the read connection pool. Zero means 4.
+	ReadConns int
+	// MaxBatch bounds the ops one write transaction takes from the queue.
+	// Zero means 512.
+	MaxBatch int
+	// MaxMessageSize rejects longer bodies with store.ErrTooBig. Zero means
+	// no limit.
+	MaxMessageSize int64
+	// BusyTimeout is how long a connection waits for a lock held by
+	// another (checkpoints, readers at open). Zero means 10 seconds.
+	BusyTimeout time.Duration
+}
+
+// Validate reports options that cannot work.
+func (o Options) Validate() error {
+	switch {
+	case o.Dir == "":
+		return fmt.Errorf("sqlite: Options.Dir is empty: %w", store.ErrInvalid)
+	case o.ReadConns < 0, o.MaxBatch < 0, o.MaxMessageSize < 0, o.BusyTimeout < 0:
+		return fmt.Errorf("sqlite: negative option: %w", store.ErrInvalid)
+	}
+	return nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ReadConns == 0 {
+		o.ReadConns = 4
+	}
+	if o.MaxBatch == 0 {
+		o.MaxBatch = 512
+	}
+	if o.BusyTimeout == 0 {
+		o.BusyTimeout = 10 * time.Second
+	}
+	return o
+}
+
+// DB is one mailbox database. It implements store.Store.
+type DB struct {
+	opt   Options
+	log   *slog.Logger
+	wdb   *sql.DB // one connection, used only by the writer goroutine
+	rdb   *sql.DB // read pool
+	blobs *blobStore
+	hub   store.Hub
+	lock  *os.File
+
+	ops        chan *item
+	writerDone chan struct{}
+
+	mu     sync.RWMutex // submit holds it shared while queueing; Close exclusively
+	closed bool
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the mailbox database in opt.Dir, applies
+// schema migrations, sweeps orphan blobs and starts the writer.
+func Open(ctx context.Context, opt Options) (*DB, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	opt = opt.withDefaults()
+	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
+		return nil, errTemp("create dir", err)
+	}
+	db := &DB{opt: opt, log: opt.Logger, ops: make(chan *item, 4*opt.MaxBatch), writerDone: make(chan struct{})}
+	if err := db.open(ctx); err != nil {
+		db.release()
+		return nil, err
+	}
+	go db.writeLoop()
+	return db, nil
+}
+
+func (db *DB) open(ctx context.Context) error {
+	var err error
+	if db.lock, err = lockDir(db.opt.Dir); err != nil {
+		return err
+	}
+	path := filepath.Join(db.opt.Dir, "mailbox.db")
+	if db.wdb, err = sql.Open("sqlite", db.dsn(path, true)); err != nil {
+		return errTemp("open", err)
+	}
+	db.wdb.SetMaxOpenConns(1)
+	db.wdb.SetMaxIdleConns(1)
+	db.wdb.SetConnMaxLifetime(0)
+	db.wdb.SetConnMaxIdleTime(0)
+	ms, err := migrate.Load(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	if _, err := migrate.Up(ctx, db.wdb, ms); err != nil {
+		return errTemp("migrate", err)
+	}
+	if db.blobs, err = openBlobs(filepath.Join(db.opt.Dir, "blobs"), db.opt.MaxMessageSize); err != nil {
+		return err
+	}
+	if err := syncDir(db.opt.Dir); err != nil {
+		return errTemp("sync dir", err)
+	}
+	if err := db.sweep(ctx); err != nil {
+		return err
+	}
+	if db.rdb, err = sql.Open("sqlite", db.dsn(path, false)); err != nil {
+		return errTemp("open", err)
+	}
+	db.rdb.SetMaxOpenConns(db.opt.ReadConns)
+	db.rdb.SetMaxIdleConns(db.opt.ReadConns)
+	if err := db.rdb.PingContext(ctx); err != nil {
+		return errTemp("open read pool", err)
+	}
+	return nil
+}
+
+// dsn builds the modernc DSN. The write connection runs its transactions as
+// BEGIN IMMEDIATE; the read connections refuse writes.
+func (db *DB) dsn(path string, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", db.opt.BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	if write {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return path + "?" + q.Encode()
+}
+
+// Close stops the writer after it has resolved every queued op (committed,
+// or failed and answered), then closes the connections and stops the
+// subscriptions. Ops submitted after Close fail with store.ErrTemporary.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	close(db.ops)
+	db.mu.Unlock()
+	<-db.writerDone
+	db.hub.Close()
+	return db.release()
+}
+
+// release closes whatever open managed to open.
+func (db *DB) release() error {
+	var errs []error
+	if db.rdb != nil {
+		errs = append(errs, db.rdb.Close())
+	}
+	if db.wdb != nil {
+		errs = append(errs, db.wdb.Close())
+	}
+	if db.lock != nil {
+		errs = append(errs, db.lock.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return errTemp("close", err)
+	}
+	return nil
+}
+
+// Subscribe implements store.Store.
+func (db *DB) Subscribe(a store.AccountID, fn func(store.Change)) (cancel func()) {
+	return db.hub.Subscribe(a, fn)
+}
+
+// errTemp wraps an unexpected I/O or SQL failure as store.ErrTemporary,
+// keeping the cause reachable for logs.
+func errTemp(what string, err error) error {
+	return fmt.Errorf("sqlite: %s: %w: %w", what, store.ErrTemporary, err)
+}
+
+// readErr maps a read failure: the caller's own cancellation stays itself,
+// anything else is temporary.
+func readErr(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return errTemp(what, err)
+}
+
+// syncDir fsyncs a directory so that entries created or renamed in it are
+// durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

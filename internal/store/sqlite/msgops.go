@@ -1,0 +1,219 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/postern/postern/internal/store"
+)
+
+// StoreFlags implements store.Store. It returns every existing message
+// among uids, ascending, with its flags after the change. Messages whose
+// flags do not change keep their mod-sequence; if none changes, nothing is
+// published and HighestModSeq stays.
+func (db *DB) StoreFlags(ctx context.Context, f store.FolderID, uids []uint32, op store.FlagOp, flags []string) ([]store.Message, error) {
+	flags, err := store.CanonicalFlags(flags)
+	if err != nil {
+		return nil, err
+	}
+	if op != store.FlagsReplace && op != store.FlagsAdd && op != store.FlagsRemove {
+		return nil, fmt.Errorf("sqlite: flag operation %d: %w", op, store.ErrInvalid)
+	}
+	uids = normUIDs(uids)
+	var out []store.Message
+	err = db.submit(ctx, &item{run: func(w *wtx) error {
+		rows, err := w.storeFlags(f, uids, op, flags)
+		out = out[:0]
+		for _, m := range rows {
+			out = append(out, m.message())
+		}
+		return err
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (w *wtx) storeFlags(f store.FolderID, uids []uint32, op store.FlagOp, flags []string) ([]msgRow, error) {
+	account, err := w.folderAccount(f)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := w.rowsOf(f, uids)
+	if err != nil {
+		return nil, err
+	}
+	var changed []int
+	unseen := 0
+	for i, m := range rows {
+		next := store.ApplyFlags(m.flags, op, flags)
+		if slices.Equal(next, m.flags) {
+			continue
+		}
+		was := m.seen()
+		rows[i].flags = next
+		switch now := rows[i].seen(); {
+		case was && !now:
+			unseen++
+		case !was && now:
+			unseen--
+		}
+		changed = append(changed, i)
+	}
+	if len(changed) == 0 {
+		return rows, nil
+	}
+	var modseq uint64
+	if err := w.tx.QueryRow(`UPDATE folders SET highestmodseq = highestmodseq + 1, unseen = unseen + ?
+		WHERE id = ? RETURNING highestmodseq`, unseen, f).Scan(&modseq); err != nil {
+		return nil, errTemp("raise modseq", err)
+	}
+	upd, err := w.tx.Prepare(`UPDATE messages SET flags = ?, seen = ?, modseq = ? WHERE folder = ? AND uid = ?`)
+	if err != nil {
+		return nil, errTemp("update flags", err)
+	}
+	defer upd.Close()
+	changedUIDs := make([]uint32, 0, len(changed))
+	for _, i := range changed {
+		m := &rows[i]
+		m.modseq = modseq
+		if _, err := upd.Exec(strings.Join(m.flags, " "), m.seen(), modseq, f, m.uid); err != nil {
+			return nil, errTemp("update flags", err)
+		}
+		changedUIDs = append(changedUIDs, m.uid)
+	}
+	w.changes = append(w.changes, store.Change{Kind: store.ChangeFlags, Account: account, Folder: f,
+		UIDs: changedUIDs, ModSeq: modseq})
+	return rows, nil
+}
+
+// Expunge implements store.Store. The removed UIDs come back ascending.
+func (db *DB) Expunge(ctx context.Context, f store.FolderID, uids []uint32) ([]uint32, error) {
+	uids = normUIDs(uids)
+	var removed []uint32
+	err := db.submit(ctx, &item{run: func(w *wtx) error {
+		var blobs []string
+		var err error
+		removed, blobs, err = w.remove(f, uids)
+		w.freed = append(w.freed, blobs...)
+		return err
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return removed, nil
+}
+
+// remove deletes the messages of f among uids (sorted, unique), keeps the
+// counts, records the change, and returns the UIDs removed and their blobs.
+func (w *wtx) remove(f store.FolderID, uids []uint32) ([]uint32, []string, error) {
+	account, err := w.folderAccount(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	del, err := w.tx.Prepare(`DELETE FROM messages WHERE folder = ? AND uid = ? RETURNING blob, seen`)
+	if err != nil {
+		return nil, nil, errTemp("delete message", err)
+	}
+	defer del.Close()
+	removed, blobs, unseen := []uint32{}, []string(nil), 0
+	for _, uid := range uids {
+		var blob string
+		var seen bool
+		if err := del.QueryRow(f, uid).Scan(&blob, &seen); err != nil {
+			if isNoRows(err) {
+				continue
+			}
+			return nil, nil, errTemp("delete message", err)
+		}
+		removed, blobs = append(removed, uid), append(blobs, blob)
+		if !seen {
+			unseen++
+		}
+	}
+	if len(removed) == 0 {
+		return removed, nil, nil
+	}
+	var modseq uint64
+	if err := w.tx.QueryRow(`UPDATE folders SET highestmodseq = highestmodseq + 1,
+		messages = messages - ?, unseen = unseen - ? WHERE id = ? RETURNING highestmodseq`,
+		len(removed), unseen, f).Scan(&modseq); err != nil {
+		return nil, nil, errTemp("raise modseq", err)
+	}
+	w.changes = append(w.changes, store.Change{Kind: store.ChangeExpunge, Account: account, Folder: f,
+		UIDs: slices.Clone(removed), ModSeq: modseq})
+	return removed, blobs, nil
+}
+
+// Copy implements store.Store. Flags and internal dates are kept; both
+// folders must belong to one account (ErrInvalid otherwise).
+func (db *DB) Copy(ctx context.Context, from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
+	uids = normUIDs(uids)
+	err = db.submit(ctx, &item{run: func(w *wtx) error {
+		src, dst, err = w.copy(from, uids, to)
+		return err
+	}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return src, dst, nil
+}
+
+// Move implements store.Store: copy and expunge in one commit. Moving
+// within one folder is ErrInvalid.
+func (db *DB) Move(ctx context.Context, from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
+	uids = normUIDs(uids)
+	err = db.submit(ctx, &item{run: func(w *wtx) error {
+		src, dst, err = w.move(from, uids, to)
+		return err
+	}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return src, dst, nil
+}
+
+func (w *wtx) copy(from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
+	fromAcct, err := w.folderAccount(from)
+	if err != nil {
+		return nil, nil, err
+	}
+	toAcct, err := w.folderAccount(to)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fromAcct != toAcct {
+		return nil, nil, fmt.Errorf("sqlite: copy between accounts %d and %d: %w", fromAcct, toAcct, store.ErrInvalid)
+	}
+	rows, err := w.rowsOf(from, uids)
+	if err != nil || len(rows) == 0 {
+		return []uint32{}, []uint32{}, err
+	}
+	added, err := w.add(to, rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, dst = make([]uint32, len(rows)), make([]uint32, len(rows))
+	for i := range rows {
+		src[i], dst[i] = rows[i].uid, added[i].uid
+	}
+	return src, dst, nil
+}
+
+// move copies, then removes the sources. Their blobs stay referenced by
+// the copies, so none is freed.
+func (w *wtx) move(from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
+	if from == to {
+		return nil, nil, fmt.Errorf("sqlite: move within folder %d: %w", from, store.ErrInvalid)
+	}
+	if src, dst, err = w.copy(from, uids, to); err != nil || len(src) == 0 {
+		return src, dst, err
+	}
+	if _, _, err := w.remove(from, src); err != nil {
+		return nil, nil, err
+	}
+	return src, dst, nil
+}

@@ -1,0 +1,93 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/postern/postern/internal/store"
+)
+
+// Messages implements store.Store. It reads one snapshot: the folder check
+// and the listing see the same commit.
+func (db *DB) Messages(ctx context.Context, f store.FolderID) ([]store.Message, error) {
+	tx, err := db.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, readErr(ctx, "begin read", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	if _, err := folderByID(ctx, tx, f); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT uid, modseq, size, internal_date, date_offset, flags
+		FROM messages WHERE folder = ? ORDER BY uid`, f)
+	if err != nil {
+		return nil, readErr(ctx, "list messages", err)
+	}
+	defer rows.Close()
+	out := []store.Message{}
+	for rows.Next() {
+		var m msgRow
+		var uid int64
+		var flags string
+		if err := rows.Scan(&uid, &m.modseq, &m.size, &m.date, &m.offset, &flags); err != nil {
+			return nil, readErr(ctx, "list messages", err)
+		}
+		m.uid, m.flags = uint32(uid), strings.Fields(flags)
+		out = append(out, m.message())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, readErr(ctx, "list messages", err)
+	}
+	return out, nil
+}
+
+// Open implements store.Store. A UID below the folder's UIDNEXT that has no
+// row is ErrExpunged; any other missing UID, or a missing folder, is
+// ErrNotFound. The returned Body stays readable if the message is expunged
+// while it is open.
+func (db *DB) Open(ctx context.Context, f store.FolderID, uid uint32) (store.Body, error) {
+	var blob string
+	var size int64
+	err := db.rdb.QueryRowContext(ctx, `SELECT blob, size FROM messages WHERE folder = ? AND uid = ?`,
+		f, uid).Scan(&blob, &size)
+	if isNoRows(err) {
+		return nil, db.whyMissing(ctx, f, uid)
+	}
+	if err != nil {
+		return nil, readErr(ctx, "find message", err)
+	}
+	file, err := db.blobs.open(blob)
+	if err != nil {
+		return nil, err
+	}
+	return &body{f: file, size: size}, nil
+}
+
+// whyMissing tells an expunged message from one that never existed.
+func (db *DB) whyMissing(ctx context.Context, f store.FolderID, uid uint32) error {
+	var next int64
+	err := db.rdb.QueryRowContext(ctx, `SELECT uidnext FROM folders WHERE id = ?`, f).Scan(&next)
+	switch {
+	case isNoRows(err):
+		return fmt.Errorf("sqlite: folder %d: %w", f, store.ErrNotFound)
+	case err != nil:
+		return readErr(ctx, "read folder", err)
+	case uid > 0 && int64(uid) < next:
+		return fmt.Errorf("sqlite: message %d in folder %d: %w", uid, f, store.ErrExpunged)
+	}
+	return fmt.Errorf("sqlite: message %d in folder %d: %w", uid, f, store.ErrNotFound)
+}
+
+// body is an open blob. Read streams from the start; ReadAt serves partial
+// fetches without moving the stream.
+type body struct {
+	f    *os.File
+	size int64
+}
+
+func (b *body) Read(p []byte) (int, error)              { return b.f.Read(p) }
+func (b *body) ReadAt(p []byte, off int64) (int, error) { return b.f.ReadAt(p, off) }
+func (b *body) Size() int64                             { return b.size }
+func (b *body) Close() error                            { return b.f.Close() }

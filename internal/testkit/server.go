@@ -1,0 +1,149 @@
+// Package testkit holds test helpers only: a real Postern server on loopback
+// with its own data folder and ephemeral ports, and a transcript client
+// for line protocols. Nothing here is mocked: tests get the real store,
+// the real directory, real TLS and real listeners.
+package testkit
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/postern/postern/internal/config"
+	"github.com/postern/postern/internal/server"
+)
+
+// FQDN is the name of every test server; the self-signed certificate
+// carries it, localhost and 127.0.0.1.
+const FQDN = "mail.test"
+
+// Server is a running test server.
+type Server struct {
+	*server.Server
+	t testing.TB
+	// Addresses of the listeners, filled by StartPOP3 and at start.
+	POP3S, POP3, LMTP string
+}
+
+// Options adjust a test server.
+type Options struct {
+	// Pop are POP3 settings to apply (Name=Value texts) before the POP3
+	// services start.
+	Pop map[string]string
+	// NoPOP3 leaves the POP3 services stopped.
+	NoPOP3 bool
+}
+
+// Start starts a server on a fresh data folder with every listener on
+// 127.0.0.1 and a free port, the transport and POP3 services running.
+func Start(t testing.TB, o Options) *Server {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	s, err := server.Open(ctx, server.Options{
+		DataDir:    t.TempDir(),
+		FQDN:       FQDN,
+		Logger:     log,
+		HashParams: server.HashParams{MemoryKiB: 1024, Time: 1, Threads: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &Server{Server: s, t: t}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.SetTransportBindings(ctx, []string{"127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RestartService(ctx, "transport"); err != nil {
+		t.Fatal(err)
+	}
+	ts.LMTP = ts.listener("transport", 0)
+	ts.SetPop(map[string]string{"SSLBindings": "127.0.0.1:0", "UnencryptedOrTLSBindings": "127.0.0.1:0"})
+	ts.SetPop(o.Pop)
+	if !o.NoPOP3 {
+		ts.RestartPOP3()
+	}
+	return ts
+}
+
+// SetPop stores POP3 settings given as Name=Value texts (not applied until
+// RestartPOP3).
+func (s *Server) SetPop(texts map[string]string) {
+	s.t.Helper()
+	_, err := s.UpdatePopSettings(context.Background(), func(ps *config.ProtocolSettings) error {
+		for k, v := range texts {
+			if err := ps.Set(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// RestartPOP3 restarts both POP3 services and records their addresses.
+func (s *Server) RestartPOP3() {
+	s.t.Helper()
+	ctx := context.Background()
+	for _, name := range []string{"pop3-backend", "pop3"} {
+		if err := s.RestartService(ctx, name); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	s.POP3S = s.listener("pop3", 0)
+	s.POP3 = s.listener("pop3", 1)
+}
+
+func (s *Server) listener(service string, i int) string {
+	s.t.Helper()
+	st, err := s.Service(context.Background(), service)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if len(st.Listeners) <= i {
+		return ""
+	}
+	return st.Listeners[i]
+}
+
+// AddUser creates a user.
+func (s *Server) AddUser(address, password string) {
+	s.t.Helper()
+	if _, err := s.Server.AddUser(context.Background(), address, password, ""); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// Deliver delivers a message (LF or CRLF line endings) to recipients.
+func (s *Server) Deliver(msg string, to ...string) {
+	s.t.Helper()
+	for i, err := range s.DeliverLocal(context.Background(), to, strings.NewReader(msg)) {
+		if err != nil {
+			s.t.Fatalf("deliver to %s: %v", to[i], err)
+		}
+	}
+}
+
+// ClientTLS returns a client configuration that trusts the server's
+// self-signed certificate, for server name name.
+func (s *Server) ClientTLS(name string) *tls.Config {
+	s.t.Helper()
+	pem, err := os.ReadFile(s.CertificatePath())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		s.t.Fatal("no certificate in", s.CertificatePath())
+	}
+	return &tls.Config{RootCAs: pool, ServerName: name}
+}
