@@ -39,6 +39,10 @@ Settings (applied when the service restarts, as in Exchange):
   transport show
   transport set LmtpBindings=127.0.0.1:24[,...]
 
+Certificates (a service picks one by its X509CertificateName):
+  cert list
+  cert import --cert FILE --key FILE [--services POP,IMAP,SMTP]
+
 Mail:
   deliver --to ADDRESS [--to ADDRESS ...] < message    deliver a message into Inboxes
 
@@ -113,6 +117,8 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.transport(ctx, args)
 	case "deliver":
 		return c.deliver(ctx, args)
+	case "cert":
+		return c.cert(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(c.out, usage)
 		return nil

@@ -22,6 +22,7 @@ import (
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/tlsconf"
 )
 
 // maxRequest bounds a JSON request body.
@@ -84,6 +85,8 @@ func (a *API) routes() http.Handler {
 	m.HandleFunc("GET /v1/casmailbox", a.getCAS)
 	m.HandleFunc("POST /v1/casmailbox", a.setCAS)
 	m.HandleFunc("POST /v1/deliver", a.deliver)
+	m.HandleFunc("GET /v1/certificates", a.listCerts)
+	m.HandleFunc("POST /v1/certificates", a.importCert)
 	return m
 }
 
@@ -103,10 +106,10 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, directory.ErrNotFound), errors.Is(err, server.ErrNoService):
 		code = http.StatusNotFound
-	case errors.Is(err, directory.ErrExists):
+	case errors.Is(err, directory.ErrExists), errors.Is(err, tlsconf.ErrExists):
 		code = http.StatusConflict
 	case errors.As(err, &pe), errors.Is(err, directory.ErrBadName), errors.Is(err, errBadRequest),
-		errors.Is(err, server.ErrDisabled):
+		errors.Is(err, server.ErrDisabled), errors.Is(err, tlsconf.ErrInvalid):
 		code = http.StatusBadRequest
 	}
 	if code == http.StatusInternalServerError {

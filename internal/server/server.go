@@ -219,3 +219,20 @@ func (s *Server) CertificatePath() string {
 	}
 	return c.CertFile
 }
+
+// ImportCertificate adds a certificate and key (PEM) and enables it for
+// the given services (POP, IMAP, SMTP); a service picks it when its
+// X509CertificateName matches, from its next start.
+func (s *Server) ImportCertificate(certPEM, keyPEM []byte, services ...string) (tlsconf.Cert, error) {
+	c, err := s.certs.Import(certPEM, keyPEM)
+	if err != nil {
+		return c, err
+	}
+	if len(services) == 0 {
+		return c, nil
+	}
+	return s.certs.EnableServices(c.Thumbprint, services...)
+}
+
+// Certificates lists the stored certificates.
+func (s *Server) Certificates() []tlsconf.Cert { return s.certs.List() }

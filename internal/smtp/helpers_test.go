@@ -270,10 +270,11 @@ func (c *fakeConn) SetDeadline(time.Time) error      { return nil }
 func (c *fakeConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *fakeConn) SetWriteDeadline(time.Time) error { return nil }
 
-// newPlainServer returns a server with a fake Deliverer and no listener.
-func newPlainServer(t testing.TB, d Deliverer) *LMTPServer {
+// newPlainServer returns a server with a fake Deliverer and no listener;
+// bodies over 64 octets go to spool files in dir.
+func newPlainServer(t testing.TB, d Deliverer, dir string) *LMTPServer {
 	t.Helper()
-	srv, err := NewLMTPServer(LMTPOptions{Hostname: "mx.test", Deliverer: d, SpoolDir: t.TempDir(), SpoolThreshold: 64})
+	srv, err := NewLMTPServer(LMTPOptions{Hostname: "mx.test", Deliverer: d, SpoolDir: dir, SpoolThreshold: 64})
 	if err != nil {
 		t.Fatal(err)
 	}

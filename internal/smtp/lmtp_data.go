@@ -63,7 +63,7 @@ func (s *session) deliver() {
 	id := randomID(8)
 	trace := traceFields(s.from, s.helo, s.remote, s.opts.Hostname, id, s.srv.now())
 	uniq, index := dedupe(s.rcpts)
-	body := io.MultiReader(strings.NewReader(trace), s.spool.reader())
+	body := &prependReader{head: trace, body: s.spool.reader()}
 	size := int64(len(trace)) + s.spool.size
 
 	// The client has sent everything: shutdown must not abort the commit.
@@ -117,4 +117,30 @@ func dedupe(rcpts []string) (uniq []string, index []int) {
 		index[i] = j
 	}
 	return uniq, index
+}
+
+// prependReader reads head, then body. Unlike io.MultiReader its WriteTo
+// needs no buffer of its own when body is in memory.
+type prependReader struct {
+	head string
+	body io.Reader
+}
+
+func (r *prependReader) Read(p []byte) (int, error) {
+	if r.head != "" {
+		n := copy(p, r.head)
+		r.head = r.head[n:]
+		return n, nil
+	}
+	return r.body.Read(p)
+}
+
+func (r *prependReader) WriteTo(w io.Writer) (int64, error) {
+	n, err := io.WriteString(w, r.head)
+	r.head = r.head[n:]
+	if err != nil {
+		return int64(n), err
+	}
+	m, err := io.Copy(w, r.body)
+	return int64(n) + m, err
 }

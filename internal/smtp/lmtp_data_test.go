@@ -168,7 +168,7 @@ func TestLMTPPipelineFlush(t *testing.T) {
 	in := "LHLO client.test\r\nMAIL FROM:<s@example.org>\r\nRCPT TO:<a@mx.test>\r\nRCPT TO:<b@mx.test>\r\n" +
 		"DATA\r\nbody\r\n.\r\nNOOP\r\nRSET\r\n"
 	fc := &fakeConn{in: strings.NewReader(in)}
-	srv := newPlainServer(t, newFakeDeliverer())
+	srv := newPlainServer(t, newFakeDeliverer(), t.TempDir())
 	srv.ServeConn(t.Context(), fc)
 	// One write for the greeting (flushed before the first read), one
 	// for all the rest (flushed before the read that finds EOF).

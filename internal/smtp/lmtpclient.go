@@ -20,6 +20,7 @@ type Client struct {
 	conn net.Conn
 	r    *bufio.Reader
 	w    *bufio.Writer
+	dw   wire.DataWriter
 	ext  map[string]string
 }
 
@@ -110,11 +111,11 @@ func (c *Client) Send(from string, rcpts []string, body io.Reader) (perRecipient
 		}
 		return nil, dataErr
 	}
-	dw := wire.NewDataWriter(c.w)
-	if _, err := io.Copy(dw, body); err != nil {
+	c.dw.Reset(c.w)
+	if _, err := io.Copy(&c.dw, body); err != nil {
 		return nil, err
 	}
-	if err := dw.Close(); err != nil {
+	if err := c.dw.Close(); err != nil {
 		return nil, err
 	}
 	if err := c.w.Flush(); err != nil {

@@ -96,8 +96,14 @@ func (c *Client) Lines() []string {
 // remaining lines, which are returned).
 func (c *Client) Closed() []string {
 	c.t.Helper()
+	return c.ClosedWithin(10 * time.Second)
+}
+
+// ClosedWithin is Closed with a chosen bound.
+func (c *Client) ClosedWithin(d time.Duration) []string {
+	c.t.Helper()
 	var rest []string
-	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.conn.SetReadDeadline(time.Now().Add(d))
 	for {
 		l, err := c.r.ReadString('\n')
 		if l != "" {

@@ -229,13 +229,22 @@ type DataWriter struct {
 // NewDataWriter returns a DataWriter writing to w.
 func NewDataWriter(w io.Writer) *DataWriter { return &DataWriter{w: w} }
 
+// Reset makes d write a new body to w, keeping its buffer.
+func (d *DataWriter) Reset(w io.Writer) { *d = DataWriter{w: w, buf: d.buf[:0]} }
+
 // Write implements io.Writer; n counts the octets of p consumed.
-func (d *DataWriter) Write(p []byte) (int, error) {
+func (d *DataWriter) Write(p []byte) (int, error) { return writeData(d, p) }
+
+// WriteString implements io.StringWriter.
+func (d *DataWriter) WriteString(s string) (int, error) { return writeData(d, s) }
+
+func writeData[T string | []byte](d *DataWriter, p T) (int, error) {
 	if d.closed {
 		return 0, errors.New("wire: write after Close")
 	}
 	b := d.buf[:0]
-	for _, c := range p {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
 		if d.midCR && c != '\n' {
 			b = append(b, '\n') // bare CR: complete it
 			d.midCR, d.midLn = false, false

@@ -39,7 +39,7 @@ func hashOf(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-func setup(t *testing.T, db *DB, accounts ...store.AccountID) {
+func setup(t testing.TB, db *DB, accounts ...store.AccountID) {
 	t.Helper()
 	for _, a := range accounts {
 		if err := db.CreateAccount(t.Context(), a); err != nil {

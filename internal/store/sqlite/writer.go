@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"sync/atomic"
+	"time"
 	"context"
 	"database/sql"
 	"errors"
@@ -85,7 +87,11 @@ func (db *DB) writeLoop() {
 				break drain
 			}
 		}
+		t0 := time.Now()
 		db.commitBatch(batch)
+		DebugBatches.Add(1)
+		DebugItems.Add(int64(len(batch)))
+		DebugNanos.Add(int64(time.Since(t0)))
 		clear(batch)
 	}
 }
@@ -205,3 +211,5 @@ func (w *wtx) findUnreferenced(hashes []string) ([]string, error) {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+var DebugBatches, DebugItems, DebugNanos atomic.Int64
