@@ -51,7 +51,7 @@ func need(t *testing.T, prog string) {
 
 // instance is one `postern serve` process on its own data folder.
 type instance struct {
-	t    *testing.T
+	t    testing.TB
 	data string
 	cmd  *exec.Cmd
 	log  *bytes.Buffer
@@ -60,7 +60,7 @@ type instance struct {
 }
 
 // serve starts `postern serve` on a fresh (or given) data folder.
-func serve(t *testing.T, data string) *instance {
+func serve(t testing.TB, data string) *instance {
 	t.Helper()
 	if data == "" {
 		data = filepath.Join(t.TempDir(), "data")

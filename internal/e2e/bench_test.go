@@ -1,0 +1,224 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/postern/postern/internal/smtp"
+)
+
+// The whole-server figures: the real binary, real TLS, real store. Run with
+//
+//	go test ./internal/e2e -run '^$' -bench . -benchtime 2000x
+//
+// and TestIdleTLSMemory for the memory bound.
+
+func benchInstance(b *testing.B) *instance {
+	in := serve(b, "")
+	in.setup()
+	return in
+}
+
+// BenchmarkLMTPDeliver16 delivers 4 KB messages over LMTP from 16
+// concurrent senders; every delivery is durable before its 250.
+func BenchmarkLMTPDeliver16(b *testing.B) {
+	in := benchInstance(b)
+	msg := strings.Repeat("x", 4000)
+	body := "From: bob@mail.test\r\nTo: alice@mail.test\r\nSubject: bench\r\n\r\n" + msg + "\r\n"
+	const senders = 16
+	var wg sync.WaitGroup
+	work := make(chan struct{}, b.N)
+	for i := 0; i < b.N; i++ {
+		work <- struct{}{}
+	}
+	close(work)
+	b.ResetTimer()
+	start := time.Now()
+	for w := 0; w < senders; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := smtp.Dial(context.Background(), "tcp", in.LMTP)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer c.Close()
+			if err := c.LHLO("bench"); err != nil {
+				b.Error(err)
+				return
+			}
+			for range work {
+				per, err := c.Send("bob@mail.test", []string{"alice@mail.test"}, strings.NewReader(body))
+				if err != nil || per[0] != nil {
+					b.Errorf("send: %v %v", err, per)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+}
+
+// BenchmarkPOP3Retr100 logs on over implicit TLS, retrieves every message
+// of a 100-message Inbox (10 KB each) and quits, per iteration.
+func BenchmarkPOP3Retr100(b *testing.B) {
+	in := benchInstance(b)
+	body := "From: bob@mail.test\r\nTo: alice@mail.test\r\nSubject: bench\r\n\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 150)
+	c, err := smtp.Dial(context.Background(), "tcp", in.LMTP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.LHLO("bench")
+	for i := 0; i < 100; i++ {
+		if _, err := c.Send("bob@mail.test", []string{"alice@mail.test"}, strings.NewReader(body)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c.Close()
+	cfg := clientTLS(b, in)
+	var bytes int64
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		bytes += popRetrAll(b, in.POP3S, cfg, 100)
+	}
+	sec := time.Since(start).Seconds()
+	b.ReportMetric(float64(100*b.N)/sec, "msgs/s")
+	b.ReportMetric(float64(bytes)/sec/1e6, "MB/s")
+}
+
+func clientTLS(tb testing.TB, in *instance) *tls.Config {
+	pem, err := os.ReadFile(in.ca())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return &tls.Config{RootCAs: pool, ServerName: "localhost"}
+}
+
+// popRetrAll is a minimal, checking POP3 client: it verifies each status
+// line and the message count, and returns the bytes received.
+func popRetrAll(tb testing.TB, addr string, cfg *tls.Config, want int) int64 {
+	conn, err := tls.Dial("tcp", addr, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReaderSize(conn, 64<<10)
+	w := bufio.NewWriter(conn)
+	line := func() string {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return l
+	}
+	expectOK := func() string {
+		l := line()
+		if !strings.HasPrefix(l, "+OK") {
+			tb.Fatalf("got %q", l)
+		}
+		return l
+	}
+	expectOK()
+	fmt.Fprintf(w, "USER alice@mail.test\r\nPASS secret1\r\nSTAT\r\n")
+	w.Flush()
+	expectOK()
+	expectOK()
+	n, _ := strconv.Atoi(strings.Fields(expectOK())[1])
+	if n != want {
+		tb.Fatalf("STAT says %d messages, want %d", n, want)
+	}
+	var total int64
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(w, "RETR %d\r\n", i)
+	}
+	w.Flush()
+	for i := 1; i <= n; i++ {
+		expectOK()
+		for {
+			l := line()
+			if l == ".\r\n" {
+				break
+			}
+			total += int64(len(l))
+		}
+	}
+	fmt.Fprintf(w, "QUIT\r\n")
+	w.Flush()
+	expectOK()
+	return total
+}
+
+// TestIdleTLSMemory measures the server's memory per idle,
+// unauthenticated TLS connection (greeting sent, nothing else), from the
+// resident set of the postern process, and holds it to the bound
+// of 64 KiB.
+func TestIdleTLSMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 2000 connections")
+	}
+	in := serve(t, "")
+	in.setup()
+	cfg := clientTLS(t, in)
+	const n = 2000
+	warm := openIdle(t, in.POP3S, cfg, 50) // let pools and the GC settle
+	time.Sleep(500 * time.Millisecond)
+	before := rss(t, in.cmd.Process.Pid)
+	conns := openIdle(t, in.POP3S, cfg, n)
+	time.Sleep(time.Second)
+	after := rss(t, in.cmd.Process.Pid)
+	per := (after - before) / n
+	t.Logf("server RSS %d KiB -> %d KiB with %d idle TLS connections: %.1f KiB each", before>>10, after>>10, n, float64(per)/1024)
+	if per > 64<<10 {
+		t.Errorf("%d bytes per idle TLS connection, bound is 64 KiB", per)
+	}
+	for _, c := range append(conns, warm...) {
+		c.Close()
+	}
+}
+
+func openIdle(t *testing.T, addr string, cfg *tls.Config, n int) []*tls.Conn {
+	out := make([]*tls.Conn, 0, n)
+	for i := 0; i < n; i++ {
+		c, err := tls.Dial("tcp", addr, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 64)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if k, err := c.Read(buf); err != nil || !strings.HasPrefix(string(buf[:k]), "+OK") {
+			t.Fatalf("greeting %d: %q %v", i, buf[:k], err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// rss reads VmRSS of a process, in bytes.
+func rss(t *testing.T, pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
