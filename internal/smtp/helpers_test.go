@@ -136,6 +136,7 @@ func startServer(t *testing.T, mod func(*LMTPOptions)) *testServer {
 		<-acceptDone
 		cancel()
 		sessions.Wait()
+		ts.expectNoPanics(t)
 	})
 	return ts
 }

@@ -164,7 +164,11 @@ func (s *LMTPServer) newSession(ctx context.Context, c net.Conn) *session {
 		state:  stateConnected,
 		spool:  spool{dir: s.opts.SpoolDir, threshold: s.opts.SpoolThreshold},
 	}
-	ss.log = s.opts.Logger.With("proto", "lmtp", "conn", id, "remote", c.RemoteAddr().String())
+	remote := "unknown"
+	if a := c.RemoteAddr(); a != nil {
+		remote = a.String()
+	}
+	ss.log = s.opts.Logger.With("proto", "lmtp", "conn", id, "remote", remote)
 	ss.w = bufio.NewWriter(nil)
 	ss.io = &sessionConn{c: c, out: ss.w, timeout: s.opts.Timeout}
 	ss.w.Reset(ss.io)
