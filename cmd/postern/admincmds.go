@@ -194,12 +194,13 @@ func printFields(w io.Writer, fields []config.Field) {
 	}
 }
 
-func (c *cli) pop(ctx context.Context, args []string) error {
+// settings shows or sets a protocol's settings: name is pop3 or imap4.
+func (c *cli) settings(ctx context.Context, name string, args []string) error {
 	cl := c.client()
 	var fields []config.Field
 	switch {
 	case len(args) == 1 && args[0] == "show":
-		if err := cl.Get(ctx, "/v1/settings/pop3", &fields); err != nil {
+		if err := cl.Get(ctx, "/v1/settings/"+name, &fields); err != nil {
 			return err
 		}
 	case len(args) >= 2 && args[0] == "set":
@@ -207,10 +208,10 @@ func (c *cli) pop(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := cl.Post(ctx, "/v1/settings/pop3", admin.Changes{Texts: t}, &fields); err != nil {
+		if err := cl.Post(ctx, "/v1/settings/"+name, admin.Changes{Texts: t}, &fields); err != nil {
 			return err
 		}
-		defer fmt.Fprintln(os.Stderr, "postern: saved; restart pop3 and pop3-backend to apply (postern service restart pop3)")
+		defer fmt.Fprintf(os.Stderr, "postern: saved; restart %s and %s-backend to apply them\n", name, name)
 	default:
 		return errUsage
 	}

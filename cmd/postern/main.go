@@ -112,7 +112,9 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 	case "service":
 		return c.service(ctx, args)
 	case "pop":
-		return c.pop(ctx, args)
+		return c.settings(ctx, "pop3", args)
+	case "imap":
+		return c.settings(ctx, "imap4", args)
 	case "transport":
 		return c.transport(ctx, args)
 	case "deliver":

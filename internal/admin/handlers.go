@@ -205,8 +205,24 @@ func edit[T any, P interface {
 	}
 }
 
-func (a *API) getPop(w http.ResponseWriter, r *http.Request) {
-	ps, err := a.s.PopSettings(r.Context())
+// protocolOf maps the {protocol} path element (pop3, imap4) to a protocol.
+func protocolOf(r *http.Request) (string, error) {
+	switch r.PathValue("protocol") {
+	case "pop3":
+		return config.ProtocolPOP3, nil
+	case "imap4":
+		return config.ProtocolIMAP4, nil
+	}
+	return "", fmt.Errorf("%w: no settings named %q", errBadRequest, r.PathValue("protocol"))
+}
+
+func (a *API) getSettings(w http.ResponseWriter, r *http.Request) {
+	p, err := protocolOf(r)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	ps, err := a.s.Settings(r.Context(), p)
 	if err != nil {
 		a.fail(w, err)
 		return
@@ -214,13 +230,18 @@ func (a *API) getPop(w http.ResponseWriter, r *http.Request) {
 	reply(w, ps.Fields())
 }
 
-func (a *API) setPop(w http.ResponseWriter, r *http.Request) {
+func (a *API) setSettings(w http.ResponseWriter, r *http.Request) {
+	p, err := protocolOf(r)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
 	var req Changes
 	if err := decode(r, &req); err != nil {
 		a.fail(w, err)
 		return
 	}
-	ps, err := a.s.UpdatePopSettings(r.Context(), edit[config.ProtocolSettings](req))
+	ps, err := a.s.UpdateSettings(r.Context(), p, edit[config.ProtocolSettings](req))
 	if err != nil {
 		a.fail(w, err)
 		return

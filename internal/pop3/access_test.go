@@ -135,12 +135,12 @@ func TestValidationRefused(t *testing.T) {
 	t.Parallel()
 	s := setup(t, testkit.Options{}, 0)
 	for name, bad := range map[string]string{"MaxCommandSize": "39", "PreAuthenticatedConnectionTimeout": "00:00:29", "LoginType": "4", "MaxConnectionsPerUser": "0"} {
-		before, _ := s.PopSettings(context.Background())
-		_, err := s.UpdatePopSettings(context.Background(), func(ps *config.ProtocolSettings) error { return ps.Set(name, bad) })
+		before, _ := s.Settings(context.Background(), config.ProtocolPOP3)
+		_, err := s.UpdateSettings(context.Background(), config.ProtocolPOP3, func(ps *config.ProtocolSettings) error { return ps.Set(name, bad) })
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%s: %v", name, bad, err)
 		}
-		after, _ := s.PopSettings(context.Background())
+		after, _ := s.Settings(context.Background(), config.ProtocolPOP3)
 		if fmt.Sprint(before) != fmt.Sprint(after) {
 			t.Errorf("%s=%s changed the stored settings", name, bad)
 		}

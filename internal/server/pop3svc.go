@@ -91,7 +91,7 @@ func addrStrings(srv *netserve.Server) []string {
 
 // startPop3 starts the POP3 frontend with the settings stored now.
 func (s *Server) startPop3(ctx context.Context) (instance, error) {
-	ps, err := s.PopSettings(ctx)
+	ps, err := s.Settings(ctx, config.ProtocolPOP3)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (b *backendInstance) stop() {
 
 // startPop3Backend starts the POP3 backend with the settings stored now.
 func (s *Server) startPop3Backend(ctx context.Context) (instance, error) {
-	ps, err := s.PopSettings(ctx)
+	ps, err := s.Settings(ctx, config.ProtocolPOP3)
 	if err != nil {
 		return nil, err
 	}

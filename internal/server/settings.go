@@ -13,6 +13,7 @@ import (
 // Directory keys of the settings documents.
 const (
 	keyPop3      = "pop3"
+	keyImap4     = "imap4"
 	keyTransport = "transport"
 )
 
@@ -63,24 +64,40 @@ func (s *Server) saveJSON(ctx context.Context, key string, v any) error {
 	return s.dir.SetSetting(ctx, s.name, key, b)
 }
 
-// PopSettings returns the stored POP3 settings (Get-PopSettings).
-func (s *Server) PopSettings(ctx context.Context) (config.ProtocolSettings, error) {
-	b, err := s.dir.Setting(ctx, s.name, keyPop3)
+// settingsKey is the directory key of a protocol's settings.
+func settingsKey(protocol string) (string, error) {
+	switch protocol {
+	case config.ProtocolPOP3:
+		return keyPop3, nil
+	case config.ProtocolIMAP4:
+		return keyImap4, nil
+	}
+	return "", fmt.Errorf("no settings for protocol %q", protocol)
+}
+
+// Settings returns a protocol's stored settings (Get-PopSettings,
+// Get-ImapSettings).
+func (s *Server) Settings(ctx context.Context, protocol string) (config.ProtocolSettings, error) {
+	key, err := settingsKey(protocol)
+	if err != nil {
+		return config.ProtocolSettings{}, err
+	}
+	b, err := s.dir.Setting(ctx, s.name, key)
 	if errors.Is(err, directory.ErrNotFound) {
-		return config.DefaultPopSettings(s.fqdn), nil
+		return config.DefaultSettings(protocol, s.fqdn)
 	}
 	if err != nil {
 		return config.ProtocolSettings{}, err
 	}
-	return config.LoadProtocolSettings(b, config.ProtocolPOP3, s.fqdn)
+	return config.LoadProtocolSettings(b, protocol, s.fqdn)
 }
 
-// UpdatePopSettings edits the POP3 settings and stores them
-// (Set-PopSettings). The edit works on a copy; on any error nothing is
-// stored. Running services keep their settings until restarted, as in
-// Exchange.
-func (s *Server) UpdatePopSettings(ctx context.Context, edit func(*config.ProtocolSettings) error) (config.ProtocolSettings, error) {
-	ps, err := s.PopSettings(ctx)
+// UpdateSettings edits a protocol's settings and stores them
+// (Set-PopSettings, Set-ImapSettings). The edit works on a copy; on any
+// error nothing is stored. Running services keep their settings until
+// restarted, as in Exchange.
+func (s *Server) UpdateSettings(ctx context.Context, protocol string, edit func(*config.ProtocolSettings) error) (config.ProtocolSettings, error) {
+	ps, err := s.Settings(ctx, protocol)
 	if err != nil {
 		return ps, err
 	}
@@ -91,7 +108,8 @@ func (s *Server) UpdatePopSettings(ctx context.Context, edit func(*config.Protoc
 	if err := c.Validate(); err != nil {
 		return ps, err
 	}
-	return c, s.saveJSON(ctx, keyPop3, c)
+	key, _ := settingsKey(protocol)
+	return c, s.saveJSON(ctx, key, c)
 }
 
 // Transport returns the transport settings.

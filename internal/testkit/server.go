@@ -77,7 +77,7 @@ func Start(t testing.TB, o Options) *Server {
 // RestartPOP3).
 func (s *Server) SetPop(texts map[string]string) {
 	s.t.Helper()
-	_, err := s.UpdatePopSettings(context.Background(), func(ps *config.ProtocolSettings) error {
+	_, err := s.UpdateSettings(context.Background(), config.ProtocolPOP3, func(ps *config.ProtocolSettings) error {
 		for k, v := range texts {
 			if err := ps.Set(k, v); err != nil {
 				return err
