@@ -70,24 +70,53 @@ func (a *API) Close() error {
 
 func (a *API) routes() http.Handler {
 	m := http.NewServeMux()
-	m.HandleFunc("GET /v1/info", a.info)
-	m.HandleFunc("GET /v1/users", a.listUsers)
-	m.HandleFunc("POST /v1/users", a.addUser)
-	m.HandleFunc("POST /v1/users/remove", a.removeUser)
-	m.HandleFunc("POST /v1/users/password", a.setPassword)
-	m.HandleFunc("GET /v1/services", a.listServices)
-	m.HandleFunc("POST /v1/services/action", a.serviceAction)
-	m.HandleFunc("POST /v1/services/startup", a.setStartup)
-	m.HandleFunc("GET /v1/settings/transport", a.getTransport)
-	m.HandleFunc("POST /v1/settings/transport", a.setTransport)
-	m.HandleFunc("GET /v1/settings/{protocol}", a.getSettings)
-	m.HandleFunc("POST /v1/settings/{protocol}", a.setSettings)
-	m.HandleFunc("GET /v1/casmailbox", a.getCAS)
-	m.HandleFunc("POST /v1/casmailbox", a.setCAS)
-	m.HandleFunc("POST /v1/deliver", a.deliver)
-	m.HandleFunc("GET /v1/certificates", a.listCerts)
-	m.HandleFunc("POST /v1/certificates", a.importCert)
+	m.HandleFunc("GET /v1/info", get(a, a.info))
+	m.HandleFunc("GET /v1/users", get(a, a.listUsers))
+	m.HandleFunc("POST /v1/users", post(a, a.addUser))
+	m.HandleFunc("POST /v1/users/remove", post(a, a.removeUser))
+	m.HandleFunc("POST /v1/users/password", post(a, a.setPassword))
+	m.HandleFunc("GET /v1/services", get(a, a.listServices))
+	m.HandleFunc("POST /v1/services/action", post(a, a.serviceAction))
+	m.HandleFunc("POST /v1/services/startup", post(a, a.setStartup))
+	m.HandleFunc("GET /v1/settings/transport", get(a, a.getTransport))
+	m.HandleFunc("POST /v1/settings/transport", post(a, a.setTransport))
+	m.HandleFunc("GET /v1/settings/{protocol}", get(a, a.getSettings))
+	m.HandleFunc("POST /v1/settings/{protocol}", post(a, a.setSettings))
+	m.HandleFunc("GET /v1/casmailbox", get(a, a.getCAS))
+	m.HandleFunc("POST /v1/casmailbox", post(a, a.setCAS))
+	m.HandleFunc("POST /v1/deliver", get(a, a.deliver)) // the body is the message
+	m.HandleFunc("GET /v1/certificates", get(a, a.listCerts))
+	m.HandleFunc("POST /v1/certificates", post(a, a.importCert))
 	return m
+}
+
+// get adapts a handler that takes no JSON body.
+func get[T any](a *API, fn func(*http.Request) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := fn(r)
+		if err != nil {
+			a.fail(w, err)
+			return
+		}
+		reply(w, v)
+	}
+}
+
+// post adapts a handler that takes a JSON body.
+func post[Req, T any](a *API, fn func(*http.Request, Req) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req Req
+		if err := decode(r, &req); err != nil {
+			a.fail(w, err)
+			return
+		}
+		v, err := fn(r, req)
+		if err != nil {
+			a.fail(w, err)
+			return
+		}
+		reply(w, v)
+	}
 }
 
 // Error is the body of every failed request.

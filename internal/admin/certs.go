@@ -2,10 +2,12 @@ package admin
 
 import (
 	"net/http"
+
+	"github.com/postern/postern/internal/tlsconf"
 )
 
-func (a *API) listCerts(w http.ResponseWriter, r *http.Request) {
-	reply(w, a.s.Certificates())
+func (a *API) listCerts(r *http.Request) ([]tlsconf.Cert, error) {
+	return a.s.Certificates(), nil
 }
 
 // ImportRequest is the body of POST /v1/certificates: PEM text of the
@@ -16,16 +18,6 @@ type ImportRequest struct {
 	Services    []string `json:"services,omitempty"` // POP, IMAP, SMTP
 }
 
-func (a *API) importCert(w http.ResponseWriter, r *http.Request) {
-	var req ImportRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, err)
-		return
-	}
-	c, err := a.s.ImportCertificate([]byte(req.Certificate), []byte(req.Key), req.Services...)
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, c)
+func (a *API) importCert(r *http.Request, req ImportRequest) (tlsconf.Cert, error) {
+	return a.s.ImportCertificate([]byte(req.Certificate), []byte(req.Key), req.Services...)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
+	"github.com/postern/postern/internal/server"
 )
 
 // Info describes the server.
@@ -17,13 +18,12 @@ type Info struct {
 	Certificate     string   `json:"certificate"` // path of the self-signed certificate, for clients to trust
 }
 
-func (a *API) info(w http.ResponseWriter, r *http.Request) {
+// The handlers return a value to send as JSON, or an error; get and post
+// (api.go) adapt them to HTTP.
+
+func (a *API) info(r *http.Request) (Info, error) {
 	domains, err := a.s.Directory().AcceptedDomains(r.Context())
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, Info{Name: a.s.Name(), FQDN: a.s.FQDN(), DataDir: a.s.DataDir(), AcceptedDomains: domains, Certificate: a.s.CertificatePath()})
+	return Info{Name: a.s.Name(), FQDN: a.s.FQDN(), DataDir: a.s.DataDir(), AcceptedDomains: domains, Certificate: a.s.CertificatePath()}, err
 }
 
 // User is a user as the API shows it.
@@ -37,17 +37,13 @@ func userOf(u directory.User) User {
 	return User{Address: u.Address(), DisplayName: u.DisplayName, Database: u.Database}
 }
 
-func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
+func (a *API) listUsers(r *http.Request) ([]User, error) {
 	us, err := a.s.Directory().Users(r.Context())
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
 	out := []User{}
 	for _, u := range us {
 		out = append(out, userOf(u))
 	}
-	reply(w, out)
+	return out, err
 }
 
 // NewUser is the body of POST /v1/users.
@@ -57,18 +53,9 @@ type NewUser struct {
 	DisplayName string `json:"displayName,omitempty"`
 }
 
-func (a *API) addUser(w http.ResponseWriter, r *http.Request) {
-	var req NewUser
-	if err := decode(r, &req); err != nil {
-		a.fail(w, err)
-		return
-	}
+func (a *API) addUser(r *http.Request, req NewUser) (User, error) {
 	u, err := a.s.AddUser(r.Context(), req.Address, req.Password, req.DisplayName)
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, userOf(u))
+	return userOf(u), err
 }
 
 // NameRequest names a user, with a password where one is set.
@@ -77,39 +64,16 @@ type NameRequest struct {
 	Password string `json:"password,omitempty"`
 }
 
-func (a *API) removeUser(w http.ResponseWriter, r *http.Request) {
-	var req NameRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, err)
-		return
-	}
-	if err := a.s.RemoveUser(r.Context(), req.Name); err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, struct{}{})
+func (a *API) removeUser(r *http.Request, req NameRequest) (struct{}, error) {
+	return struct{}{}, a.s.RemoveUser(r.Context(), req.Name)
 }
 
-func (a *API) setPassword(w http.ResponseWriter, r *http.Request) {
-	var req NameRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, err)
-		return
-	}
-	if err := a.s.SetPassword(r.Context(), req.Name, req.Password); err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, struct{}{})
+func (a *API) setPassword(r *http.Request, req NameRequest) (struct{}, error) {
+	return struct{}{}, a.s.SetPassword(r.Context(), req.Name, req.Password)
 }
 
-func (a *API) listServices(w http.ResponseWriter, r *http.Request) {
-	st, err := a.s.Services(r.Context())
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, st)
+func (a *API) listServices(r *http.Request) ([]server.ServiceStatus, error) {
+	return a.s.Services(r.Context())
 }
 
 // ServiceRequest is the body of the service endpoints.
@@ -119,12 +83,7 @@ type ServiceRequest struct {
 	StartupType string `json:"startupType,omitempty"`
 }
 
-func (a *API) serviceAction(w http.ResponseWriter, r *http.Request) {
-	var req ServiceRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, err)
-		return
-	}
+func (a *API) serviceAction(r *http.Request, req ServiceRequest) (server.ServiceStatus, error) {
 	var err error
 	switch req.Action {
 	case "start":
@@ -137,33 +96,16 @@ func (a *API) serviceAction(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf("%w: action %q is not start, stop or restart", errBadRequest, req.Action)
 	}
 	if err != nil {
-		a.fail(w, err)
-		return
+		return server.ServiceStatus{}, err
 	}
-	st, err := a.s.Service(r.Context(), req.Name)
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, st)
+	return a.s.Service(r.Context(), req.Name)
 }
 
-func (a *API) setStartup(w http.ResponseWriter, r *http.Request) {
-	var req ServiceRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, err)
-		return
-	}
+func (a *API) setStartup(r *http.Request, req ServiceRequest) (server.ServiceStatus, error) {
 	if err := a.s.SetStartupType(r.Context(), req.Name, req.StartupType); err != nil {
-		a.fail(w, fmt.Errorf("%w: %v", errBadRequest, err))
-		return
+		return server.ServiceStatus{}, fmt.Errorf("%w: %v", errBadRequest, err)
 	}
-	st, err := a.s.Service(r.Context(), req.Name)
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, st)
+	return a.s.Service(r.Context(), req.Name)
 }
 
 // Changes is the body of the settings endpoints: typed changes (the
@@ -216,46 +158,26 @@ func protocolOf(r *http.Request) (string, error) {
 	return "", fmt.Errorf("%w: no settings named %q", errBadRequest, r.PathValue("protocol"))
 }
 
-func (a *API) getSettings(w http.ResponseWriter, r *http.Request) {
+func (a *API) getSettings(r *http.Request) ([]config.Field, error) {
 	p, err := protocolOf(r)
 	if err != nil {
-		a.fail(w, err)
-		return
+		return nil, err
 	}
 	ps, err := a.s.Settings(r.Context(), p)
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, ps.Fields())
+	return ps.Fields(), err
 }
 
-func (a *API) setSettings(w http.ResponseWriter, r *http.Request) {
+func (a *API) setSettings(r *http.Request, req Changes) ([]config.Field, error) {
 	p, err := protocolOf(r)
 	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	var req Changes
-	if err := decode(r, &req); err != nil {
-		a.fail(w, err)
-		return
+		return nil, err
 	}
 	ps, err := a.s.UpdateSettings(r.Context(), p, edit[config.ProtocolSettings](req))
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, ps.Fields())
+	return ps.Fields(), err
 }
 
-func (a *API) getTransport(w http.ResponseWriter, r *http.Request) {
-	tr, err := a.s.Transport(r.Context())
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, tr)
+func (a *API) getTransport(r *http.Request) (server.TransportSettings, error) {
+	return a.s.Transport(r.Context())
 }
 
 // TransportRequest is the body of POST /v1/settings/transport.
@@ -263,18 +185,12 @@ type TransportRequest struct {
 	LmtpBindings []string `json:"LmtpBindings"`
 }
 
-func (a *API) setTransport(w http.ResponseWriter, r *http.Request) {
-	var req TransportRequest
-	if err := decode(r, &req); err != nil {
-		a.fail(w, err)
-		return
-	}
+func (a *API) setTransport(r *http.Request, req TransportRequest) (server.TransportSettings, error) {
 	tr, err := a.s.SetTransportBindings(r.Context(), req.LmtpBindings)
 	if err != nil {
-		a.fail(w, fmt.Errorf("%w: %v", errBadRequest, err))
-		return
+		return tr, fmt.Errorf("%w: %v", errBadRequest, err)
 	}
-	reply(w, tr)
+	return tr, nil
 }
 
 // CASMailbox is the per-mailbox settings of one user.
@@ -283,27 +199,14 @@ type CASMailbox struct {
 	Fields   []config.Field `json:"fields"`
 }
 
-func (a *API) getCAS(w http.ResponseWriter, r *http.Request) {
+func (a *API) getCAS(r *http.Request) (CASMailbox, error) {
 	u, m, err := a.s.CASMailbox(r.Context(), r.URL.Query().Get("name"))
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, CASMailbox{Identity: u.Address(), Fields: m.Fields()})
+	return CASMailbox{Identity: u.Address(), Fields: m.Fields()}, err
 }
 
-func (a *API) setCAS(w http.ResponseWriter, r *http.Request) {
-	var req Changes
-	if err := decode(r, &req); err != nil {
-		a.fail(w, err)
-		return
-	}
+func (a *API) setCAS(r *http.Request, req Changes) (CASMailbox, error) {
 	m, err := a.s.UpdateCASMailbox(r.Context(), req.Name, edit[config.CASMailbox](req))
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	reply(w, CASMailbox{Identity: req.Name, Fields: m.Fields()})
+	return CASMailbox{Identity: req.Name, Fields: m.Fields()}, err
 }
 
 // DeliverResult reports one recipient of POST /v1/deliver.
@@ -312,11 +215,11 @@ type DeliverResult struct {
 	Error     string `json:"error,omitempty"`
 }
 
-func (a *API) deliver(w http.ResponseWriter, r *http.Request) {
+// deliver takes the message as the raw request body, not JSON.
+func (a *API) deliver(r *http.Request) ([]DeliverResult, error) {
 	rcpts := r.URL.Query()["to"]
 	if len(rcpts) == 0 {
-		a.fail(w, fmt.Errorf("%w: no recipient (to=)", errBadRequest))
-		return
+		return nil, fmt.Errorf("%w: no recipient (to=)", errBadRequest)
 	}
 	errs := a.s.DeliverLocal(r.Context(), rcpts, r.Body)
 	out := make([]DeliverResult, len(rcpts))
@@ -326,5 +229,5 @@ func (a *API) deliver(w http.ResponseWriter, r *http.Request) {
 			out[i].Error = errs[i].Error()
 		}
 	}
-	reply(w, out)
+	return out, nil
 }

@@ -101,15 +101,28 @@ func (s *Server) UpdateSettings(ctx context.Context, protocol string, edit func(
 	if err != nil {
 		return ps, err
 	}
-	c := ps
-	if err := edit(&c); err != nil {
-		return ps, err
-	}
-	if err := c.Validate(); err != nil {
+	c, err := editCopy(ps, edit)
+	if err != nil {
 		return ps, err
 	}
 	key, _ := settingsKey(protocol)
 	return c, s.saveJSON(ctx, key, c)
+}
+
+// editCopy applies edit to a copy of a settings object and validates the
+// result; the original is untouched whatever happens.
+func editCopy[T any, P interface {
+	*T
+	Validate() error
+}](obj T, edit func(*T) error) (T, error) {
+	c := obj
+	if err := edit(&c); err != nil {
+		return obj, err
+	}
+	if err := P(&c).Validate(); err != nil {
+		return obj, err
+	}
+	return c, nil
 }
 
 // Transport returns the transport settings.

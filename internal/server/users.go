@@ -85,14 +85,10 @@ func (s *Server) UpdateCASMailbox(ctx context.Context, name string, edit func(*c
 	if err != nil {
 		return m, err
 	}
-	c := m
-	if err := edit(&c); err != nil {
+	m, err = editCopy(m, edit)
+	if err != nil {
 		return m, err
 	}
-	if err := c.Validate(); err != nil {
-		return m, err
-	}
-	m = c
 	doc, err := json.Marshal(m)
 	if err != nil {
 		return m, err
