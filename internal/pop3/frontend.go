@@ -270,7 +270,7 @@ func (p *preLogin) auth(ctx context.Context, cmd wire.Command, plainOK bool) boo
 	if authz != "" {
 		if n1, e1 := directory.Canonical(authz); e1 != nil || !sameName(n1, user) {
 			// Acting as another user is not offered over POP3.
-			return p.logonFailed(ctx, login.ErrFailed)
+			return p.logonFailed(login.ErrFailed)
 		}
 	}
 	return p.logon(ctx, user, pass)

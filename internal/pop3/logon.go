@@ -18,24 +18,11 @@ func encode(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 func (p *preLogin) logon(ctx context.Context, user, pass string) bool {
 	g, err := p.f.o.Engine.Login(ctx, p.log, user, pass)
 	if err != nil {
-		return p.logonFailed(ctx, err)
+		return p.logonFailed(err)
 	}
 	defer g.Release()
 	log := p.log.With("user", g.User.Address())
-	b, err := p.f.o.Router.Route(ctx, "POP3", g.User)
-	var s proxy.Session
-	if err == nil {
-		s, err = b.Open(ctx, proxy.Handoff{
-			User:           g.User,
-			SessionID:      p.c.ID,
-			Remote:         p.c.Remote,
-			Local:          p.c.Local,
-			ClientTLS:      p.c.IsTLS(),
-			AuthTimeout:    p.f.o.AuthTimeout,
-			MaxCommandSize: p.f.o.MaxCommandSize,
-			Log:            log,
-		})
-	}
+	s, err := p.f.o.Router.Connect(ctx, "POP3", proxy.NewHandoff(g.User, p.c, p.f.o.AuthTimeout, p.f.o.MaxCommandSize, log))
 	if err != nil {
 		log.Warn("handoff failed", "err", err)
 		wire.Err(p.c.Writer(), textUnavailable)
@@ -50,7 +37,7 @@ func (p *preLogin) logon(ctx context.Context, user, pass string) bool {
 
 // logonFailed answers a failed logon with the text for its kind; after
 // too many failures the connection ends.
-func (p *preLogin) logonFailed(ctx context.Context, err error) bool {
+func (p *preLogin) logonFailed(err error) bool {
 	switch {
 	case errors.Is(err, login.ErrDisabled):
 		return p.fail(textNotConnected)

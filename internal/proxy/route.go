@@ -87,3 +87,27 @@ func (r *Router) Route(ctx context.Context, protocol string, u directory.User) (
 	}
 	return b, nil
 }
+
+// Connect routes an authenticated user to the backend holding the mailbox
+// and opens the session there.
+func (r *Router) Connect(ctx context.Context, protocol string, h Handoff) (Session, error) {
+	b, err := r.Route(ctx, protocol, h.User)
+	if err != nil {
+		return nil, err
+	}
+	return b.Open(ctx, h)
+}
+
+// NewHandoff describes an authenticated session on a frontend connection.
+func NewHandoff(u directory.User, c *netserve.Conn, authTimeout time.Duration, maxCommand int, log *slog.Logger) Handoff {
+	return Handoff{
+		User:           u,
+		SessionID:      c.ID,
+		Remote:         c.Remote,
+		Local:          c.Local,
+		ClientTLS:      c.IsTLS(),
+		AuthTimeout:    authTimeout,
+		MaxCommandSize: maxCommand,
+		Log:            log,
+	}
+}
