@@ -49,8 +49,9 @@ func deliverN(b *testing.B, senders int) {
 	wg.Wait()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
-	bt, it, ns := DebugBatches.Swap(0), DebugItems.Swap(0), DebugNanos.Swap(0)
-	b.Logf("N=%d batches=%d items/batch=%.1f commit=%v busy=%.0f%%", b.N, bt, float64(it)/float64(bt), time.Duration(ns/bt), 100*float64(ns)/float64(time.Since(start)))
+	if n := db.stats.batches.Load(); n > 0 {
+		b.ReportMetric(float64(db.stats.items.Load())/float64(n), "items/batch")
+	}
 }
 
 // BenchmarkDeliverParallel16: 16 senders delivering 4 KB messages, each

@@ -61,7 +61,7 @@ func (bs *blobStore) path(hash string) string {
 }
 
 // put streams r into a blob and returns it pinned: the caller must hand the
-// pin to an op, or give it back with release. On return the blob's bytes
+// pin to an item, or give it back with release. On return the blob's bytes
 // and its directory entry are durable.
 func (bs *blobStore) put(ctx context.Context, r io.Reader) (blobRef, error) {
 	if err := ctx.Err(); err != nil {
@@ -160,7 +160,7 @@ func (bs *blobStore) pin(hash string) {
 	bs.mu.Unlock()
 }
 
-// release gives back pins whose op never reached a commit; the writer
+// release gives back pins whose item never reached a commit; the writer
 // checks those blobs for references at its next batch.
 func (bs *blobStore) release(hashes ...string) {
 	bs.mu.Lock()
@@ -174,6 +174,15 @@ func (bs *blobStore) release(hashes ...string) {
 func (bs *blobStore) unpinLocked(hash string) {
 	if bs.pins[hash]--; bs.pins[hash] <= 0 {
 		delete(bs.pins, hash)
+	}
+}
+
+// suspect marks blobs as possibly unreferenced without touching pins.
+func (bs *blobStore) suspect(hashes ...string) {
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	for _, h := range hashes {
+		bs.suspects[h] = struct{}{}
 	}
 }
 
@@ -191,7 +200,7 @@ func (bs *blobStore) takeSuspects() []string {
 
 // settle runs after a commit: it gives back the batch's pins, then unlinks
 // the blobs the transaction found unreferenced, except those pinned by a
-// caller whose op is still on its way (its own batch will decide). Holding
+// caller whose item is still on its way (its own batch will decide). Holding
 // mu across both keeps a caller from finding a blob in name that is
 // unlinked a moment later.
 func (bs *blobStore) settle(pins, unreferenced []string) []error {

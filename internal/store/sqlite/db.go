@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +33,7 @@ type Options struct {
 	Logger *slog.Logger
 	// ReadConns is the size of the read connection pool. Zero means 4.
 	ReadConns int
-	// MaxBatch bounds the ops one write transaction takes from the queue.
+	// MaxBatch bounds the items one write transaction takes from the queue.
 	// Zero means 512.
 	MaxBatch int
 	// MaxMessageSize rejects longer bodies with store.ErrTooBig. Zero means
@@ -48,6 +49,9 @@ func (o Options) Validate() error {
 	switch {
 	case o.Dir == "":
 		return fmt.Errorf("sqlite: Options.Dir is empty: %w", store.ErrInvalid)
+	case strings.ContainsAny(o.Dir, "?#"):
+		// The driver reads everything after '?' in its DSN as parameters.
+		return fmt.Errorf("sqlite: Options.Dir %q contains '?' or '#': %w", o.Dir, store.ErrInvalid)
 	case o.ReadConns < 0, o.MaxBatch < 0, o.MaxMessageSize < 0, o.BusyTimeout < 0:
 		return fmt.Errorf("sqlite: negative option: %w", store.ErrInvalid)
 	}
@@ -82,6 +86,13 @@ type DB struct {
 
 	ops        chan *item
 	writerDone chan struct{}
+	stats      writeStats
+	stmts      *stmtCache // the writer's; see stmts.go
+
+	// hookBeforeCommit, if set (by tests, before any write), runs in the
+	// writer just before each COMMIT; the crash test uses it to widen the
+	// window in which a kill finds a batch uncommitted.
+	hookBeforeCommit func()
 
 	mu     sync.RWMutex // submit holds it shared while queueing; Close exclusively
 	closed bool
@@ -90,7 +101,8 @@ type DB struct {
 var _ store.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the mailbox database in opt.Dir, applies
-// schema migrations, sweeps orphan blobs and starts the writer.
+// schema migrations, sweeps orphan blobs and starts the writer. ctx bounds
+// the opening only.
 func Open(ctx context.Context, opt Options) (*DB, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
@@ -121,9 +133,10 @@ func (db *DB) open(ctx context.Context) error {
 	db.wdb.SetMaxIdleConns(1)
 	db.wdb.SetConnMaxLifetime(0)
 	db.wdb.SetConnMaxIdleTime(0)
+	db.stmts = newStmtCache(db.wdb)
 	ms, err := migrate.Load(migrations, "migrations")
 	if err != nil {
-		return err
+		return errTemp("load migrations", err)
 	}
 	if _, err := migrate.Up(ctx, db.wdb, ms); err != nil {
 		return errTemp("migrate", err)
@@ -164,7 +177,7 @@ func (db *DB) dsn(path string, write bool) string {
 	return path + "?" + q.Encode()
 }
 
-// Close stops the writer after it has resolved every queued op (committed,
+// Close stops the writer after it has resolved every queued item (committed,
 // or failed and answered), then closes the connections and stops the
 // subscriptions. Ops submitted after Close fail with store.ErrTemporary.
 func (db *DB) Close() error {

@@ -96,7 +96,7 @@ func (db *DB) Folder(ctx context.Context, a store.AccountID, name string) (store
 func (db *DB) CreateAccount(ctx context.Context, a store.AccountID) error {
 	return db.submit(ctx, &item{run: func(w *wtx) error {
 		var n int
-		if err := w.tx.QueryRow(`SELECT COUNT(*) FROM folders WHERE account = ?`, a).Scan(&n); err != nil {
+		if err := w.queryRow(`SELECT COUNT(*) FROM folders WHERE account = ?`, a).Scan(&n); err != nil {
 			return errTemp("count folders", err)
 		}
 		if n > 0 {
@@ -115,7 +115,7 @@ func (db *DB) CreateAccount(ctx context.Context, a store.AccountID) error {
 // ErrNotFound.
 func (db *DB) DeleteAccount(ctx context.Context, a store.AccountID) error {
 	return db.submit(ctx, &item{run: func(w *wtx) error {
-		fs, err := listFolders(context.Background(), w.tx, a)
+		fs, err := listFolders(context.Background(), w, a)
 		if err != nil {
 			return err
 		}
@@ -140,13 +140,17 @@ func (db *DB) CreateFolder(ctx context.Context, a store.AccountID, name string) 
 	}
 	var f store.Folder
 	err = db.submit(ctx, &item{run: func(w *wtx) error {
-		if _, err := folderByName(context.Background(), w.tx, a, store.Inbox); err != nil {
+		if _, err := folderByName(context.Background(), w, a, store.Inbox); err != nil {
 			return fmt.Errorf("sqlite: account %d has no Inbox: %w", a, store.ErrNotFound)
 		}
-		f, err = w.createFolder(a, name, false)
+		created, err := w.createFolder(a, name, false)
+		f = created
 		return err
 	}})
-	return f, err
+	if err != nil {
+		return store.Folder{}, err
+	}
+	return f, nil
 }
 
 // DeleteFolder implements store.Store. Children of the folder stay.
@@ -159,7 +163,7 @@ func (db *DB) DeleteFolder(ctx context.Context, a store.AccountID, name string) 
 		return fmt.Errorf("sqlite: delete the Inbox: %w", store.ErrNoPermission)
 	}
 	return db.submit(ctx, &item{run: func(w *wtx) error {
-		f, err := folderByName(context.Background(), w.tx, a, name)
+		f, err := folderByName(context.Background(), w, a, name)
 		if err != nil {
 			return err
 		}
@@ -174,7 +178,7 @@ func (db *DB) SetSubscribed(ctx context.Context, a store.AccountID, name string,
 		return err
 	}
 	return db.submit(ctx, &item{run: func(w *wtx) error {
-		res, err := w.tx.Exec(`UPDATE folders SET subscribed = ? WHERE account = ? AND name = ?`, on, a, name)
+		res, err := w.exec(`UPDATE folders SET subscribed = ? WHERE account = ? AND name = ?`, on, a, name)
 		if err != nil {
 			return errTemp("subscribe", err)
 		}
@@ -189,7 +193,7 @@ func (db *DB) SetSubscribed(ctx context.Context, a store.AccountID, name string,
 // canonical.
 func (w *wtx) createFolder(a store.AccountID, name string, subscribed bool) (store.Folder, error) {
 	var one int
-	err := w.tx.QueryRow(`SELECT 1 FROM folders WHERE account = ? AND name = ?`, a, name).Scan(&one)
+	err := w.queryRow(`SELECT 1 FROM folders WHERE account = ? AND name = ?`, a, name).Scan(&one)
 	if err == nil {
 		return store.Folder{}, fmt.Errorf("sqlite: folder %q of account %d: %w", name, a, store.ErrExists)
 	}
@@ -202,7 +206,7 @@ func (w *wtx) createFolder(a store.AccountID, name string, subscribed bool) (sto
 	}
 	f := store.Folder{Account: a, Name: name, UIDValidity: validity, UIDNext: 1, HighestModSeq: 1,
 		Subscribed: subscribed}
-	err = w.tx.QueryRow(`INSERT INTO folders (account, name, uidvalidity, uidnext, highestmodseq, subscribed)
+	err = w.queryRow(`INSERT INTO folders (account, name, uidvalidity, uidnext, highestmodseq, subscribed)
 		VALUES (?, ?, ?, 1, 1, ?) RETURNING id`, a, name, int64(validity), subscribed).Scan(&f.ID)
 	if err != nil {
 		return store.Folder{}, errTemp("create folder", err)
@@ -217,7 +221,7 @@ func (w *wtx) createFolder(a store.AccountID, name string, subscribed bool) (sto
 // back (RFC 3501 2.3.1.1).
 func (w *wtx) newUIDValidity() (uint32, error) {
 	var last int64
-	err := w.tx.QueryRow(`SELECT value FROM meta WHERE name = 'uidvalidity'`).Scan(&last)
+	err := w.queryRow(`SELECT value FROM meta WHERE name = 'uidvalidity'`).Scan(&last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, errTemp("read uidvalidity", err)
 	}
@@ -225,7 +229,7 @@ func (w *wtx) newUIDValidity() (uint32, error) {
 	if v > math.MaxUint32 {
 		return 0, fmt.Errorf("sqlite: UIDVALIDITY space exhausted: %w", store.ErrTemporary)
 	}
-	_, err = w.tx.Exec(`INSERT INTO meta (name, value) VALUES ('uidvalidity', ?)
+	_, err = w.exec(`INSERT INTO meta (name, value) VALUES ('uidvalidity', ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, v)
 	if err != nil {
 		return 0, errTemp("write uidvalidity", err)
@@ -236,7 +240,7 @@ func (w *wtx) newUIDValidity() (uint32, error) {
 // dropFolder deletes a folder and its messages, marking their blobs as
 // possibly unreferenced.
 func (w *wtx) dropFolder(f store.Folder) error {
-	rows, err := w.tx.Query(`SELECT DISTINCT blob FROM messages WHERE folder = ?`, f.ID)
+	rows, err := w.QueryContext(context.Background(), `SELECT DISTINCT blob FROM messages WHERE folder = ?`, f.ID)
 	if err != nil {
 		return errTemp("list blobs", err)
 	}
@@ -251,10 +255,10 @@ func (w *wtx) dropFolder(f store.Folder) error {
 	if err := rows.Err(); err != nil {
 		return errTemp("list blobs", err)
 	}
-	if _, err := w.tx.Exec(`DELETE FROM messages WHERE folder = ?`, f.ID); err != nil {
+	if _, err := w.exec(`DELETE FROM messages WHERE folder = ?`, f.ID); err != nil {
 		return errTemp("delete messages", err)
 	}
-	if _, err := w.tx.Exec(`DELETE FROM folders WHERE id = ?`, f.ID); err != nil {
+	if _, err := w.exec(`DELETE FROM folders WHERE id = ?`, f.ID); err != nil {
 		return errTemp("delete folder", err)
 	}
 	w.changes = append(w.changes, store.Change{Kind: store.ChangeFolder, Account: f.Account, Folder: f.ID,

@@ -67,15 +67,14 @@ func (w *wtx) storeFlags(f store.FolderID, uids []uint32, op store.FlagOp, flags
 		return rows, nil
 	}
 	var modseq uint64
-	if err := w.tx.QueryRow(`UPDATE folders SET highestmodseq = highestmodseq + 1, unseen = unseen + ?
+	if err := w.queryRow(`UPDATE folders SET highestmodseq = highestmodseq + 1, unseen = unseen + ?
 		WHERE id = ? RETURNING highestmodseq`, unseen, f).Scan(&modseq); err != nil {
 		return nil, errTemp("raise modseq", err)
 	}
-	upd, err := w.tx.Prepare(`UPDATE messages SET flags = ?, seen = ?, modseq = ? WHERE folder = ? AND uid = ?`)
+	upd, err := w.prepared(`UPDATE messages SET flags = ?, seen = ?, modseq = ? WHERE folder = ? AND uid = ?`)
 	if err != nil {
 		return nil, errTemp("update flags", err)
 	}
-	defer upd.Close()
 	changedUIDs := make([]uint32, 0, len(changed))
 	for _, i := range changed {
 		m := &rows[i]
@@ -95,9 +94,8 @@ func (db *DB) Expunge(ctx context.Context, f store.FolderID, uids []uint32) ([]u
 	uids = normUIDs(uids)
 	var removed []uint32
 	err := db.submit(ctx, &item{run: func(w *wtx) error {
-		var blobs []string
-		var err error
-		removed, blobs, err = w.remove(f, uids)
+		uids, blobs, err := w.remove(f, uids)
+		removed = uids
 		w.freed = append(w.freed, blobs...)
 		return err
 	}})
@@ -114,11 +112,10 @@ func (w *wtx) remove(f store.FolderID, uids []uint32) ([]uint32, []string, error
 	if err != nil {
 		return nil, nil, err
 	}
-	del, err := w.tx.Prepare(`DELETE FROM messages WHERE folder = ? AND uid = ? RETURNING blob, seen`)
+	del, err := w.prepared(`DELETE FROM messages WHERE folder = ? AND uid = ? RETURNING blob, seen`)
 	if err != nil {
 		return nil, nil, errTemp("delete message", err)
 	}
-	defer del.Close()
 	removed, blobs, unseen := []uint32{}, []string(nil), 0
 	for _, uid := range uids {
 		var blob string
@@ -138,7 +135,7 @@ func (w *wtx) remove(f store.FolderID, uids []uint32) ([]uint32, []string, error
 		return removed, nil, nil
 	}
 	var modseq uint64
-	if err := w.tx.QueryRow(`UPDATE folders SET highestmodseq = highestmodseq + 1,
+	if err := w.queryRow(`UPDATE folders SET highestmodseq = highestmodseq + 1,
 		messages = messages - ?, unseen = unseen - ? WHERE id = ? RETURNING highestmodseq`,
 		len(removed), unseen, f).Scan(&modseq); err != nil {
 		return nil, nil, errTemp("raise modseq", err)
@@ -151,23 +148,25 @@ func (w *wtx) remove(f store.FolderID, uids []uint32) ([]uint32, []string, error
 // Copy implements store.Store. Flags and internal dates are kept; both
 // folders must belong to one account (ErrInvalid otherwise).
 func (db *DB) Copy(ctx context.Context, from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
-	uids = normUIDs(uids)
-	err = db.submit(ctx, &item{run: func(w *wtx) error {
-		src, dst, err = w.copy(from, uids, to)
-		return err
-	}})
-	if err != nil {
-		return nil, nil, err
-	}
-	return src, dst, nil
+	return db.transfer(ctx, from, uids, to, (*wtx).copy)
 }
 
 // Move implements store.Store: copy and expunge in one commit. Moving
 // within one folder is ErrInvalid.
 func (db *DB) Move(ctx context.Context, from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
+	return db.transfer(ctx, from, uids, to, (*wtx).move)
+}
+
+// transfer runs copy or move as one item. The closure keeps its results to
+// itself until the commit, as the caller may have returned on ctx.
+func (db *DB) transfer(ctx context.Context, from store.FolderID, uids []uint32, to store.FolderID,
+	fn func(w *wtx, from store.FolderID, uids []uint32, to store.FolderID) ([]uint32, []uint32, error),
+) ([]uint32, []uint32, error) {
 	uids = normUIDs(uids)
-	err = db.submit(ctx, &item{run: func(w *wtx) error {
-		src, dst, err = w.move(from, uids, to)
+	var src, dst []uint32
+	err := db.submit(ctx, &item{run: func(w *wtx) error {
+		s, d, err := fn(w, from, uids, to)
+		src, dst = s, d
 		return err
 	}})
 	if err != nil {

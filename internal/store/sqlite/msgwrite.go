@@ -72,7 +72,7 @@ func (db *DB) Deliver(ctx context.Context, to []store.AccountID, body io.Reader,
 	err = db.submit(ctx, &item{pins: []string{ref.hash}, run: func(w *wtx) error {
 		out = out[:0]
 		for _, a := range accounts {
-			inbox, err := folderByName(context.Background(), w.tx, a, store.Inbox)
+			inbox, err := folderByName(context.Background(), w, a, store.Inbox)
 			if err != nil {
 				return err
 			}
@@ -105,7 +105,8 @@ func (db *DB) Append(ctx context.Context, f store.FolderID, m store.NewMessage) 
 	row := msgRow{size: ref.size, date: sec, offset: offset, flags: flags, blob: ref.hash}
 	var added []msgRow
 	err = db.submit(ctx, &item{pins: []string{ref.hash}, run: func(w *wtx) error {
-		added, err = w.add(f, []msgRow{row})
+		rows, err := w.add(f, []msgRow{row})
+		added = rows
 		return err
 	}})
 	if err != nil {
@@ -127,7 +128,7 @@ func (w *wtx) add(f store.FolderID, rows []msgRow) ([]msgRow, error) {
 	var account store.AccountID
 	var first int64
 	var modseq uint64
-	err := w.tx.QueryRow(`UPDATE folders SET uidnext = uidnext + ?, highestmodseq = highestmodseq + 1,
+	err := w.queryRow(`UPDATE folders SET uidnext = uidnext + ?, highestmodseq = highestmodseq + 1,
 		messages = messages + ?, unseen = unseen + ? WHERE id = ?
 		RETURNING account, uidnext - ?, highestmodseq`,
 		len(rows), len(rows), unseen, f, len(rows)).Scan(&account, &first, &modseq)
@@ -140,13 +141,12 @@ func (w *wtx) add(f store.FolderID, rows []msgRow) ([]msgRow, error) {
 	if first+int64(len(rows))-1 > math.MaxUint32 {
 		return nil, fmt.Errorf("sqlite: folder %d: UID space exhausted: %w", f, store.ErrOverQuota)
 	}
-	ins, err := w.tx.Prepare(`INSERT INTO messages
+	ins, err := w.prepared(`INSERT INTO messages
 		(folder, uid, modseq, size, internal_date, date_offset, seen, flags, blob)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, errTemp("insert message", err)
 	}
-	defer ins.Close()
 	out := make([]msgRow, len(rows))
 	uids := make([]uint32, len(rows))
 	for i, m := range rows {
@@ -165,7 +165,7 @@ func (w *wtx) add(f store.FolderID, rows []msgRow) ([]msgRow, error) {
 // folderAccount checks that a folder exists and returns its account.
 func (w *wtx) folderAccount(f store.FolderID) (store.AccountID, error) {
 	var a store.AccountID
-	err := w.tx.QueryRow(`SELECT account FROM folders WHERE id = ?`, f).Scan(&a)
+	err := w.queryRow(`SELECT account FROM folders WHERE id = ?`, f).Scan(&a)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("sqlite: folder %d: %w", f, store.ErrNotFound)
 	}
@@ -178,12 +178,11 @@ func (w *wtx) folderAccount(f store.FolderID) (store.AccountID, error) {
 // rowsOf reads the messages of f among uids (sorted, unique), skipping
 // the missing ones.
 func (w *wtx) rowsOf(f store.FolderID, uids []uint32) ([]msgRow, error) {
-	sel, err := w.tx.Prepare(`SELECT modseq, size, internal_date, date_offset, flags, blob
+	sel, err := w.prepared(`SELECT modseq, size, internal_date, date_offset, flags, blob
 		FROM messages WHERE folder = ? AND uid = ?`)
 	if err != nil {
 		return nil, errTemp("read message", err)
 	}
-	defer sel.Close()
 	var out []msgRow
 	for _, uid := range uids {
 		m := msgRow{uid: uid}

@@ -27,7 +27,7 @@ func (db *DB) RenameFolder(ctx context.Context, a store.AccountID, from, to stri
 		return fmt.Errorf("sqlite: rename %q into itself: %w", from, store.ErrInvalid)
 	}
 	return db.submit(ctx, &item{run: func(w *wtx) error {
-		src, err := folderByName(context.Background(), w.tx, a, from)
+		src, err := folderByName(context.Background(), w, a, from)
 		if err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func (db *DB) RenameFolder(ctx context.Context, a store.AccountID, from, to stri
 
 // renameTree renames a folder and every folder below it.
 func (w *wtx) renameTree(src store.Folder, to string) error {
-	all, err := listFolders(context.Background(), w.tx, src.Account)
+	all, err := listFolders(context.Background(), w, src.Account)
 	if err != nil {
 		return err
 	}
@@ -69,12 +69,12 @@ func (w *wtx) renameTree(src store.Folder, to string) error {
 	// "a" moves "a/b/b" to "a/b"), so first give every moving folder a
 	// placeholder no real name can have (names have no control bytes).
 	for _, m := range moving {
-		if _, err := w.tx.Exec(`UPDATE folders SET name = ? WHERE id = ?`, fmt.Sprintf("\x00%d", m.id), m.id); err != nil {
+		if _, err := w.exec(`UPDATE folders SET name = ? WHERE id = ?`, fmt.Sprintf("\x00%d", m.id), m.id); err != nil {
 			return errTemp("rename folder", err)
 		}
 	}
 	for _, m := range moving {
-		if _, err := w.tx.Exec(`UPDATE folders SET name = ? WHERE id = ?`, m.name, m.id); err != nil {
+		if _, err := w.exec(`UPDATE folders SET name = ? WHERE id = ?`, m.name, m.id); err != nil {
 			return errTemp("rename folder", err)
 		}
 		w.changes = append(w.changes, store.Change{Kind: store.ChangeFolder, Account: src.Account, Folder: m.id})
@@ -100,7 +100,7 @@ func (w *wtx) renameInbox(inbox store.Folder, to string) error {
 
 // allUIDs lists a folder's UIDs in ascending order.
 func (w *wtx) allUIDs(f store.FolderID) ([]uint32, error) {
-	rows, err := w.tx.Query(`SELECT uid FROM messages WHERE folder = ? ORDER BY uid`, f)
+	rows, err := w.QueryContext(context.Background(), `SELECT uid FROM messages WHERE folder = ? ORDER BY uid`, f)
 	if err != nil {
 		return nil, errTemp("list uids", err)
 	}

@@ -1,42 +1,49 @@
 package sqlite
 
 import (
-	"sync/atomic"
-	"time"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/postern/postern/internal/store"
 )
 
 // item is one unit of work for the writer: run executes inside the batch's
-// transaction, under the op's own savepoint. run reports its results
+// transaction, under the item's own savepoint. run reports its results
 // through variables it captured; the submitter reads them only after done
-// said nil.
+// said nil. run must not write a variable the submitter may still write
+// (such as its err): a submitter whose ctx ends returns at once.
 type item struct {
 	ctx  context.Context
 	run  func(w *wtx) error
-	pins []string   // blobs pinned for this op; the writer gives them back
+	pins []string   // blobs pinned for this item; the writer gives them back
 	done chan error // buffered; receives exactly one result
 }
 
-// wtx is the batch's transaction as the ops see it. Ops append the changes
-// to publish and the blobs whose references they dropped; both are
-// truncated again when an op rolls back.
+// wtx is the batch's transaction as the items see it. Items append the
+// changes to publish and the blobs whose references they dropped; both are
+// truncated again when an item rolls back.
 type wtx struct {
 	tx           *sql.Tx
+	cache        *stmtCache
 	changes      []store.Change
 	freed        []string
 	unreferenced []string // freed blobs found unreferenced before commit
 }
 
+// writeStats counts the writer's work; benchmarks report items per batch.
+type writeStats struct {
+	batches, items atomic.Int64
+}
+
 var errClosed = fmt.Errorf("sqlite: store closed: %w", store.ErrTemporary)
 
 // submit queues o and waits for its commit. A caller whose ctx ends first
-// gets ctx.Err(); its op may still commit if the writer had already run it.
+// gets ctx.Err(); its item is skipped if the writer has not started it, and
+// may still commit if it has.
 func (db *DB) submit(ctx context.Context, o *item) error {
 	o.ctx = ctx
 	o.done = make(chan error, 1)
@@ -67,11 +74,12 @@ func (db *DB) submit(ctx context.Context, o *item) error {
 	}
 }
 
-// writeLoop is the writer goroutine: it takes the first queued op, drains
+// writeLoop is the writer goroutine: it takes the first queued item, drains
 // whatever else is queued (up to MaxBatch) and commits it all at once. It
-// returns when Close has closed the queue and every op in it is resolved.
+// returns when Close has closed the queue and every item in it is resolved.
 func (db *DB) writeLoop() {
 	defer close(db.writerDone)
+	defer db.stmts.close()
 	batch := make([]*item, 0, db.opt.MaxBatch)
 	for o := range db.ops {
 		batch = append(batch[:0], o)
@@ -87,11 +95,10 @@ func (db *DB) writeLoop() {
 				break drain
 			}
 		}
-		t0 := time.Now()
 		db.commitBatch(batch)
-		DebugBatches.Add(1)
-		DebugItems.Add(int64(len(batch)))
-		DebugNanos.Add(int64(time.Since(t0)))
+		db.stmts.learn(db.log)
+		db.stats.batches.Add(1)
+		db.stats.items.Add(int64(len(batch)))
 		clear(batch)
 	}
 }
@@ -118,13 +125,13 @@ func (db *DB) commitBatch(batch []*item) {
 	}
 	res, w, err := db.runBatch(live, freed)
 	if err != nil {
-		db.log.Error("write transaction failed", slog.Int("ops", len(live)), slog.Any("err", err))
+		db.log.Error("write transaction failed", slog.Int("items", len(live)), slog.Any("err", err))
 		for _, o := range live {
 			o.done <- err
 		}
 		// Nothing committed: every blob of the batch may be an orphan.
 		db.blobs.release(pins...)
-		db.blobs.release(freed...)
+		db.blobs.suspect(freed...)
 		return
 	}
 	// Settle before answering, so that a caller who expunged the last
@@ -138,7 +145,7 @@ func (db *DB) commitBatch(batch []*item) {
 	}
 }
 
-// runBatch executes the ops and commits. It returns each op's own error,
+// runBatch executes the items and commits. It returns each item's error,
 // or a batch error when the transaction itself failed and nothing
 // committed.
 func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
@@ -146,7 +153,7 @@ func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
 	if err != nil {
 		return nil, nil, errTemp("begin", err)
 	}
-	w := &wtx{tx: tx}
+	w := &wtx{tx: tx, cache: db.stmts}
 	res := make([]error, len(live))
 	for i, o := range live {
 		var fatal error
@@ -162,26 +169,29 @@ func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
 		tx.Rollback()
 		return nil, nil, err
 	}
+	if db.hookBeforeCommit != nil {
+		db.hookBeforeCommit()
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, nil, errTemp("commit", err)
 	}
 	return res, w, nil
 }
 
-// runOp runs one op under a savepoint, so that its failure undoes only its
-// own work. fatal reports a transaction that can no longer be trusted.
+// runOp runs one item under a savepoint, so that its failure undoes only
+// its own work. fatal reports a transaction that can no longer be trusted.
 func (w *wtx) runOp(o *item) (opErr, fatal error) {
-	if _, err := w.tx.Exec(`SAVEPOINT op`); err != nil {
+	if _, err := w.exec(`SAVEPOINT item`); err != nil {
 		return nil, errTemp("savepoint", err)
 	}
 	nChanges, nFreed := len(w.changes), len(w.freed)
 	if opErr = o.run(w); opErr != nil {
 		w.changes, w.freed = w.changes[:nChanges], w.freed[:nFreed]
-		if _, err := w.tx.Exec(`ROLLBACK TO op`); err != nil {
+		if _, err := w.exec(`ROLLBACK TO item`); err != nil {
 			return nil, errTemp("rollback to savepoint", err)
 		}
 	}
-	if _, err := w.tx.Exec(`RELEASE op`); err != nil {
+	if _, err := w.exec(`RELEASE item`); err != nil {
 		return nil, errTemp("release savepoint", err)
 	}
 	return opErr, nil
@@ -199,7 +209,7 @@ func (w *wtx) findUnreferenced(hashes []string) ([]string, error) {
 		}
 		seen[h] = true
 		var one int
-		err := w.tx.QueryRow(`SELECT 1 FROM messages WHERE blob = ? LIMIT 1`, h).Scan(&one)
+		err := w.queryRow(`SELECT 1 FROM messages WHERE blob = ? LIMIT 1`, h).Scan(&one)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			out = append(out, h)
@@ -211,5 +221,3 @@ func (w *wtx) findUnreferenced(hashes []string) ([]string, error) {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
-
-var DebugBatches, DebugItems, DebugNanos atomic.Int64

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,7 +173,7 @@ func TestSecondOpenRefused(t *testing.T) {
 }
 
 func TestOptionsValidate(t *testing.T) {
-	for _, o := range []Options{{}, {Dir: "x", ReadConns: -1}, {Dir: "x", MaxMessageSize: -5}} {
+	for _, o := range []Options{{}, {Dir: "x", ReadConns: -1}, {Dir: "x", MaxMessageSize: -5}, {Dir: "a?b"}} {
 		if err := o.Validate(); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("Validate(%+v) = %v, want ErrInvalid", o, err)
 		}
@@ -195,5 +196,54 @@ func TestSchemaVersion(t *testing.T) {
 	var sync int
 	if err := db.wdb.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
 		t.Errorf("synchronous = %d, %v; want 2 (FULL)", sync, err)
+	}
+}
+
+// A caller that gives up while its item is running gets ctx.Err(); the
+// item still commits.
+func TestCancelWhileRunning(t *testing.T) {
+	db := openTest(t, Options{})
+	var hold atomic.Bool
+	gate, reached := make(chan struct{}), make(chan struct{}, 1)
+	db.hookBeforeCommit = func() {
+		if hold.Load() {
+			reached <- struct{}{}
+			<-gate
+		}
+	}
+	setup(t, db, 1)
+	in, err := db.Folder(t.Context(), 1, store.Inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.Append(t.Context(), in.ID, store.NewMessage{Body: strings.NewReader("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drafts, err := db.Folder(t.Context(), 1, "Drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hold.Store(true)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() {
+		_, _, err := db.Copy(ctx, in.ID, []uint32{m.UID}, drafts.ID)
+		done <- err
+	}()
+	<-reached
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Copy canceled while running: %v, want context.Canceled", err)
+	}
+	hold.Store(false)
+	close(gate)
+	// A later write returns only after the held batch has committed.
+	if err := db.SetSubscribed(t.Context(), 1, "Drafts", false); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := db.Messages(t.Context(), drafts.ID)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("Drafts = %v, %v; want the copy, which was already running", ms, err)
 	}
 }
