@@ -115,6 +115,11 @@ type Body interface {
 	Size() int64
 }
 
+// Analyzer computes what a store keeps about a message's bytes besides the
+// bytes themselves. It must read r to EOF or return; the store drains what
+// it leaves. Its result is opaque to the store.
+type Analyzer func(r io.Reader) ([]byte, error)
+
 // FlagOp says how StoreFlags combines the given flags with the current ones.
 type FlagOp int
 
@@ -186,6 +191,12 @@ type Store interface {
 	Copy(ctx context.Context, from FolderID, uids []uint32, to FolderID) (src, dst []uint32, err error)
 	// Move is Copy followed by Expunge of the source, in one commit.
 	Move(ctx context.Context, from FolderID, uids []uint32, to FolderID) (src, dst []uint32, err error)
+
+	// Structure returns the analysis of a message's bytes made by the
+	// store's analyser (opaque to the store; computed when the bytes are
+	// stored, or on first use and then kept). ErrInvalid if the store has
+	// no analyser.
+	Structure(ctx context.Context, f FolderID, uid uint32) ([]byte, error)
 
 	// Subscribe delivers the account's changes to fn, after each commit, in
 	// commit order, until cancel is called. fn must not block for long.

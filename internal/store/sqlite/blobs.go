@@ -26,6 +26,7 @@ const tmpDir = "tmp"
 type blobStore struct {
 	dir     string
 	maxSize int64
+	analyze store.Analyzer // nil: no analysis
 
 	mu       sync.Mutex
 	pins     map[string]int      // hash → callers holding it
@@ -34,8 +35,9 @@ type blobStore struct {
 
 // blobRef is a stored, pinned body.
 type blobRef struct {
-	hash string
-	size int64
+	hash      string
+	size      int64
+	structure []byte // the analyser's result, if there is an analyser
 }
 
 // openBlobs creates blobs/, blobs/tmp and the 256 fan-out directories, and
@@ -101,9 +103,25 @@ func (bs *blobStore) writeTemp(r io.Reader) (tmp string, ref blobRef, err error)
 		src = io.LimitReader(r, bs.maxSize+1)
 	}
 	h := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), src, make([]byte, 64<<10))
+	sinks := []io.Writer{f, h}
+	var analysis <-chan analysisResult
+	if bs.analyze != nil {
+		pw, ch := startAnalysis(bs.analyze)
+		sinks, analysis = append(sinks, pw), ch
+		defer pw.Close()
+	}
+	n, err := io.CopyBuffer(io.MultiWriter(sinks...), src, make([]byte, 64<<10))
 	if err != nil {
 		return fail(errTemp("write blob", err))
+	}
+	var structure []byte
+	if analysis != nil {
+		sinks[2].(*io.PipeWriter).Close()
+		res := <-analysis
+		if res.err != nil {
+			return fail(errTemp("analyse message", res.err))
+		}
+		structure = res.data
 	}
 	if bs.maxSize > 0 && n > bs.maxSize {
 		return fail(fmt.Errorf("sqlite: message larger than %d bytes: %w", bs.maxSize, store.ErrTooBig))
@@ -115,7 +133,26 @@ func (bs *blobStore) writeTemp(r io.Reader) (tmp string, ref blobRef, err error)
 		os.Remove(tmp)
 		return "", blobRef{}, errTemp("close blob", err)
 	}
-	return tmp, blobRef{hash: hex.EncodeToString(h.Sum(nil)), size: n}, nil
+	return tmp, blobRef{hash: hex.EncodeToString(h.Sum(nil)), size: n, structure: structure}, nil
+}
+
+type analysisResult struct {
+	data []byte
+	err  error
+}
+
+// startAnalysis runs the analyser on the bytes written to the returned
+// pipe, concurrently with the blob write; it drains what the analyser does
+// not read, so the writer never blocks.
+func startAnalysis(analyze store.Analyzer) (*io.PipeWriter, <-chan analysisResult) {
+	pr, pw := io.Pipe()
+	ch := make(chan analysisResult, 1)
+	go func() {
+		data, err := analyze(pr)
+		io.Copy(io.Discard, pr)
+		ch <- analysisResult{data, err}
+	}()
+	return pw, ch
 }
 
 // name gives the synced temporary file its final name, unless a blob with

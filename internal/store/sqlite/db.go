@@ -39,6 +39,9 @@ type Options struct {
 	// MaxMessageSize rejects longer bodies with store.ErrTooBig. Zero means
 	// no limit.
 	MaxMessageSize int64
+	// Analyze, if set, is run over every message's bytes as they are
+	// stored; its result is kept with the bytes (Structure).
+	Analyze store.Analyzer
 	// BusyTimeout is how long a connection waits for a lock held by
 	// another (checkpoints, readers at open). Zero means 10 seconds.
 	BusyTimeout time.Duration
@@ -144,6 +147,7 @@ func (db *DB) open(ctx context.Context) error {
 	if db.blobs, err = openBlobs(filepath.Join(db.opt.Dir, "blobs"), db.opt.MaxMessageSize); err != nil {
 		return err
 	}
+	db.blobs.analyze = db.opt.Analyze
 	if err := syncDir(db.opt.Dir); err != nil {
 		return errTemp("sync dir", err)
 	}

@@ -71,6 +71,9 @@ func (db *DB) Deliver(ctx context.Context, to []store.AccountID, body io.Reader,
 	var out []store.Delivered
 	err = db.submit(ctx, &item{pins: []string{ref.hash}, run: func(w *wtx) error {
 		out = out[:0]
+		if err := w.keepStructure(ref); err != nil {
+			return err
+		}
 		for _, a := range accounts {
 			inbox, err := folderByName(context.Background(), w, a, store.Inbox)
 			if err != nil {
@@ -105,6 +108,9 @@ func (db *DB) Append(ctx context.Context, f store.FolderID, m store.NewMessage) 
 	row := msgRow{size: ref.size, date: sec, offset: offset, flags: flags, blob: ref.hash}
 	var added []msgRow
 	err = db.submit(ctx, &item{pins: []string{ref.hash}, run: func(w *wtx) error {
+		if err := w.keepStructure(ref); err != nil {
+			return err
+		}
 		rows, err := w.add(f, []msgRow{row})
 		added = rows
 		return err
@@ -209,4 +215,20 @@ func normUIDs(uids []uint32) []uint32 {
 		out = out[1:]
 	}
 	return out
+}
+
+// keepStructure stores a blob's analysis, if it has one and the blob has
+// none yet.
+func (w *wtx) keepStructure(ref blobRef) error {
+	if ref.structure == nil {
+		return nil
+	}
+	ins, err := w.prepared(`INSERT INTO structures (blob, data) VALUES (?, ?) ON CONFLICT (blob) DO NOTHING`)
+	if err == nil {
+		_, err = ins.Exec(ref.hash, ref.structure)
+	}
+	if err != nil {
+		return errTemp("keep structure", err)
+	}
+	return nil
 }

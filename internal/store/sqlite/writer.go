@@ -213,6 +213,9 @@ func (w *wtx) findUnreferenced(hashes []string) ([]string, error) {
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			out = append(out, h)
+			if _, err := w.exec(`DELETE FROM structures WHERE blob = ?`, h); err != nil {
+				return nil, errTemp("forget structure", err)
+			}
 		case err != nil:
 			return nil, errTemp("check blob references", err)
 		}
