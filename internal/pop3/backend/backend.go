@@ -15,7 +15,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/postern/postern/internal/protolog"
@@ -40,10 +39,7 @@ type Options struct {
 // Backend is a running POP3 backend service.
 type Backend struct {
 	o        Options
-	ctx      context.Context // cancelled by Stop
-	cancel   context.CancelFunc
-	mu       sync.Mutex // orders sessions.Add before Stop's Wait
-	sessions sync.WaitGroup
+	sessions *proxy.Tracker
 }
 
 // New returns a backend.
@@ -51,24 +47,11 @@ func New(o Options) *Backend {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	b := &Backend{o: o}
-	b.ctx, b.cancel = context.WithCancel(context.Background())
-	return b
+	return &Backend{o: o, sessions: proxy.NewTracker()}
 }
 
-// Stop ends every session (without UPDATE: nothing is deleted) and waits
-// for them, at most grace.
-func (b *Backend) Stop(grace time.Duration) {
-	b.mu.Lock()
-	b.cancel()
-	b.mu.Unlock()
-	done := make(chan struct{})
-	go func() { b.sessions.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(grace):
-	}
-}
+// Stop ends every session and waits for them, at most grace.
+func (b *Backend) Stop(grace time.Duration) { b.sessions.Stop(grace) }
 
 // Open lists the user's Inbox and returns the session.
 func (b *Backend) Open(ctx context.Context, h proxy.Handoff) (proxy.Session, error) {
@@ -105,15 +88,4 @@ func hasFlag(flags []string, f string) bool {
 		}
 	}
 	return false
-}
-
-// enter registers a session; it fails once the backend is stopping.
-func (b *Backend) enter() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ctx.Err() != nil {
-		return false
-	}
-	b.sessions.Add(1)
-	return true
 }

@@ -80,19 +80,13 @@ var preLoginOnly = map[string]bool{"USER": true, "PASS": true, "AUTH": true, "ST
 // Run serves TRANSACTION-state commands until QUIT, a drop, a time-out or
 // the service stopping.
 func (s *session) Run(ctx context.Context, c *netserve.Conn) {
-	if !s.b.enter() {
+	// The session ends when the frontend's service or this backend stops.
+	ctx, leave, ok := s.b.sessions.Enter(ctx, c)
+	if !ok {
 		wire.Err(c.Writer(), textShutdown)
 		return
 	}
-	defer s.b.sessions.Done()
-	// The session ends when the frontend's service or this backend stops.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(s.b.ctx, func() {
-		cancel()
-		c.NetConn().SetReadDeadline(time.Now())
-	})
-	defer stop()
+	defer leave()
 	s.c = c
 	s.plog = s.b.o.ProtoLog.Session(s.h.SessionID, s.h.Local, s.h.Remote)
 	s.plog.SetUser(s.h.User.Address())
