@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"sync"
 
 	"github.com/postern/postern/internal/directory"
+	"github.com/postern/postern/internal/mime"
 	"github.com/postern/postern/internal/store"
 	"github.com/postern/postern/internal/store/sqlite"
 	"github.com/postern/postern/internal/tlsconf"
@@ -187,7 +189,7 @@ func (s *Server) Store(name string) (store.Store, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(s.dataDir, path)
 	}
-	st, err := sqlite.Open(context.Background(), sqlite.Options{Dir: path, Logger: s.log.With("database", name)})
+	st, err := sqlite.Open(context.Background(), sqlite.Options{Dir: path, Logger: s.log.With("database", name), Analyze: analyzeMessage})
 	if err != nil {
 		return nil, fmt.Errorf("mounting %q: %w", name, err)
 	}
@@ -236,3 +238,14 @@ func (s *Server) ImportCertificate(certPEM, keyPEM []byte, services ...string) (
 
 // Certificates lists the stored certificates.
 func (s *Server) Certificates() []tlsconf.Cert { return s.certs.List() }
+
+// analyzeMessage is the store's analyser: the MIME structure IMAP reads
+// for BODYSTRUCTURE, ENVELOPE and body sections, parsed once when a
+// message is stored.
+func analyzeMessage(r io.Reader) ([]byte, error) {
+	p, err := mime.Parse(r, mime.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return p.MarshalBinary()
+}

@@ -33,9 +33,13 @@ func defaultTransport() TransportSettings {
 
 func (s *Server) saveDefaultSettings(ctx context.Context, offset int) error {
 	pop := config.DefaultPopSettings(s.fqdn)
+	imap := config.DefaultImapSettings(s.fqdn)
 	tr := defaultTransport()
 	if offset != 0 {
 		if err := pop.OffsetPorts(offset); err != nil {
+			return err
+		}
+		if err := imap.OffsetPorts(offset); err != nil {
 			return err
 		}
 		for i, b := range tr.LmtpBindings {
@@ -45,10 +49,13 @@ func (s *Server) saveDefaultSettings(ctx context.Context, offset int) error {
 	if err := s.saveJSON(ctx, keyPop3, pop); err != nil {
 		return err
 	}
+	if err := s.saveJSON(ctx, keyImap4, imap); err != nil {
+		return err
+	}
 	if err := s.saveJSON(ctx, keyTransport, tr); err != nil {
 		return err
 	}
-	for _, st := range []struct{ name, t string }{{"pop3", Manual}, {"pop3-backend", Manual}, {"transport", Automatic}} {
+	for _, st := range []struct{ name, t string }{{"pop3", Manual}, {"pop3-backend", Manual}, {"imap4", Manual}, {"imap4-backend", Manual}, {"transport", Automatic}} {
 		if err := s.dir.SetStartupType(ctx, s.name, st.name, st.t); err != nil {
 			return err
 		}

@@ -1,0 +1,72 @@
+// Package backend is the IMAP4 backend service's post-login session: the
+// authenticated and selected states of RFC 3501 with the extensions
+// Exchange advertises (IDLE, UIDPLUS, MOVE, ID, UNSELECT, CHILDREN,
+// NAMESPACE, LITERAL+), over the mailbox store. It is reached only through
+// a proxy.Handoff from a trusted frontend and never sees LOGIN or
+// AUTHENTICATE.
+//
+// Invariants:
+//   - Sequence numbers live only in the session's view; the store speaks
+//     UIDs.
+//   - The command table says in which states a command is valid and
+//     whether EXPUNGE responses may be sent while it runs (RFC 3501
+//     §7.4.1); handlers never re-check.
+//   - APPEND streams the message to the store; nothing holds a whole
+//     message in memory.
+package backend
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/postern/postern/internal/protolog"
+	"github.com/postern/postern/internal/proxy"
+	"github.com/postern/postern/internal/store"
+)
+
+// Options are the backend settings, read when the service starts.
+type Options struct {
+	// ShowHidden lists hidden folders (ShowHiddenFoldersEnabled).
+	ShowHidden bool
+	// MaxAppend bounds an APPEND message, in bytes.
+	MaxAppend int64
+	// Store returns the store of a mailbox database.
+	Store    func(database string) (store.Store, error)
+	Logger   *slog.Logger
+	ProtoLog *protolog.Logger // nil: protocol logging off
+}
+
+// Backend is a running IMAP4 backend service.
+type Backend struct {
+	o        Options
+	sessions *proxy.Tracker
+}
+
+// New returns a backend.
+func New(o Options) *Backend {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxAppend <= 0 {
+		o.MaxAppend = 36 << 20
+	}
+	return &Backend{o: o, sessions: proxy.NewTracker()}
+}
+
+// Open prepares the user's session.
+func (b *Backend) Open(ctx context.Context, h proxy.Handoff) (proxy.Session, error) {
+	st, err := b.o.Store(h.User.Database)
+	if err != nil {
+		return nil, err
+	}
+	acct := store.AccountID(h.User.ID)
+	if _, err := st.Folder(ctx, acct, store.Inbox); err != nil {
+		return nil, fmt.Errorf("mailbox of %s: %w", h.User.Address(), err)
+	}
+	return &session{b: b, h: h, st: st, acct: acct, log: h.Log, changed: make(chan struct{}, 1)}, nil
+}
+
+// Stop ends every session and waits for them, at most grace.
+func (b *Backend) Stop(grace time.Duration) { b.sessions.Stop(grace) }

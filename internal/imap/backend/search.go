@@ -1,0 +1,276 @@
+package backend
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/postern/postern/internal/imap/wire"
+	"github.com/postern/postern/internal/mime"
+	"github.com/postern/postern/internal/store"
+)
+
+// search runs SEARCH and UID SEARCH (RFC 3501 §6.4.4). Flags, sizes,
+// dates and sets are answered from the view; header and text keys read
+// the cached structure and the message bytes. Only UTF-8 and US-ASCII are
+// accepted as CHARSET.
+func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	charset := args.SearchCharset()
+	key := args.SearchKeys()
+	if args.End(); args.Err() != nil {
+		return bad(textArgError), nil
+	}
+	if charset != "" && !strings.EqualFold(charset, "UTF-8") && !strings.EqualFold(charset, "US-ASCII") {
+		return reply{status: wire.StatusNO, code: "BADCHARSET (UTF-8 US-ASCII)", text: "SEARCH failed: unsupported charset."}, nil
+	}
+	var hits []string
+	for i, m := range s.view.msgs {
+		seq := i + 1
+		if s.view.isGone(seq) {
+			continue
+		}
+		mc := &matchCtx{s: s, ctx: ctx, seq: seq, m: m}
+		match := mc.match(key)
+		mc.close()
+		if mc.err != nil {
+			return s.storeReply("SEARCH", mc.err), nil
+		}
+		if match {
+			n := uint64(seq)
+			if cmd.UID {
+				n = uint64(m.UID)
+			}
+			hits = append(hits, strconv.FormatUint(n, 10))
+		}
+	}
+	line := "* SEARCH"
+	if len(hits) > 0 {
+		line += " " + strings.Join(hits, " ")
+	}
+	s.c.WriteString(line + "\r\n")
+	return ok("SEARCH completed."), nil
+}
+
+// matchCtx evaluates a search key against one message, opening its
+// structure and bytes only if a key needs them.
+type matchCtx struct {
+	s   *session
+	ctx context.Context
+	seq int
+	m   store.Message
+	f   *fetcher
+	err error
+}
+
+func (mc *matchCtx) close() {
+	if mc.f != nil {
+		mc.f.close()
+	}
+}
+
+func (mc *matchCtx) fetcher() *fetcher {
+	if mc.f == nil {
+		mc.f = &fetcher{s: mc.s, ctx: mc.ctx, m: mc.m}
+	}
+	return mc.f
+}
+
+// match walks the key tree; its depth is bounded by the parser.
+func (mc *matchCtx) match(k wire.SearchKey) bool {
+	if mc.err != nil {
+		return false
+	}
+	m := mc.m
+	switch k.Op {
+	case wire.SearchAnd:
+		for _, sub := range k.Keys {
+			if !mc.match(sub) {
+				return false
+			}
+		}
+		return true
+	case wire.SearchOr:
+		return mc.match(k.Keys[0]) || mc.match(k.Keys[1])
+	case wire.SearchNot:
+		return !mc.match(k.Keys[0])
+	case wire.SearchAll, wire.SearchOld:
+		return true
+	case wire.SearchNew, wire.SearchRecent: // nothing is \Recent, as on Exchange
+		return false
+	case wire.SearchSeq:
+		return k.Set.Contains(uint32(mc.seq), uint32(mc.s.view.exists()))
+	case wire.SearchUID:
+		return k.Set.Contains(m.UID, mc.s.view.maxUID())
+	case wire.SearchLarger:
+		return m.Size > int64(k.Number)
+	case wire.SearchSmaller:
+		return m.Size < int64(k.Number)
+	case wire.SearchBefore, wire.SearchOn, wire.SearchSince:
+		return compareDate(k.Op, m.InternalDate, k.Date)
+	case wire.SearchSentBefore, wire.SearchSentOn, wire.SearchSentSince:
+		return mc.sentDate(k)
+	case wire.SearchKeyword:
+		return store.HasFlag(m.Flags, k.Value)
+	case wire.SearchUnkeyword:
+		return !store.HasFlag(m.Flags, k.Value)
+	case wire.SearchBody:
+		return mc.bodyContains(k.Value, false)
+	case wire.SearchText:
+		return mc.bodyContains(k.Value, true)
+	case wire.SearchHeader:
+		return mc.headerContains(k.Field, k.Value)
+	case wire.SearchBcc, wire.SearchCc, wire.SearchFrom, wire.SearchSubject, wire.SearchTo:
+		return mc.headerContains(string(k.Op), k.Value)
+	}
+	return flagKey(k.Op, m.Flags)
+}
+
+// flagKey answers the flag keys (SEEN, UNSEEN, ...).
+func flagKey(op wire.SearchOp, flags []string) bool {
+	has := func(f string) bool { return store.HasFlag(flags, f) }
+	switch op {
+	case wire.SearchAnswered:
+		return has(store.FlagAnswered)
+	case wire.SearchDeleted:
+		return has(store.FlagDeleted)
+	case wire.SearchDraft:
+		return has(store.FlagDraft)
+	case wire.SearchFlagged:
+		return has(store.FlagFlagged)
+	case wire.SearchSeen:
+		return has(store.FlagSeen)
+	case wire.SearchUnanswered:
+		return !has(store.FlagAnswered)
+	case wire.SearchUndeleted:
+		return !has(store.FlagDeleted)
+	case wire.SearchUndraft:
+		return !has(store.FlagDraft)
+	case wire.SearchUnflagged:
+		return !has(store.FlagFlagged)
+	case wire.SearchUnseen:
+		return !has(store.FlagSeen)
+	}
+	return false
+}
+
+// compareDate compares calendar dates, disregarding time and zone (RFC
+// 3501 §6.4.4).
+func compareDate(op wire.SearchOp, t, d time.Time) bool {
+	day := func(x time.Time) int { y, m, dd := x.Date(); return y*10000 + int(m)*100 + dd }
+	a, b := day(t), day(d)
+	switch op {
+	case wire.SearchBefore, wire.SearchSentBefore:
+		return a < b
+	case wire.SearchOn, wire.SearchSentOn:
+		return a == b
+	}
+	return a >= b
+}
+
+func (mc *matchCtx) sentDate(k wire.SearchKey) bool {
+	p, err := mc.fetcher().structure()
+	if err != nil {
+		mc.err = err
+		return false
+	}
+	if p.Envelope == nil {
+		return false
+	}
+	t, err := mail.ParseDate(p.Envelope.Date)
+	if err != nil {
+		return false
+	}
+	return compareDate(k.Op, t, k.Date)
+}
+
+// headerContains searches the values of the named header fields, decoded
+// (RFC 2047), case-insensitively. An empty value matches any message that
+// has the field (RFC 3501 HEADER).
+func (mc *matchCtx) headerContains(field, value string) bool {
+	f := mc.fetcher()
+	p, err := f.structure()
+	if err == nil {
+		var body store.Body
+		if body, err = f.open(); err == nil {
+			var raw []byte
+			if raw, err = mime.HeaderFields(body, p, []string{field}, false); err == nil {
+				return headerMatch(raw, value)
+			}
+		}
+	}
+	mc.err = err
+	return false
+}
+
+func headerMatch(raw []byte, value string) bool {
+	unfolded := strings.NewReplacer("\r\n ", " ", "\r\n\t", " ").Replace(string(raw))
+	needle := strings.ToLower(value)
+	for _, line := range strings.Split(unfolded, "\r\n") {
+		_, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		if needle == "" || strings.Contains(strings.ToLower(mime.DecodeHeader(strings.TrimSpace(v))), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// bodyContains searches the decoded text parts (and, for TEXT, the
+// header), case-insensitively, streaming with an overlap so that a match
+// across two chunks is found.
+func (mc *matchCtx) bodyContains(value string, withHeader bool) bool {
+	f := mc.fetcher()
+	p, err := f.structure()
+	if err != nil {
+		mc.err = err
+		return false
+	}
+	body, err := f.open()
+	if err != nil {
+		mc.err = err
+		return false
+	}
+	if withHeader {
+		raw, err := mime.HeaderFields(body, p, nil, true)
+		if err == nil && headerMatch(raw, value) {
+			return true
+		}
+	}
+	found, err := streamContains(mime.TextReader(body, p), []byte(strings.ToLower(value)))
+	if err != nil {
+		mc.err = err
+	}
+	return found
+}
+
+func streamContains(r io.Reader, needle []byte) (bool, error) {
+	if len(needle) == 0 {
+		return true, nil
+	}
+	br := bufio.NewReaderSize(r, 32<<10)
+	buf := make([]byte, 0, 64<<10)
+	chunk := make([]byte, 32<<10)
+	for {
+		n, err := br.Read(chunk)
+		buf = append(buf, bytes.ToLower(chunk[:n])...)
+		if bytes.Contains(buf, needle) {
+			return true, nil
+		}
+		if keep := len(needle) - 1; len(buf) > keep {
+			buf = append(buf[:0], buf[len(buf)-keep:]...)
+		}
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+}

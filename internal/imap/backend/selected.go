@@ -1,0 +1,163 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/postern/postern/internal/imap/wire"
+	"github.com/postern/postern/internal/store"
+)
+
+// The flags a client may set (spec §4.2: Exchange's SELECT response);
+// \* means keywords may be created too.
+const (
+	systemFlags    = `\Seen \Answered \Flagged \Deleted \Draft $MDNSent`
+	permanentFlags = systemFlags + ` \*`
+)
+
+// selectCmd runs SELECT and EXAMINE (RFC 3501 §6.3.1-2), answering as
+// Exchange does (spec §11 item 36).
+func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	name := args.Mailbox()
+	if args.End(); args.Err() != nil {
+		return bad(textArgError), nil
+	}
+	readOnly := cmd.Name == "EXAMINE"
+	s.deselect() // a failed SELECT still leaves the selected state
+	f, err := s.st.Folder(ctx, s.acct, name)
+	if err != nil {
+		return s.storeReply(cmd.Name, err), nil
+	}
+	s.watched.Store(int64(f.ID))
+	s.dirty.Store(false)
+	msgs, err := s.st.Messages(ctx, f.ID)
+	if err != nil {
+		s.watched.Store(0)
+		return s.storeReply(cmd.Name, err), nil
+	}
+	s.view = newView(f, msgs, readOnly)
+	s.state = selected
+	w := s.c.Writer()
+	s.untaggedN(len(msgs), "EXISTS")
+	s.untaggedN(0, "RECENT")
+	w.WriteString("* FLAGS (" + systemFlags + ")\r\n")
+	if readOnly {
+		w.WriteString("* OK [PERMANENTFLAGS ()] No permanent flags permitted\r\n")
+	} else {
+		w.WriteString("* OK [PERMANENTFLAGS (" + permanentFlags + ")] Permanent flags\r\n")
+	}
+	for i, m := range msgs {
+		if !store.HasFlag(m.Flags, store.FlagSeen) {
+			w.WriteString("* OK [UNSEEN " + strconv.Itoa(i+1) + "] Is the first unseen message\r\n")
+			break
+		}
+	}
+	w.WriteString("* OK [UIDVALIDITY " + strconv.FormatUint(uint64(f.UIDValidity), 10) + "] UIDVALIDITY value\r\n")
+	w.WriteString("* OK [UIDNEXT " + strconv.FormatUint(uint64(f.UIDNext), 10) + "] The next unique identifier value\r\n")
+	if readOnly {
+		return okCode("READ-ONLY", "EXAMINE completed."), nil
+	}
+	return okCode("READ-WRITE", "SELECT completed."), nil
+}
+
+// deselect returns to the authenticated state.
+func (s *session) deselect() {
+	s.view = nil
+	s.state = authenticated
+	s.watched.Store(0)
+}
+
+// sync brings the view up to date with the store and announces the
+// differences (RFC 3501 §7.3.1 EXISTS, §7.4.1 EXPUNGE, §7.4.2 FETCH).
+func (s *session) sync(ctx context.Context, mayExpunge bool) {
+	if !s.dirty.Swap(false) {
+		return
+	}
+	msgs, err := s.st.Messages(ctx, s.view.folder.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		msgs, err = nil, nil // deleted elsewhere: every message is gone
+	}
+	if err != nil {
+		s.log.Warn("sync", "err", err)
+		s.dirty.Store(true)
+		return
+	}
+	u := s.view.sync(msgs, mayExpunge)
+	for _, seq := range u.expunged {
+		s.untaggedN(seq, "EXPUNGE")
+	}
+	if u.exists >= 0 {
+		s.untaggedN(u.exists, "EXISTS")
+	}
+	for _, seq := range u.flags {
+		s.untaggedN(seq, "FETCH (FLAGS "+flagList(s.view.msgs[seq-1].Flags)+")")
+	}
+	if len(s.view.gone) > 0 {
+		s.dirty.Store(true) // announce them at the next point that may
+	}
+}
+
+// flagList formats flags as an IMAP list.
+func flagList(flags []string) string {
+	return "(" + strings.Join(flags, " ") + ")"
+}
+
+// deletedUIDs returns the UIDs of the view's messages marked \Deleted, in
+// set when set is not nil (UID EXPUNGE, RFC 4315 §2.1).
+func (s *session) deletedUIDs(set wire.SeqSet) []uint32 {
+	var out []uint32
+	for _, m := range s.view.msgs {
+		if store.HasFlag(m.Flags, store.FlagDeleted) && (set == nil || set.Contains(m.UID, s.view.maxUID())) {
+			out = append(out, m.UID)
+		}
+	}
+	return out
+}
+
+// expungeCmd runs EXPUNGE and UID EXPUNGE.
+func (s *session) expungeCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	var set wire.SeqSet
+	if cmd.UID {
+		set = args.SeqSet()
+	}
+	if args.End(); args.Err() != nil {
+		return bad(textArgError), nil
+	}
+	if s.view.readOnly {
+		return no("EXPUNGE failed: the mailbox is read-only."), nil
+	}
+	if uids := s.deletedUIDs(set); len(uids) > 0 {
+		if _, err := s.st.Expunge(ctx, s.view.folder.ID, uids); err != nil {
+			return s.storeReply("EXPUNGE", err), nil
+		}
+		s.dirty.Store(true)
+	}
+	return ok("EXPUNGE completed."), nil
+}
+
+// closeCmd runs CLOSE: a silent expunge, then back to authenticated.
+func (s *session) closeCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	if args.End(); args.Err() != nil {
+		return bad(textArgError), nil
+	}
+	if !s.view.readOnly {
+		if uids := s.deletedUIDs(nil); len(uids) > 0 {
+			if _, err := s.st.Expunge(ctx, s.view.folder.ID, uids); err != nil {
+				return s.storeReply("CLOSE", err), nil
+			}
+		}
+	}
+	s.deselect()
+	return ok("CLOSE completed."), nil
+}
+
+// unselect runs UNSELECT (RFC 3691): back to authenticated, no expunge.
+func (s *session) unselect(_ context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	if args.End(); args.Err() != nil {
+		return bad(textArgError), nil
+	}
+	s.deselect()
+	return ok("UNSELECT completed."), nil
+}

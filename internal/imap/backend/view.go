@@ -1,0 +1,110 @@
+package backend
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/postern/postern/internal/store"
+)
+
+// view is a selected folder as this session sees it: the message sequence
+// numbers it has announced, mapped to UIDs. The store knows only UIDs;
+// sequence numbers exist only here (DESIGN.md "Storage").
+//
+// The view changes only at sync points, where the differences from the
+// store become untagged responses. RFC 3501 §7.4.1: EXPUNGE may not be
+// sent while no command is in progress, nor during FETCH, STORE or SEARCH
+// (their UID forms may); until it may, an expunged message stays in the
+// view as a ghost, so sequence numbers stay stable for the client.
+type view struct {
+	folder   store.Folder
+	msgs     []store.Message // by sequence number - 1; UIDs ascending
+	gone     map[uint32]bool // expunged in the store, not yet announced
+	modseq   uint64          // the folder's HighestModSeq when last synced
+	recent   int
+	readOnly bool
+}
+
+func newView(f store.Folder, msgs []store.Message, readOnly bool) *view {
+	return &view{folder: f, msgs: msgs, gone: map[uint32]bool{}, modseq: f.HighestModSeq, readOnly: readOnly}
+}
+
+// exists is the number of messages announced.
+func (v *view) exists() int { return len(v.msgs) }
+
+// seqOf returns the sequence number of uid, or 0.
+func (v *view) seqOf(uid uint32) int {
+	i := sort.Search(len(v.msgs), func(i int) bool { return v.msgs[i].UID >= uid })
+	if i < len(v.msgs) && v.msgs[i].UID == uid {
+		return i + 1
+	}
+	return 0
+}
+
+// maxUID is the highest UID in the view (0 if empty).
+func (v *view) maxUID() uint32 {
+	if len(v.msgs) == 0 {
+		return 0
+	}
+	return v.msgs[len(v.msgs)-1].UID
+}
+
+// update is what a sync found, as untagged responses to send.
+type update struct {
+	expunged []int // sequence numbers, in the order to send them
+	exists   int   // new EXISTS count, or -1 if unchanged
+	flags    []int // sequence numbers whose flags changed
+}
+
+// sync merges the store's current listing into the view. With
+// mayExpunge, expunged messages leave the view and their sequence numbers
+// are reported (highest first, so each number is valid when sent);
+// otherwise they stay as ghosts.
+func (v *view) sync(cur []store.Message, mayExpunge bool) update {
+	u := update{exists: -1}
+	byUID := make(map[uint32]int, len(cur)) // uid -> index in cur
+	for i, m := range cur {
+		byUID[m.UID] = i
+	}
+	kept := v.msgs[:0:0]
+	for i, m := range v.msgs {
+		j, ok := byUID[m.UID]
+		if !ok {
+			if mayExpunge {
+				u.expunged = append(u.expunged, i+1)
+				delete(v.gone, m.UID)
+				continue
+			}
+			v.gone[m.UID] = true
+			kept = append(kept, m)
+			continue
+		}
+		if !slices.Equal(m.Flags, cur[j].Flags) {
+			u.flags = append(u.flags, len(kept)+1)
+		}
+		kept = append(kept, cur[j])
+	}
+	slices.Reverse(u.expunged)
+	before := len(kept)
+	top := uint32(0)
+	if len(kept) > 0 {
+		top = kept[len(kept)-1].UID
+	}
+	for _, m := range cur {
+		if m.UID > top {
+			kept = append(kept, m)
+		}
+	}
+	v.msgs = kept
+	if len(kept) != before || len(u.expunged) > 0 {
+		u.exists = len(kept)
+	}
+	// Flag changes reported by sequence number must follow the expunges,
+	// which renumber: they were computed on the kept list, so they are
+	// already right once the expunges are sent first.
+	return u
+}
+
+// isGone reports whether the message at seq was expunged but not yet
+// announced.
+func (v *view) isGone(seq int) bool { return v.gone[v.msgs[seq-1].UID] }

@@ -1,0 +1,120 @@
+package imap
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+
+	"github.com/postern/postern/internal/directory"
+	"github.com/postern/postern/internal/imap/wire"
+	"github.com/postern/postern/internal/login"
+	"github.com/postern/postern/internal/proxy"
+)
+
+// loginCommand runs LOGIN. Under a policy that refuses plain text on this
+// channel it is refused before any look-up (spec §2.1, §11 item 7).
+func (p *preLogin) loginCommand(ctx context.Context, cmd *wire.Command, args *wire.Parser, plainOK bool) bool {
+	if !plainOK {
+		return p.fail(cmd.Tag, textInvalidState)
+	}
+	user := args.AString()
+	pass := args.AString()
+	if args.End(); args.Err() != nil {
+		return p.fail(cmd.Tag, textArgError)
+	}
+	return p.logon(ctx, cmd.Tag, "LOGIN", user, pass)
+}
+
+// authenticate runs AUTHENTICATE with SASL-IR (RFC 3501 §6.2.2, RFC 4959).
+func (p *preLogin) authenticate(ctx context.Context, cmd *wire.Command, args *wire.Parser, plainOK bool) bool {
+	mech := args.Atom()
+	initial, hasInitial := args.InitialResponse()
+	if args.End(); args.Err() != nil {
+		return p.fail(cmd.Tag, textArgError)
+	}
+	if !plainOK {
+		return p.fail(cmd.Tag, textInvalidState)
+	}
+	// AUTH=PLAIN is advertised; LOGIN is accepted too for old clients.
+	s, err := login.NewSASL(mech, []string{"PLAIN", "LOGIN"})
+	if err != nil {
+		p.reply(cmd.Tag, wire.StatusNO, textUnknownMech)
+		return p.tooMany()
+	}
+	if !hasInitial {
+		initial = nil
+	}
+	chal, done, err := s.Start(initial)
+	for err == nil && !done {
+		p.c.WriteString(saslContinueFormat + base64.StdEncoding.EncodeToString(chal) + "\r\n")
+		if err = p.c.Flush(); err != nil {
+			return true
+		}
+		var line []byte
+		if line, err = p.d.ReadLine(); err != nil {
+			if wire.IsFatal(err) {
+				return true
+			}
+			break
+		}
+		p.plog.SASLResponse("authenticate", "", len(line), 0, 0)
+		var resp []byte
+		if resp, err = login.DecodeResponse(string(line)); err == nil {
+			chal, done, err = s.Next(resp)
+		}
+	}
+	if err != nil {
+		return p.fail(cmd.Tag, textAuthCancelled)
+	}
+	authz, user, pass := s.Credentials()
+	if authz != "" && !sameUser(authz, user) {
+		return p.logonFailed(cmd.Tag, "AUTHENTICATE", login.ErrFailed)
+	}
+	return p.logon(ctx, cmd.Tag, "AUTHENTICATE", user, pass)
+}
+
+func sameUser(a, b string) bool {
+	na, e1 := directory.Canonical(a)
+	nb, e2 := directory.Canonical(b)
+	return e1 == nil && e2 == nil && na.Alias == nb.Alias
+}
+
+// logon verifies the credentials, routes the user to the backend holding
+// the mailbox, and on success runs the backend session on this
+// connection. It reports whether the connection is finished.
+func (p *preLogin) logon(ctx context.Context, tag, verb, user, pass string) bool {
+	g, err := p.f.o.Engine.Login(ctx, p.log, user, pass)
+	if err != nil {
+		return p.logonFailed(tag, verb, err)
+	}
+	defer g.Release()
+	log := p.log.With("user", g.User.Address())
+	s, err := p.f.o.Router.Connect(ctx, "IMAP4", proxy.NewHandoff(g.User, p.c, p.f.o.AuthTimeout, p.f.o.MaxCommandSize, log))
+	if err != nil {
+		log.Warn("handoff failed", "err", err)
+		p.reply(tag, wire.StatusNO, textUnavailable)
+		return false
+	}
+	p.plog.SetUser(g.User.Address())
+	// No CAPABILITY response code here: Exchange never sends one (spec
+	// §11 item 14).
+	p.reply(tag, wire.StatusOK, verb+" completed.")
+	p.c.SetIdleTimeout(p.f.o.AuthTimeout)
+	s.Run(ctx, p.c)
+	return true
+}
+
+// logonFailed answers a failed logon with the text for its kind.
+func (p *preLogin) logonFailed(tag, verb string, err error) bool {
+	switch {
+	case errors.Is(err, login.ErrDisabled):
+		p.reply(tag, wire.StatusNO, textNotConnected)
+	case errors.Is(err, login.ErrUserLimit):
+		p.reply(tag, wire.StatusNO, textUserLimit)
+	case errors.Is(err, login.ErrTemporary):
+		p.reply(tag, wire.StatusNO, textUnavailable)
+	default:
+		p.reply(tag, wire.StatusNO, verb+" failed.")
+	}
+	return p.tooMany()
+}

@@ -1,0 +1,257 @@
+package server
+
+import (
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/postern/postern/internal/config"
+	"github.com/postern/postern/internal/directory"
+	"github.com/postern/postern/internal/imap"
+	imapbackend "github.com/postern/postern/internal/imap/backend"
+	"github.com/postern/postern/internal/login"
+	"github.com/postern/postern/internal/netserve"
+	"github.com/postern/postern/internal/pop3"
+	popbackend "github.com/postern/postern/internal/pop3/backend"
+	"github.com/postern/postern/internal/protolog"
+	"github.com/postern/postern/internal/proxy"
+	"github.com/postern/postern/internal/tlsconf"
+)
+
+// stopGrace is how long a stopping service lets its sessions say goodbye.
+const stopGrace = 5 * time.Second
+
+// protocol describes how one client protocol's two services are built.
+type protocol struct {
+	name       string // config.ProtocolPOP3 or config.ProtocolIMAP4
+	service    string // "pop3"; the backend is service + "-backend"
+	exName     string // "MSExchangePOP3"; the backend adds "BE"
+	display    string
+	logDir     string // folder under <data>/Logging
+	tlsService string // tlsconf service the certificate is enabled for
+	// frontend builds the pre-login adapter from the frontend parts.
+	frontend func(f frontendParts) netserve.Handler
+	// backend builds the backend from the settings.
+	backend func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend
+}
+
+// frontendParts are what every frontend adapter is made of.
+type frontendParts struct {
+	ps     config.ProtocolSettings
+	engine *login.Engine
+	router *proxy.Router
+	plog   *protolog.Logger
+	s      *Server
+}
+
+type stoppableBackend interface {
+	proxy.Backend
+	Stop(grace time.Duration)
+}
+
+var protocols = []protocol{
+	{
+		name: config.ProtocolPOP3, service: "pop3", exName: "MSExchangePOP3", display: "Postern POP3", logDir: "Pop3", tlsService: tlsconf.ServicePOP,
+		frontend: func(f frontendParts) netserve.Handler {
+			return pop3.NewFrontend(pop3.FrontendOptions{
+				Banner: f.ps.Banner, LoginType: login.Type(f.ps.LoginType), MaxCommandSize: f.ps.MaxCommandSize,
+				PreAuthTimeout: f.ps.PreAuthenticatedConnectionTimeout.Duration(), AuthTimeout: f.ps.AuthenticatedConnectionTimeout.Duration(),
+				Engine: f.engine, Router: f.router, Logger: f.s.log.With("service", "pop3"), ProtoLog: f.plog,
+			})
+		},
+		backend: func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend {
+			return popbackend.New(popbackend.Options{
+				Descending: ps.MessageRetrievalSortOrder == config.SortDescending, ExactSize: ps.EnableExactRFC822Size,
+				Store: s.Store, Logger: s.log.With("service", "pop3-backend"), ProtoLog: plog,
+			})
+		},
+	},
+	{
+		name: config.ProtocolIMAP4, service: "imap4", exName: "MSExchangeIMAP4", display: "Postern IMAP4", logDir: "Imap4", tlsService: tlsconf.ServiceIMAP,
+		frontend: func(f frontendParts) netserve.Handler {
+			return imap.NewFrontend(imap.FrontendOptions{
+				Banner: f.ps.Banner, LoginType: login.Type(f.ps.LoginType), MaxCommandSize: f.ps.MaxCommandSize,
+				PreAuthTimeout: f.ps.PreAuthenticatedConnectionTimeout.Duration(), AuthTimeout: f.ps.AuthenticatedConnectionTimeout.Duration(),
+				Engine: f.engine, Router: f.router, Logger: f.s.log.With("service", "imap4"), ProtoLog: f.plog,
+			})
+		},
+		backend: func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend {
+			return imapbackend.New(imapbackend.Options{
+				ShowHidden: ps.ShowHiddenFoldersEnabled, Store: s.Store,
+				Logger: s.log.With("service", "imap4-backend"), ProtoLog: plog,
+			})
+		},
+	},
+}
+
+// backends holds the running local backend of each protocol, for the
+// router; nil while the backend service is stopped.
+type backends struct {
+	m map[string]*atomic.Pointer[backendInstance]
+}
+
+func (s *Server) localBackend(protocol string) proxy.Backend {
+	if p, ok := s.backends.m[protocol]; ok {
+		if b := p.Load(); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+func (s *Server) registerServices() {
+	s.services = []*service{{name: "transport", exName: "MSExchangeTransport", display: "Postern Transport", deflt: Automatic, start: s.startTransport}}
+	s.backends.m = map[string]*atomic.Pointer[backendInstance]{}
+	for _, p := range protocols {
+		s.backends.m[p.name] = &atomic.Pointer[backendInstance]{}
+		s.services = append(s.services,
+			&service{name: p.service + "-backend", exName: p.exName + "BE", display: p.display + " Backend", deflt: Manual,
+				start: func(ctx context.Context) (instance, error) { return s.startBackend(ctx, p) }},
+			&service{name: p.service, exName: p.exName, display: p.display, deflt: Manual,
+				start: func(ctx context.Context) (instance, error) { return s.startFrontend(ctx, p) }})
+	}
+}
+
+// openProtoLog opens a protocol log if the settings turn it on.
+func (s *Server) openProtoLog(ps config.ProtocolSettings, prefix, sub string) (*protolog.Logger, error) {
+	if !ps.ProtocolLogEnabled {
+		return nil, nil
+	}
+	dir := ps.LogFileLocation
+	if dir == "" {
+		dir = filepath.Join(s.dataDir, "Logging", sub)
+	}
+	quota := int64(0)
+	if ps.LogPerFileSizeQuota.IsUnlimited() {
+		quota = protolog.Unlimited
+	} else if n, ok := ps.LogPerFileSizeQuota.Bytes(); ok {
+		quota = int64(n)
+	}
+	return protolog.Open(protolog.Options{
+		Dir:         dir,
+		LogType:     ps.Protocol + " Protocol Log",
+		FilePrefix:  prefix,
+		RollOver:    protolog.Period(ps.LogFileRollOverSettings),
+		MaxFileSize: quota,
+		ErrorLog:    s.log,
+	})
+}
+
+// frontendInstance is a running frontend service.
+type frontendInstance struct {
+	srv  *netserve.Server
+	plog *protolog.Logger
+}
+
+func (f *frontendInstance) listeners() []string { return addrStrings(f.srv) }
+
+func (f *frontendInstance) stop() {
+	f.srv.Stop(stopGrace)
+	f.plog.Close()
+}
+
+func addrStrings(srv *netserve.Server) []string {
+	var out []string
+	for _, a := range srv.Addrs() {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+// startFrontend starts a protocol's frontend with the settings stored now.
+func (s *Server) startFrontend(ctx context.Context, p protocol) (instance, error) {
+	ps, err := s.Settings(ctx, p.name)
+	if err != nil {
+		return nil, err
+	}
+	plog, err := s.openProtoLog(ps, p.name, p.logDir)
+	if err != nil {
+		return nil, err
+	}
+	log := s.log.With("service", p.service)
+	engine := login.NewEngine(login.Options{
+		Protocol:     p.name,
+		Verifier:     s.dir,
+		Permit:       s.permit(p.name),
+		MaxPerUser:   ps.MaxConnectionsPerUser,
+		FailureDelay: time.Second,
+		Logger:       log,
+	})
+	handler := p.frontend(frontendParts{ps: ps, engine: engine, plog: plog, s: s,
+		router: &proxy.Router{Directory: s.dir, Server: s.name, Local: s.localBackend}})
+	srv, err := netserve.Start(netserve.Options{
+		Name:             p.service,
+		Listen:           listens(ps),
+		TLS:              s.certs.Config(tlsconf.ConfigOptions{CertificateName: ps.X509CertificateName, Service: p.tlsService}),
+		Handler:          handler,
+		Logger:           log,
+		MaxConns:         ps.MaxConnections,
+		MaxPerIP:         ps.MaxConnectionFromSingleIP,
+		HandshakeTimeout: ps.PreAuthenticatedConnectionTimeout.Duration(),
+	})
+	if err != nil {
+		plog.Close()
+		return nil, err
+	}
+	return &frontendInstance{srv: srv, plog: plog}, nil
+}
+
+// listens turns the bindings into listeners: SSLBindings are implicit TLS,
+// UnencryptedOrTLSBindings plain with STLS/STARTTLS.
+func listens(ps config.ProtocolSettings) []netserve.Listen {
+	var out []netserve.Listen
+	for _, b := range ps.SSLBindings {
+		out = append(out, netserve.Listen{Addr: b.String(), Implicit: true})
+	}
+	for _, b := range ps.UnencryptedOrTLSBindings {
+		out = append(out, netserve.Listen{Addr: b.String()})
+	}
+	return out
+}
+
+// permit returns the per-mailbox protocol check (PopEnabled/ImapEnabled).
+func (s *Server) permit(protocol string) func(u directory.User) error {
+	return func(u directory.User) error {
+		m, err := config.LoadCASMailbox(u.CAS)
+		if err != nil {
+			s.log.Error("per-mailbox settings unreadable", "user", u.Address(), "err", err)
+			return login.ErrTemporary
+		}
+		if (protocol == config.ProtocolPOP3 && !m.PopEnabled) || (protocol == config.ProtocolIMAP4 && !m.ImapEnabled) {
+			return login.ErrDisabled
+		}
+		return nil
+	}
+}
+
+// backendInstance is a running backend service.
+type backendInstance struct {
+	stoppableBackend
+	slot *atomic.Pointer[backendInstance]
+	plog *protolog.Logger
+}
+
+func (b *backendInstance) listeners() []string { return nil }
+
+func (b *backendInstance) stop() {
+	if b.slot.CompareAndSwap(b, nil) {
+		b.stoppableBackend.Stop(stopGrace)
+	}
+	b.plog.Close()
+}
+
+// startBackend starts a protocol's backend with the settings stored now.
+func (s *Server) startBackend(ctx context.Context, p protocol) (instance, error) {
+	ps, err := s.Settings(ctx, p.name)
+	if err != nil {
+		return nil, err
+	}
+	plog, err := s.openProtoLog(ps, p.name+"BE", p.logDir)
+	if err != nil {
+		return nil, err
+	}
+	b := &backendInstance{stoppableBackend: p.backend(s, ps, plog), slot: s.backends.m[p.name], plog: plog}
+	b.slot.Store(b)
+	return b, nil
+}
