@@ -25,8 +25,9 @@ const FQDN = "mail.test"
 type Server struct {
 	*server.Server
 	t testing.TB
-	// Addresses of the listeners, filled by StartPOP3 and at start.
-	POP3S, POP3, LMTP string
+	// Addresses of the listeners, filled at start and by RestartPOP3 and
+	// RestartIMAP.
+	POP3S, POP3, IMAPS, IMAP, LMTP string
 }
 
 // Options adjust a test server.
@@ -34,8 +35,10 @@ type Options struct {
 	// Pop are POP3 settings to apply (Name=Value texts) before the POP3
 	// services start.
 	Pop map[string]string
-	// NoPOP3 leaves the POP3 services stopped.
-	NoPOP3 bool
+	// Imap are IMAP4 settings to apply before the IMAP4 services start.
+	Imap map[string]string
+	// NoPOP3 and NoIMAP leave those services stopped.
+	NoPOP3, NoIMAP bool
 }
 
 // Start starts a server on a fresh data folder with every listener on
@@ -65,10 +68,16 @@ func Start(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	ts.LMTP = ts.listener("transport", 0)
-	ts.SetPop(map[string]string{"SSLBindings": "127.0.0.1:0", "UnencryptedOrTLSBindings": "127.0.0.1:0"})
+	loopback := map[string]string{"SSLBindings": "127.0.0.1:0", "UnencryptedOrTLSBindings": "127.0.0.1:0"}
+	ts.SetPop(loopback)
 	ts.SetPop(o.Pop)
+	ts.SetImap(loopback)
+	ts.SetImap(o.Imap)
 	if !o.NoPOP3 {
 		ts.RestartPOP3()
+	}
+	if !o.NoIMAP {
+		ts.RestartIMAP()
 	}
 	return ts
 }
@@ -77,7 +86,18 @@ func Start(t testing.TB, o Options) *Server {
 // RestartPOP3).
 func (s *Server) SetPop(texts map[string]string) {
 	s.t.Helper()
-	_, err := s.UpdateSettings(context.Background(), config.ProtocolPOP3, func(ps *config.ProtocolSettings) error {
+	s.setSettings(config.ProtocolPOP3, texts)
+}
+
+// SetImap stores IMAP4 settings (not applied until RestartIMAP).
+func (s *Server) SetImap(texts map[string]string) {
+	s.t.Helper()
+	s.setSettings(config.ProtocolIMAP4, texts)
+}
+
+func (s *Server) setSettings(protocol string, texts map[string]string) {
+	s.t.Helper()
+	_, err := s.UpdateSettings(context.Background(), protocol, func(ps *config.ProtocolSettings) error {
 		for k, v := range texts {
 			if err := ps.Set(k, v); err != nil {
 				return err
@@ -93,14 +113,26 @@ func (s *Server) SetPop(texts map[string]string) {
 // RestartPOP3 restarts both POP3 services and records their addresses.
 func (s *Server) RestartPOP3() {
 	s.t.Helper()
+	s.POP3S, s.POP3 = s.restart("pop3")
+}
+
+// RestartIMAP restarts both IMAP4 services and records their addresses.
+func (s *Server) RestartIMAP() {
+	s.t.Helper()
+	s.IMAPS, s.IMAP = s.restart("imap4")
+}
+
+// restart restarts a protocol's backend and frontend and returns the
+// frontend's implicit-TLS and plain addresses.
+func (s *Server) restart(service string) (tlsAddr, plainAddr string) {
+	s.t.Helper()
 	ctx := context.Background()
-	for _, name := range []string{"pop3-backend", "pop3"} {
+	for _, name := range []string{service + "-backend", service} {
 		if err := s.RestartService(ctx, name); err != nil {
 			s.t.Fatal(err)
 		}
 	}
-	s.POP3S = s.listener("pop3", 0)
-	s.POP3 = s.listener("pop3", 1)
+	return s.listener(service, 0), s.listener(service, 1)
 }
 
 func (s *Server) listener(service string, i int) string {

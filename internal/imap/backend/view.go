@@ -96,7 +96,7 @@ func (v *view) sync(cur []store.Message, mayExpunge bool) update {
 		}
 	}
 	v.msgs = kept
-	if len(kept) != before || len(u.expunged) > 0 {
+	if len(kept) != before { // expunges alone need no EXISTS: each one counts down
 		u.exists = len(kept)
 	}
 	// Flag changes reported by sequence number must follow the expunges,

@@ -35,7 +35,7 @@ func TestViewSync(t *testing.T) {
 	}
 	// At NOOP: the expunges, highest sequence number first.
 	u = v.sync(cur, true)
-	if !slices.Equal(u.expunged, []int{4, 2}) || u.exists != 5 || len(u.flags) != 0 {
+	if !slices.Equal(u.expunged, []int{4, 2}) || u.exists != -1 || len(u.flags) != 0 {
 		t.Fatalf("expunge sync: %+v", u)
 	}
 	if v.seqOf(5) != 3 || v.seqOf(7) != 5 || v.exists() != 5 {
