@@ -19,11 +19,15 @@ func (s *session) capability(_ context.Context, cmd *wire.Command, args *wire.Pa
 	return ok("CAPABILITY completed."), nil
 }
 
+// noop and check are the client's polls (RFC 3501 §6.1.2, §6.4.1): they
+// re-read the folder even if no change event has arrived yet.
 func (s *session) noop(_ context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	s.dirty.Store(true)
 	return ok("NOOP completed."), nil
 }
 
 func (s *session) check(_ context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	s.dirty.Store(true)
 	return ok("CHECK completed."), nil
 }
 

@@ -27,12 +27,7 @@ func NewParser(cmd *Command) *Parser {
 
 // Err returns the first error as a *CommandError with the command's tag
 // (Status BAD), or nil.
-func (p *Parser) Err() error {
-	if p.err == nil {
-		return nil
-	}
-	return p.err
-}
+func (p *Parser) Err() error { return p.err }
 
 // fail records a syntax error with a short client-safe text.
 func (p *Parser) fail(text string) { p.failKind(ErrSyntax, text) }
