@@ -56,7 +56,7 @@ type instance struct {
 	cmd  *exec.Cmd
 	log  *bytes.Buffer
 	// Listener addresses once the services run.
-	POP3S, POP3, LMTP string
+	POP3S, POP3, IMAPS, IMAP, LMTP string
 }
 
 // serve starts `postern serve` on a fresh (or given) data folder.
@@ -151,6 +151,8 @@ func (in *instance) listeners() {
 		switch {
 		case s.Name == "pop3" && len(s.Listeners) == 2:
 			in.POP3S, in.POP3 = s.Listeners[0], s.Listeners[1]
+		case s.Name == "imap4" && len(s.Listeners) == 2:
+			in.IMAPS, in.IMAP = s.Listeners[0], s.Listeners[1]
 		case s.Name == "transport" && len(s.Listeners) == 1:
 			in.LMTP = s.Listeners[0]
 		}
