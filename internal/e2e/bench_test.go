@@ -222,3 +222,63 @@ func rss(t *testing.T, pid int) int64 {
 	t.Fatal("no VmRSS")
 	return 0
 }
+
+// TestIdleIMAPMemory measures the server's memory per authenticated IMAP
+// session sitting in IDLE over TLS, from the postern process's resident
+// set, and holds it to the bound of 48 KiB.
+func TestIdleIMAPMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 2000 sessions")
+	}
+	in := serve(t, "")
+	in.setup()
+	in.setupIMAP()
+	in.cli("", "imap", "set", "MaxConnectionsPerUser=100000")
+	in.cli("", "service", "restart", "imap4")
+	in.listeners()
+	cfg := clientTLS(t, in)
+	warm := openIdleIMAP(t, in.IMAPS, cfg, 50)
+	time.Sleep(500 * time.Millisecond)
+	before := rss(t, in.cmd.Process.Pid)
+	const n = 2000
+	conns := openIdleIMAP(t, in.IMAPS, cfg, n)
+	time.Sleep(time.Second)
+	after := rss(t, in.cmd.Process.Pid)
+	per := (after - before) / n
+	t.Logf("server RSS %d KiB -> %d KiB with %d IMAP sessions in IDLE: %.1f KiB each", before>>10, after>>10, n, float64(per)/1024)
+	if per > 48<<10 {
+		t.Errorf("%d bytes per IDLE session, bound is 48 KiB", per)
+	}
+	for _, c := range append(conns, warm...) {
+		c.Close()
+	}
+}
+
+// openIdleIMAP opens n sessions, each logged on, INBOX selected, in IDLE.
+func openIdleIMAP(t *testing.T, addr string, cfg *tls.Config, n int) []*tls.Conn {
+	out := make([]*tls.Conn, 0, n)
+	for i := 0; i < n; i++ {
+		c, err := tls.Dial("tcp", addr, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		r := bufio.NewReader(c)
+		fmt.Fprintf(c, "a LOGIN alice@mail.test secret1\r\nb SELECT INBOX\r\nc IDLE\r\n")
+		for {
+			l, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("session %d: %v", i, err)
+			}
+			if strings.HasPrefix(l, "a NO") || strings.HasPrefix(l, "b NO") {
+				t.Fatalf("session %d: %q", i, l)
+			}
+			if strings.HasPrefix(l, "+ ") {
+				break
+			}
+		}
+		c.SetDeadline(time.Time{})
+		out = append(out, c)
+	}
+	return out
+}
