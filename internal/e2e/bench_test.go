@@ -282,3 +282,72 @@ func openIdleIMAP(t *testing.T, addr string, cfg *tls.Config, n int) []*tls.Conn
 	}
 	return out
 }
+
+// BenchmarkIMAPFetch100 logs on over implicit TLS, selects the Inbox and
+// fetches every message of a 100-message Inbox (10 KB each) with UID FETCH
+// 1:* (FLAGS RFC822.SIZE BODY.PEEK[]), per iteration.
+func BenchmarkIMAPFetch100(b *testing.B) {
+	in := benchInstance(b)
+	in.setupIMAP()
+	body := "From: bob@mail.test\r\nTo: alice@mail.test\r\nSubject: bench\r\n\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 150)
+	c, err := smtp.Dial(context.Background(), "tcp", in.LMTP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.LHLO("bench")
+	for i := 0; i < 100; i++ {
+		if _, err := c.Send("bob@mail.test", []string{"alice@mail.test"}, strings.NewReader(body)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c.Close()
+	cfg := clientTLS(b, in)
+	var bytes int64
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		bytes += imapFetchAll(b, in.IMAPS, cfg, 100)
+	}
+	sec := time.Since(start).Seconds()
+	b.ReportMetric(float64(100*b.N)/sec, "msgs/s")
+	b.ReportMetric(float64(bytes)/sec/1e6, "MB/s")
+}
+
+// imapFetchAll is a minimal, checking IMAP client: it counts the FETCH
+// responses and literal bytes, and checks the tagged OKs.
+func imapFetchAll(tb testing.TB, addr string, cfg *tls.Config, want int) int64 {
+	conn, err := tls.Dial("tcp", addr, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReaderSize(conn, 64<<10)
+	fmt.Fprintf(conn, "a LOGIN alice@mail.test secret1\r\nb SELECT INBOX\r\nc UID FETCH 1:* (FLAGS RFC822.SIZE BODY.PEEK[])\r\nd LOGOUT\r\n")
+	var total int64
+	fetches := 0
+	for {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			tb.Fatal(err)
+		}
+		switch {
+		case strings.HasPrefix(l, "* ") && strings.Contains(l, " FETCH "):
+			fetches++
+			i := strings.LastIndexByte(l, '{')
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(l[i+1:], "\r\n"), "}"))
+			if _, err := r.Discard(n); err != nil {
+				tb.Fatal(err)
+			}
+			total += int64(n)
+		case strings.HasPrefix(l, "a ") || strings.HasPrefix(l, "b ") || strings.HasPrefix(l, "c "):
+			if !strings.Contains(l, " OK ") {
+				tb.Fatalf("got %q", l)
+			}
+		case strings.HasPrefix(l, "d "):
+			if fetches != want {
+				tb.Fatalf("%d FETCH responses, want %d", fetches, want)
+			}
+			return total
+		}
+	}
+}
