@@ -161,3 +161,45 @@ func TestBadInput(t *testing.T) {
 	c.Expect("* SEARCH 1")
 	c.Expect("l OK SEARCH completed.")
 }
+
+// TestPOP3AndIMAPShareTheInbox: a message deleted over POP3 leaves the
+// IMAP session's view at its next poll.
+func TestPOP3AndIMAPShareTheInbox(t *testing.T) {
+	t.Parallel()
+	s := testkit.Start(t, testkit.Options{})
+	s.AddUser("alice@mail.test", "secret1")
+	s.Deliver(message(1), "alice@mail.test")
+	s.Deliver(message(2), "alice@mail.test")
+	c := loginTLS(t, s)
+	c.Send("a SELECT INBOX\r\n")
+	untilTagged(t, c, "a", "a OK [READ-WRITE] SELECT completed.")
+	p := testkit.Dial(t, s.POP3S, s.ClientTLS("localhost"))
+	p.Expect("+OK*")
+	p.Cmd("USER alice@mail.test", "+OK")
+	p.Cmd("PASS secret1", "+OK User successfully logged on.")
+	p.Cmd("DELE 1", "+OK*")
+	p.Cmd("QUIT", "+OK*")
+	c.Send("b NOOP\r\n")
+	c.Expect("* 1 EXPUNGE")
+	c.Expect("b OK NOOP completed.")
+	// POP3 marked nothing \Seen (it retrieved nothing); the rest is intact.
+	c.Send("c FETCH 1 (UID FLAGS)\r\n")
+	c.Expect("* 1 FETCH (UID 2 FLAGS ())")
+	c.Expect("c OK FETCH completed.")
+}
+
+// TestPreLoginBadCommands: a bounded number of errors before logon ends
+// the connection; the server goes on.
+func TestPreLoginBadCommands(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 0)
+	c := testkit.Dial(t, s.IMAPS, s.ClientTLS("localhost"))
+	c.Expect(greeting)
+	c.Send(strings.Repeat("x BOGUS\r\n", 30))
+	rest := c.Closed()
+	if len(rest) == 0 || rest[len(rest)-1] != "* BYE Too many errors. Closing connection." || len(rest) > 12 {
+		t.Fatalf("flood: %q", rest)
+	}
+	c = testkit.Dial(t, s.IMAPS, s.ClientTLS("localhost"))
+	c.Expect(greeting)
+}
