@@ -116,3 +116,34 @@ func FuzzAddressList(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUnmarshal feeds corrupt cache entries: UnmarshalBinary must fail
+// cleanly or return a tree that is safe to render and navigate.
+func FuzzUnmarshal(f *testing.F) {
+	for _, name := range corpus(f) {
+		p, err := Parse(bytes.NewReader(readTestdata(f, name)), Options{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		b, _ := p.MarshalBinary()
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p Part
+		if p.UnmarshalBinary(data) != nil {
+			return
+		}
+		if err := checkPart(&p, 0, p.BodyEnd, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkBodySyntax(AppendBodyStructure(nil, &p), true); err != nil {
+			t.Fatal(err)
+		}
+		p.Walk(func(sec []int, q *Part) bool {
+			if got, ok := p.Find(sec); !ok || got != q {
+				t.Fatalf("Find(%v) disagrees with Walk", sec)
+			}
+			return true
+		})
+	})
+}

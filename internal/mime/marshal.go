@@ -18,7 +18,7 @@ import (
 //	           [bcc] [in-reply-to] [message-id]
 //	addrs    = n *address
 //	address  = head [name] [adl] [mailbox] [host]  (head = kind | presence bits)
-//	string   = len<<1 bytes | index<<1|1       (index into dictWord)
+//	string   = len<<1 bytes | index<<1|1       (index into dictWords)
 //
 // hsDelta is HeaderStart minus the end of the previous sibling (or the
 // parent's body start); brackets are present when their flag bit is set.
@@ -68,7 +68,7 @@ const maxOffset = 1 << 52
 // MarshalBinary encodes the part tree in the compact, versioned form
 // described above. It implements encoding.BinaryMarshaler.
 func (p *Part) MarshalBinary() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 128)}
+	e := encoder{buf: make([]byte, 0, 128), dict: dictWords()}
 	e.buf = append(e.buf, marshalVersion)
 	e.part(p, 0)
 	return e.buf, nil
@@ -80,7 +80,7 @@ func (p *Part) UnmarshalBinary(data []byte) error {
 	if len(data) == 0 || data[0] != marshalVersion {
 		return ErrCorrupt
 	}
-	d := decoder{buf: data[1:]}
+	d := decoder{buf: data[1:], dict: dictWords()}
 	q := d.part(0, 0, -1)
 	if d.err != nil || len(d.buf) != 0 {
 		return ErrCorrupt
@@ -89,12 +89,15 @@ func (p *Part) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-type encoder struct{ buf []byte }
+type encoder struct {
+	buf  []byte
+	dict [dictSize]string
+}
 
 func (e *encoder) uint(v uint64) { e.buf = binary.AppendUvarint(e.buf, v) }
 
 func (e *encoder) str(s string) {
-	if i := dictIndex(s); i >= 0 {
+	if i := dictIndex(&e.dict, s); i >= 0 {
 		e.uint(uint64(i)<<1 | 1)
 		return
 	}

@@ -2,8 +2,12 @@ package mime
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -70,18 +74,45 @@ func TestMarshalSharedSender(t *testing.T) {
 
 func TestDictionary(t *testing.T) {
 	t.Parallel()
+	dict := dictWords()
 	seen := map[string]bool{}
-	for i := uint64(0); ; i++ {
-		w, ok := dictWord(i)
-		if !ok {
-			if i != 64 {
-				t.Errorf("dictionary has %d words; keep it at 64 so indexes fit one byte", i)
-			}
-			break
-		}
-		if seen[w] || dictIndex(w) != int(i) {
-			t.Errorf("word %d %q duplicated or not found", i, w)
+	for i, w := range dict {
+		if w == "" || seen[w] || dictIndex(&dict, w) != i {
+			t.Errorf("word %d %q empty, duplicated or not found", i, w)
 		}
 		seen[w] = true
+	}
+	if dictIndex(&dict, "absent") != -1 {
+		t.Error("absent word found")
+	}
+}
+
+// TestMarshalFormatStable freezes serialisation version 1: caches written
+// by earlier builds must still decode to the same tree. If this fails, the
+// layout changed and needs a new version byte instead.
+func TestMarshalFormatStable(t *testing.T) {
+	t.Parallel()
+	p := mustParse(t, readTestdata(t, "rfc822-nested.eml"))
+	got, _ := p.MarshalBinary()
+	path := filepath.Join("testdata", "rfc822-nested.v1.hex")
+	if *update {
+		if err := os.WriteFile(path, []byte(hex.EncodeToString(got)+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("serialisation changed:\n got %x\nwant %x", got, want)
+	}
+	var q Part
+	if err := q.UnmarshalBinary(want); err != nil || !reflect.DeepEqual(p, &q) {
+		t.Errorf("stored v1 entry does not decode to the same tree: %v", err)
 	}
 }

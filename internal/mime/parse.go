@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"io"
+	"strings"
 )
 
 // Parse reads a message from r once, streaming, and returns its part
@@ -75,9 +76,10 @@ func (p *parser) parseEntity(e entity) *Part {
 		case !nest:
 			makeOpaque(pt)
 			p.skipBody(len(p.bounds))
+		case pt.IsMessage() && cut:
+			pt.Message = emptyTextPart(pt.HeaderEnd)
+			pt.Message.Envelope = &Envelope{}
 		case pt.IsMessage():
-			// When cut, the encapsulated message comes out empty: it
-			// sees the pending boundary at once.
 			pt.Message = p.parseEntity(entity{depth: e.depth + 1, message: true})
 		case !cut:
 			p.parseMultipart(pt, e.depth)
@@ -100,6 +102,7 @@ func makeOpaque(pt *Part) {
 // epilogue (RFC 2046 §5.1.1).
 func (p *parser) parseMultipart(pt *Part, depth int) {
 	b, _ := pt.Param("boundary")
+	b = strings.TrimRight(b, " \t") // RFC 2046 §5.1.1: a boundary does not end in space
 	if b == "" {
 		p.skipBody(len(p.bounds))
 		return

@@ -7,7 +7,11 @@ package mime
 // The header block is [HeaderStart, HeaderEnd); it includes the blank line
 // that ends it when there is one. The body is [HeaderEnd, BodyEnd). Inside
 // a multipart the line break before a boundary delimiter belongs to the
-// delimiter (RFC 2046 §5.1.1), so it is not part of the preceding body.
+// delimiter (RFC 2046 §5.1.1), so it is not part of the preceding body;
+// the one exception is a header block whose blank line is directly
+// followed by the delimiter: the blank line stays in the header (and in an
+// enclosing message/rfc822 body), so BODY[n.MIME] and BODY[n.HEADER] keep
+// it.
 type Part struct {
 	HeaderStart int64 // first byte of the header block
 	HeaderEnd   int64 // end of the header block, which is also BodyStart

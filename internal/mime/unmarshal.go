@@ -7,8 +7,9 @@ import "encoding/binary"
 // allocated, and recursion is bounded, so corrupt data cannot exhaust
 // memory or the stack.
 type decoder struct {
-	buf []byte
-	err error
+	buf  []byte
+	err  error
+	dict [dictSize]string
 }
 
 // maxUnmarshalDepth bounds nesting: a tree from Parse is at most
@@ -53,11 +54,11 @@ func (d *decoder) offset() int64 {
 func (d *decoder) str() string {
 	v := d.uint()
 	if v&1 == 1 {
-		w, ok := dictWord(v >> 1)
-		if !ok {
+		if v>>1 >= dictSize {
 			d.fail()
+			return ""
 		}
-		return w
+		return d.dict[v>>1]
 	}
 	n := v >> 1
 	if n > uint64(len(d.buf)) {
@@ -98,7 +99,7 @@ func (d *decoder) part(depth int, base, limit int64) *Part {
 		d.fail()
 	}
 	if f&pfLines != 0 {
-		if p.Lines = d.offset(); p.Lines == 0 {
+		if p.Lines = d.offset(); p.Lines == 0 || p.Lines > p.Size() {
 			d.fail()
 		}
 	}
