@@ -203,3 +203,16 @@ func TestPreLoginBadCommands(t *testing.T) {
 	c = testkit.Dial(t, s.IMAPS, s.ClientTLS("localhost"))
 	c.Expect(greeting)
 }
+
+func TestEmptyMailboxStar(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 0)
+	c := loginTLS(t, s)
+	c.Send("a SELECT INBOX\r\n")
+	untilTagged(t, c, "a", "a OK [READ-WRITE] SELECT completed.")
+	c.Cmd("b FETCH 1:* FLAGS", "b OK FETCH completed.")
+	c.Cmd("c UID FETCH 1:* FLAGS", "c OK FETCH completed.")
+	c.Cmd("d FETCH 1 FLAGS", "d BAD Invalid sequence number.")
+	c.Cmd("e SEARCH ALL", "* SEARCH")
+	c.Expect("e OK SEARCH completed.")
+}

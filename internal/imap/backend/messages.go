@@ -24,6 +24,9 @@ func (s *session) targets(set wire.SeqSet, uid bool) (seqs []int, ok bool) {
 		return seqs, true
 	}
 	n := uint32(v.exists())
+	if n == 0 && set.Dynamic() {
+		return nil, true // "1:*" in an empty mailbox: nothing, not an error
+	}
 	for _, r := range set.Resolve(n) {
 		if r.Stop > n {
 			return nil, false
