@@ -46,10 +46,11 @@ type Options struct {
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		level = slog.LevelDebug
 	}
+	log := slog.New(panicCatcher{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}), t})
 	s, err := server.Open(ctx, server.Options{
 		DataDir:    t.TempDir(),
 		FQDN:       FQDN,

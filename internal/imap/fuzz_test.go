@@ -1,0 +1,57 @@
+package imap_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/postern/postern/internal/testkit"
+)
+
+// FuzzSession feeds arbitrary client input to a logged-on session with a
+// selected Inbox, over a real listener: the session must answer or close,
+// never panic (testkit fails the test on a recovered panic), and the server
+// must go on serving.
+func FuzzSession(f *testing.F) {
+	for _, seed := range []string{
+		"c FETCH 1:* (FLAGS BODY[1.MIME] BODY.PEEK[HEADER.FIELDS (From)]<0.10>)\r\n",
+		"c SEARCH OR (FROM a) NOT SUBJECT b\r\n",
+		"c APPEND INBOX {5+}\r\nhello\r\n",
+		"c STORE 1 +FLAGS (\\Deleted)\r\nd EXPUNGE\r\n",
+		"c UID MOVE 1:* Drafts\r\nd IDLE\r\nDONE\r\n",
+		"c LIST \"\" *\r\nd RENAME INBOX x\r\n",
+		"c {99999999999}\r\n", "c FETCH 1 (((((((((\r\n", "\xff\xfe\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	s := testkit.Start(f, testkit.Options{NoPOP3: true, Imap: map[string]string{"LoginType": "PlainTextLogin"}})
+	s.AddUser("alice@mail.test", "secret1")
+	s.Deliver(message(1), "alice@mail.test")
+	f.Fuzz(func(t *testing.T, input []byte) {
+		c, err := net.DialTimeout("tcp", s.IMAP, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		c.Write([]byte("a LOGIN alice@mail.test secret1\r\nb SELECT INBOX\r\n"))
+		c.Write(input)
+		c.Write([]byte("\r\nz LOGOUT\r\n"))
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				break
+			}
+		}
+		// The server goes on.
+		c2, err := net.DialTimeout("tcp", s.IMAP, time.Second)
+		if err != nil {
+			t.Fatalf("server gone: %v", err)
+		}
+		c2.SetDeadline(time.Now().Add(2 * time.Second))
+		if n, err := c2.Read(buf); err != nil || string(buf[:4]) != "* OK" {
+			t.Fatalf("no greeting after the fuzzed session: %q %v", buf[:n], err)
+		}
+		c2.Close()
+	})
+}
