@@ -30,8 +30,6 @@ func TestIdle(t *testing.T) {
 	untilTagged(t, other, "x", "x OK [READ-WRITE] SELECT completed.")
 	other.Cmd(`y STORE 1 +FLAGS.SILENT (\Flagged)`, "y OK STORE completed.")
 	c.Expect(`* 1 FETCH (FLAGS (\Flagged))`)
-	other.Send("z EXPUNGE\r\n")
-	other.Cmd(`z2 STORE 2 +FLAGS.SILENT (\Deleted)`, "*")
 	c.Cmd("DONE", "b OK IDLE completed.")
 }
 
