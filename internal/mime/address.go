@@ -134,7 +134,7 @@ func parseMailbox(seg []token) (Address, bool) {
 	}
 	a := parseAddrSpec(words)
 	if a.Name == "" {
-		a.Name = commentText(seg)
+		a.Name = lastCommentText(seg) // "a@b (Name)": the comment after the address
 	}
 	return a, true
 }
@@ -234,6 +234,18 @@ func joinTight(toks []token) string {
 		}
 	}
 	return b.String()
+}
+
+// lastCommentText is the last non-empty comment among toks.
+func lastCommentText(toks []token) string {
+	for i := len(toks) - 1; i >= 0; i-- {
+		if t := toks[i]; t.kind == tokComment {
+			if s := strings.TrimSpace(t.text); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 func commentText(toks []token) string {
