@@ -62,11 +62,17 @@ type instance struct {
 // serve starts `postern serve` on a fresh (or given) data folder.
 func serve(t testing.TB, data string) *instance {
 	t.Helper()
+	return serveWith(t, data)
+}
+
+// serveWith is serve with extra `serve` flags.
+func serveWith(t testing.TB, data string, flags ...string) *instance {
+	t.Helper()
 	if data == "" {
 		data = filepath.Join(t.TempDir(), "data")
 	}
 	in := &instance{t: t, data: data, log: &bytes.Buffer{}}
-	in.cmd = exec.Command(binary, "--data", data, "serve", "--fqdn", "mail.test")
+	in.cmd = exec.Command(binary, append([]string{"--data", data, "serve", "--fqdn", "mail.test"}, flags...)...)
 	in.cmd.Stderr = in.log
 	if err := in.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -114,7 +114,17 @@ func listen(addr string) (net.Listener, error) {
 		}
 		return serr
 	}}
-	return lc.Listen(context.Background(), "tcp", addr)
+	// The network must name the family: with plain "tcp" Go opens an
+	// IPv6 socket for the IPv4 wildcard too (dual stack), and the two
+	// wildcards of one port then collide.
+	network := "tcp"
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		network = "tcp6"
+		if ap.Addr().Unmap().Is4() {
+			network = "tcp4"
+		}
+	}
+	return lc.Listen(context.Background(), network, addr)
 }
 
 // Addrs returns the bound addresses, in the order of Options.Listen.
