@@ -28,7 +28,7 @@ Users and mailboxes:
   mailbox show ADDRESS                   per-mailbox protocol settings (Get-CASMailbox)
   mailbox set ADDRESS Name=Value ...     e.g. PopEnabled=$false (Set-CASMailbox)
 
-Services (pop3, pop3-backend, transport; Exchange names work too):
+Services (pop3, pop3-backend, imap4, imap4-backend, smtp, transport; Exchange names work too):
   service list
   service start|stop|restart NAME
   service startup NAME Automatic|Manual|Disabled
@@ -39,12 +39,18 @@ Settings (applied when the service restarts, as in Exchange):
   transport show
   transport set LmtpBindings=127.0.0.1:24[,...]
 
+` + connectorUsage + `
 Certificates (a service picks one by its X509CertificateName):
   cert list
   cert import --cert FILE --key FILE [--services POP,IMAP,SMTP]
 
 Mail:
   deliver --to ADDRESS [--to ADDRESS ...] < message    deliver a message into Inboxes
+
+Cmdlet shell (the Exchange Management Shell's cmdlets, e.g. Set-PopSettings, Get-Service):
+  shell                                  interactive: line editing, history, Tab completion
+  shell -c 'Get-PopSettings | Format-List *Bindings'   run commands; exit status 1 if one fails
+  shell FILE                             run a script (also read from stdin when it is not a terminal)
 
 The data folder is --data, else $POSTERN_DATA, else ./data.
 `
@@ -121,6 +127,10 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.deliver(ctx, args)
 	case "cert":
 		return c.cert(ctx, args)
+	case "shell":
+		return c.shell(ctx, args)
+	case "connector":
+		return c.connector(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(c.out, usage)
 		return nil

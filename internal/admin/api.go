@@ -56,7 +56,7 @@ func Listen(s *server.Server, path string, log *slog.Logger) (*API, error) {
 		return nil, err
 	}
 	a := &API{s: s, log: log, ln: ln}
-	a.hs = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
+	a.hs = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second, ConnContext: peerContext}
 	go a.hs.Serve(ln)
 	return a, nil
 }
@@ -87,7 +87,12 @@ func (a *API) routes() http.Handler {
 	m.HandleFunc("POST /v1/deliver", get(a, a.deliver)) // the body is the message
 	m.HandleFunc("GET /v1/certificates", get(a, a.listCerts))
 	m.HandleFunc("POST /v1/certificates", post(a, a.importCert))
-	return m
+	m.HandleFunc("GET /v1/connectors", get(a, a.listConnectors))
+	m.HandleFunc("POST /v1/connectors", post(a, a.newConnector))
+	m.HandleFunc("POST /v1/connectors/set", post(a, a.setConnector))
+	m.HandleFunc("POST /v1/connectors/remove", post(a, a.removeConnector))
+	a.shellRoutes(m)
+	return a.audited(m)
 }
 
 // get adapts a handler that takes no JSON body.

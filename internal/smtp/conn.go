@@ -16,12 +16,24 @@ import (
 //   - While streaming (a DATA body) every read gets a fresh deadline, so a
 //     long body is bounded per read rather than as a whole (RFC 5321
 //     4.5.3.2.5); command reads use the deadline the session set.
+//   - No read deadline passes end, the end of the connection's allowed
+//     life (SMTP's ConnectionTimeout), when it is set.
 //   - Every write gets a fresh write deadline.
 type sessionConn struct {
 	c         net.Conn
 	out       *bufio.Writer
 	timeout   time.Duration
+	end       time.Time // zero: no limit on the connection's life
 	streaming bool
+}
+
+// deadline is the read deadline from now: the idle time-out, cut at end.
+func (sc *sessionConn) deadline() time.Time {
+	d := time.Now().Add(sc.timeout)
+	if !sc.end.IsZero() && sc.end.Before(d) {
+		return sc.end
+	}
+	return d
 }
 
 func (sc *sessionConn) Read(p []byte) (int, error) {
@@ -31,7 +43,7 @@ func (sc *sessionConn) Read(p []byte) (int, error) {
 		}
 	}
 	if sc.streaming {
-		if err := sc.c.SetReadDeadline(time.Now().Add(sc.timeout)); err != nil {
+		if err := sc.c.SetReadDeadline(sc.deadline()); err != nil {
 			return 0, err
 		}
 	}

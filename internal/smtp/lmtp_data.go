@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/postern/postern/internal/smtp/wire"
@@ -21,36 +20,17 @@ func (s *session) cmdDATA(arg string) action {
 		return actContinue
 	}
 	s.reply(wire.CodeStartData, wire.StatusNone, "Start mail input; end with <CRLF>.<CRLF>")
-	err := s.receive()
-	switch {
-	case err == nil:
+	if err := s.receive(); err != nil {
+		f, fatal := s.receiveFailure(err)
+		if fatal {
+			return actClose
+		}
+		s.replyEach(f)
+	} else {
 		s.deliver()
-	case errors.Is(err, wire.ErrTooBig):
-		s.log.Info("message rejected", "from", s.from, "reason", "too big")
-		s.replyEach(failure{wire.CodeExceededStorage, wire.StatusMsgTooBig, "Message too big"})
-	case errors.Is(err, wire.ErrBareLineEnding):
-		s.log.Info("message rejected", "from", s.from, "reason", "bare CR or LF")
-		s.replyEach(failure{wire.CodeTransactionFailed, wire.StatusMediaOther, "Bare CR or LF in message"})
-	case errors.Is(err, errSpool):
-		s.log.Error("spooling message failed", "err", err)
-		s.replyEach(replyForError(err))
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.log.Info("timeout in DATA")
-		s.reply(wire.CodeServiceNotAvail, wire.StatusBadConnection, "Timeout, closing connection")
-		return actClose
-	default:
-		s.log.Info("DATA transfer failed", "err", err)
-		return actClose
 	}
 	s.resetTransaction()
 	return actContinue
-}
-
-// receive reads the body up to its terminator into the spool.
-func (s *session) receive() error {
-	s.io.streaming = true
-	defer func() { s.io.streaming = false }()
-	return s.spool.fill(wire.NewDataReader(s.r, s.opts.MaxMessageSize))
 }
 
 // errDelivererContract stands in for the results of a Deliverer that
@@ -61,14 +41,14 @@ var errDelivererContract = errors.New("smtp: Deliverer returned a wrong number o
 // recipient; 250 only for those it stored (the durability rule).
 func (s *session) deliver() {
 	id := randomID(8)
-	trace := traceFields(s.from, s.helo, s.remote, s.opts.Hostname, id, s.srv.now())
+	trace := traceFields(s.from, s.helo, s.remote, s.lim.hostname, "LMTP", id, s.now())
 	uniq, index := dedupe(s.rcpts)
 	body := &prependReader{head: trace, body: s.spool.reader()}
 	size := int64(len(trace)) + s.spool.size
 
 	// The client has sent everything: shutdown must not abort the commit.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.opts.Timeout)
-	errs := s.opts.Deliverer.Deliver(ctx, s.from, uniq, body, size)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.lim.timeout)
+	errs := s.deliverer.Deliver(ctx, s.from, uniq, body, size)
 	cancel()
 	if len(errs) != len(uniq) {
 		s.log.Error("bad Deliverer", "err", fmt.Errorf("%w: %d for %d recipients", errDelivererContract, len(errs), len(uniq)))

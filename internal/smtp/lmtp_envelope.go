@@ -26,7 +26,7 @@ func (s *session) cmdMAIL(arg string) action {
 		s.reply(wire.CodeMailboxNameBad, wire.StatusNonASCIIAddress, "Non-ASCII address not permitted")
 		return actContinue
 	}
-	if m.Size > s.opts.MaxMessageSize {
+	if m.Size > s.lim.maxMessageSize {
 		// RFC 1870 6.1: the declared size exceeds the fixed maximum.
 		s.reply(wire.CodeExceededStorage, wire.StatusMsgTooBig, "Message size exceeds fixed maximum message size")
 		return actContinue
@@ -54,12 +54,12 @@ func (s *session) cmdRCPT(arg string) action {
 		s.reply(wire.CodeMailboxNameBad, wire.StatusNonASCIIAddress, "Non-ASCII address not permitted")
 		return actContinue
 	}
-	if len(s.rcpts) >= s.opts.MaxRecipients {
+	if len(s.rcpts) >= s.lim.maxRecipients {
 		// RFC 5321 4.5.3.1.10: 452, and the client sends the rest later.
 		s.reply(wire.CodeInsufficientSpace, wire.StatusTooManyRcpts, "Too many recipients")
 		return actContinue
 	}
-	if err := s.opts.Deliverer.Recipient(s.ctx, p.Addr); err != nil {
+	if err := s.deliverer.Recipient(s.ctx, p.Addr); err != nil {
 		f := replyForError(err)
 		s.log.Info("recipient rejected", "rcpt", p.Addr, "code", int(f.code), "err", err)
 		s.reply(f.code, f.status, f.text)

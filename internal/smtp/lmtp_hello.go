@@ -21,11 +21,11 @@ func (s *session) cmdLHLO(arg string) action {
 	s.resetTransaction()
 	// No enhanced status codes on the LHLO reply (RFC 2034 3).
 	s.replyLines(wire.CodeOK, wire.StatusNone,
-		s.opts.Hostname,
+		s.lim.hostname,
 		"PIPELINING",          // RFC 2920
 		"ENHANCEDSTATUSCODES", // RFC 2034
 		"8BITMIME",            // RFC 6152
-		"SIZE "+strconv.FormatInt(s.opts.MaxMessageSize, 10), // RFC 1870
+		"SIZE "+strconv.FormatInt(s.lim.maxMessageSize, 10), // RFC 1870
 	)
 	return actContinue
 }

@@ -33,7 +33,7 @@ func (s *session) cmdVRFY(arg string) action {
 
 // cmdQUIT says goodbye and ends the session (RFC 5321 4.1.1.10).
 func (s *session) cmdQUIT(string) action {
-	s.reply(wire.CodeClosing, wire.StatusOther, s.opts.Hostname+" closing connection")
+	s.reply(wire.CodeClosing, wire.StatusOther, s.lim.hostname+" closing connection")
 	return actClose
 }
 

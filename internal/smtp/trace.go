@@ -11,9 +11,10 @@ import (
 const rfc5322Date = "Mon, 02 Jan 2006 15:04:05 -0700"
 
 // traceFields returns the header fields a delivering server puts on top
-// of a message: Return-Path with the reverse-path (RFC 5321 4.4,
-// RFC 5322 3.6.7) and a Received time-stamp line (RFC 5321 4.4) with
-// "with LMTP" (RFC 3848), folded before "by" and before the date:
+// of a message at final delivery: Return-Path with the reverse-path (RFC
+// 5321 4.4, RFC 5322 3.6.7) and a Received time-stamp line (RFC 5321 4.4)
+// whose "with" names the protocol as RFC 3848 registers it (LMTP, ESMTP,
+// ESMTPS, ESMTPA, ESMTPSA, SMTP), folded before "by" and before the date:
 //
 //	Return-Path: <a@example.org>
 //	Received: from mx.example.org ([192.0.2.1])
@@ -21,8 +22,8 @@ const rfc5322Date = "Mon, 02 Jan 2006 15:04:05 -0700"
 //		Mon, 02 Jan 2006 15:04:05 -0700
 //
 // All inputs are already validated: from is a canonical ASCII mailbox,
-// helo a hello name, host a host name, id an atom.
-func traceFields(from, helo string, remote netip.Addr, host, id string, now time.Time) string {
+// helo a hello name, host a host name, with and id atoms.
+func traceFields(from, helo string, remote netip.Addr, host, with, id string, now time.Time) string {
 	var b strings.Builder
 	b.WriteString("Return-Path: <")
 	b.WriteString(from)
@@ -36,7 +37,9 @@ func traceFields(from, helo string, remote netip.Addr, host, id string, now time
 	}
 	b.WriteString("\r\n\tby ")
 	b.WriteString(host)
-	b.WriteString(" with LMTP id ")
+	b.WriteString(" with ")
+	b.WriteString(with)
+	b.WriteString(" id ")
 	b.WriteString(id)
 	b.WriteString(";\r\n\t")
 	b.WriteString(now.Format(rfc5322Date))
@@ -65,4 +68,13 @@ func remoteIP(a net.Addr) netip.Addr {
 		return netip.Addr{}
 	}
 	return ap.Addr().Unmap()
+}
+
+// addrPort returns a TCP address as a netip.AddrPort (zero otherwise).
+func addrPort(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ap := ta.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
 }

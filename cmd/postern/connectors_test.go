@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/server"
+)
+
+// TestConnectorVerbs drives `postern connector list|show|new|set|remove`
+// against a server in this process, through the admin socket.
+func TestConnectorVerbs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	s, err := server.Open(ctx, server.Options{DataDir: dir, FQDN: "mail.test", Logger: log,
+		HashParams: server.HashParams{MemoryKiB: 1024, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.StopService(ctx, "smtp"); err != nil {
+		t.Fatal(err)
+	}
+	api, err := admin.Listen(s, filepath.Join(dir, "admin.sock"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	do := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		c := &cli{dataDir: dir, stdin: strings.NewReader(""), out: &out}
+		err := c.connector(ctx, args)
+		return out.String(), err
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := do(args...)
+		if err != nil {
+			t.Fatalf("connector %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
+
+	list := strings.Join(strings.Fields(must("list")), " ")
+	for _, want := range []string{
+		`MAIL\Client Frontend MAIL True {[::]:587, 0.0.0.0:587} Tls, Integrated, BasicAuth, BasicAuthRequireTLS ExchangeUsers`,
+		`MAIL\Default Frontend MAIL True {[::]:25, 0.0.0.0:25} Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer AnonymousUsers, ExchangeServers, ExchangeLegacyServers`,
+	} {
+		if !strings.Contains(list, want) {
+			t.Errorf("list lacks %q:\n%s", want, list)
+		}
+	}
+	show := must("show", `MAIL\client frontend mail`)
+	for _, want := range []string{"Identity                      : MAIL\\Client Frontend MAIL", "MaxMessageSize                : 36 MB (37,748,736 bytes)",
+		"AuthTarpitInterval            : 00:00:05", "Fqdn                          : mail.test"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show lacks %q:\n%s", want, show)
+		}
+	}
+	// Spec §11 item 46, with Exchange's wording; nothing is stored.
+	_, err = do("set", "Client Frontend MAIL", "AuthMechanism=BasicAuthRequireTLS")
+	if err == nil || !strings.Contains(err.Error(), "BasicAuthRequireTLS requires BasicAuth and Tls") {
+		t.Errorf("BasicAuthRequireTLS alone: %v", err)
+	}
+	// Settings given together are validated together, in any order.
+	out := must("set", "Client Frontend MAIL", "RequireTLS=$true", "AuthMechanism=Tls,BasicAuth,BasicAuthRequireTLS",
+		"Fqdn=mail.contoso.com", "Bindings=127.0.0.1:0")
+	for _, want := range []string{"AuthMechanism                 : Tls, BasicAuth, BasicAuthRequireTLS", "RequireTLS                    : True",
+		"Fqdn                          : mail.contoso.com"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("set output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := do("new", "Broken"); err == nil || !strings.Contains(err.Error(), "at least one binding") {
+		t.Errorf("new without bindings: %v", err)
+	}
+	if _, err := do("new", "X", "--usage", "Partner", "Bindings=127.0.0.1:0"); err == nil {
+		t.Error("usage Partner accepted")
+	}
+	out = must("new", "Client Frontend TLS MAIL", "--usage", "Client", "Bindings=127.0.0.1:0", "ImplicitTls=$true")
+	if !strings.Contains(out, "ImplicitTls                   : True") || !strings.Contains(out, "PermissionGroups              : ExchangeUsers") {
+		t.Errorf("new output:\n%s", out)
+	}
+	if _, err := do("new", "client frontend tls mail", "Bindings=127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("duplicate name: %v", err)
+	}
+	must("set", "Default Frontend MAIL", "Bindings=127.0.0.1:0")
+	if err := s.StartService(ctx, "smtp"); err != nil {
+		t.Fatal(err)
+	}
+	if list := must("list"); strings.Count(list, "127.0.0.1:") != 6 { // three Bindings, three Listening
+		t.Errorf("list while running:\n%s", list)
+	}
+	must("remove", "Client Frontend TLS MAIL")
+	if _, err := do("remove", "Client Frontend TLS MAIL"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("removing twice: %v", err)
+	}
+	if _, err := do("frobnicate"); err != errUsage {
+		t.Errorf("unknown verb: %v", err)
+	}
+}

@@ -1,0 +1,270 @@
+package shell
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/postern/postern/internal/config"
+	"github.com/postern/postern/internal/server"
+)
+
+// connectivityCmdlets are Test-PopConnectivity and Test-ImapConnectivity
+// (spec section 9): a real logon over the protocol from this machine, as
+// a client would make it.
+//
+// Postern's choices where Exchange is silent or does not apply: there is
+// no test account, so -MailboxCredential is needed (prompted for in an
+// interactive shell); ConnectionType defaults to Tls (STLS/STARTTLS on the
+// plain port), which the default LoginType SecureLogin allows; the port
+// defaults to the running frontend's listener for that connection type;
+// and without -LightMode the message test is reported as Skipped, since
+// it needs SMTP submission, which Postern does not have yet.
+func connectivityCmdlets() []*cmdlet {
+	mk := func(name string, p probeProtocol) *cmdlet {
+		return &cmdlet{name: name, changes: true, params: []param{
+			positional("ClientAccessServer", kString, 0).piped(), named("MailboxServer", kString),
+			named("MailboxCredential", kCredential), named("ConnectionType", kString).oneOf("Plaintext", "Ssl", "Tls"),
+			named("PortClientAccessServer", kInt), named("LightMode", kSwitch), named("PerConnectionTimeout", kInt),
+			named("Timeout", kInt), named("TrustAnySSLCertificate", kSwitch), named("ResetTestAccountCredentials", kSwitch),
+			named("MonitoringContext", kSwitch), named("DomainController", kString)},
+			run: func(ctx context.Context, c *call) ([]any, error) { return runTestConnectivity(ctx, c, p) }}
+	}
+	return []*cmdlet{mk("Test-PopConnectivity", popProbe{}), mk("Test-ImapConnectivity", imapProbe{})}
+}
+
+// probeProtocol is one protocol's side of the test.
+type probeProtocol interface {
+	// service is Postern's frontend service name; label the protocol's.
+	service() string
+	label() string
+	// logon runs the conversation on conn: greeting, STLS/STARTTLS when
+	// upgrade is set, logon, logout.
+	logon(p *probe, upgrade func() error, user, password string) error
+}
+
+// connectivityTarget is where and how the test connects.
+type connectivityTarget struct {
+	server, addr, kind string
+}
+
+func runTestConnectivity(ctx context.Context, c *call, pp probeProtocol) ([]any, error) {
+	in, err := c.serverInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range []string{"ClientAccessServer", "MailboxServer"} {
+		if s := c.str(n); s != "" && !strings.EqualFold(s, in.Name) && !strings.EqualFold(s, in.FQDN) {
+			return nil, fmt.Errorf("The operation couldn't be performed because object '%s' couldn't be found. This shell manages the server '%s' only.", s, in.Name)
+		}
+	}
+	per, total := intArg(c.args, "PerConnectionTimeout", 120), intArg(c.args, "Timeout", 180)
+	if err := checkRange("PerConnectionTimeout", per, 0, 120); err != nil {
+		return nil, err
+	}
+	if err := checkRange("Timeout", total, 0, 3600); err != nil {
+		return nil, err
+	}
+	cred, err := c.credential()
+	if err != nil {
+		return nil, err
+	}
+	target, err := connectivityAddr(ctx, c, pp)
+	if err != nil {
+		return nil, err
+	}
+	target.server = in.Name
+	if c.whatIf() {
+		c.whatIfMsg(target.addr, "")
+		return nil, nil
+	}
+	tlsConf, err := probeTLS(in.FQDN, in.Certificate, c.flag("TrustAnySSLCertificate"))
+	if err != nil {
+		return nil, err
+	}
+	timeout := time.Duration(min(per, total)) * time.Second
+	if timeout == 0 {
+		timeout = 120 * time.Second
+	}
+	out := []any{connectivityResult(target, pp, "Logon", func() error {
+		return runProbe(ctx, target, timeout, tlsConf, pp, cred)
+	})}
+	if !c.flag("LightMode") {
+		out = append(out, skippedResult(target, pp))
+	}
+	return out, nil
+}
+
+func checkRange(name string, v, lo, hi int) error {
+	if v < lo || v > hi {
+		return fmt.Errorf("Cannot validate argument on parameter '%s'. The value %d is not in the valid range %d-%d.", name, v, lo, hi)
+	}
+	return nil
+}
+
+// credential is -MailboxCredential, prompting for what is missing.
+func (c *call) credential() (*Credential, error) {
+	switch v := c.args["MailboxCredential"].(type) {
+	case *Credential:
+		return v, nil
+	case string:
+		if c.sh.prompter == nil {
+			return nil, errors.New("-MailboxCredential needs a password: use -MailboxCredential (Get-Credential) in an interactive shell.")
+		}
+		pw, err := c.sh.prompter.ReadSecret("Password for user " + v + ": ")
+		return &Credential{UserName: v, Password: &SecureString{text: pw}}, err
+	}
+	if c.sh.prompter == nil {
+		return nil, errors.New("Postern has no test account: give -MailboxCredential (Get-Credential).")
+	}
+	out, err := runGetCredential(context.Background(), c)
+	if err != nil {
+		return nil, err
+	}
+	return out[0].(*Credential), nil
+}
+
+// connectivityAddr picks the address to test: the running frontend's
+// listener for the connection type, on loopback when it listens on every
+// address, and -PortClientAccessServer's port when given.
+func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectivityTarget, error) {
+	kind := c.str("ConnectionType")
+	if kind == "" {
+		kind = "Tls"
+	}
+	all, err := listServices(ctx, c)
+	if err != nil {
+		return connectivityTarget{}, err
+	}
+	var st server.ServiceStatus
+	for _, s := range all {
+		if s.Name == pp.service() {
+			st = s
+		}
+	}
+	if st.Status != server.Running || len(st.Listeners) == 0 {
+		return connectivityTarget{}, fmt.Errorf("The %s service (%s) is not running: Start-Service %s.", pp.label(), st.ExchangeName, st.ExchangeName)
+	}
+	// The frontend lists its implicit-TLS listeners (SSLBindings) first,
+	// then the plain ones.
+	nSSL, err := sslBindingCount(ctx, c, pp)
+	if err != nil {
+		return connectivityTarget{}, err
+	}
+	group := st.Listeners[min(nSSL, len(st.Listeners)):]
+	if strings.EqualFold(kind, "Ssl") {
+		group = st.Listeners[:min(nSSL, len(st.Listeners))]
+	}
+	if len(group) == 0 {
+		return connectivityTarget{}, fmt.Errorf("The %s service has no listener for ConnectionType %s.", pp.label(), kind)
+	}
+	host, port, err := net.SplitHostPort(preferIPv4(group))
+	if err != nil {
+		return connectivityTarget{}, err
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+		if ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	if c.has("PortClientAccessServer") {
+		p := intArg(c.args, "PortClientAccessServer", 0)
+		if err := checkRange("PortClientAccessServer", p, 0, 65535); err != nil {
+			return connectivityTarget{}, err
+		}
+		port = strconv.Itoa(p)
+	}
+	return connectivityTarget{addr: net.JoinHostPort(host, port), kind: kind}, nil
+}
+
+// sslBindingCount is how many SSLBindings the protocol has.
+func sslBindingCount(ctx context.Context, c *call, pp probeProtocol) (int, error) {
+	var fields []config.Field
+	if err := c.get(ctx, "/v1/settings/"+pp.service(), &fields); err != nil {
+		return 0, err
+	}
+	for _, f := range fields {
+		if f.Name == "SSLBindings" {
+			inner := strings.Trim(f.Value, "{}")
+			if inner == "" {
+				return 0, nil
+			}
+			return strings.Count(inner, ", ") + 1, nil
+		}
+	}
+	return 0, nil
+}
+
+// preferIPv4 picks an IPv4 listener when there is one.
+func preferIPv4(addrs []string) string {
+	for _, a := range addrs {
+		if !strings.HasPrefix(a, "[") {
+			return a
+		}
+	}
+	return addrs[0]
+}
+
+// probeTLS trusts the system's roots and the server's own self-signed
+// certificate, or anything with -TrustAnySSLCertificate.
+func probeTLS(fqdn, selfSigned string, trustAny bool) (*tls.Config, error) {
+	conf := &tls.Config{ServerName: fqdn, InsecureSkipVerify: trustAny, MinVersion: tls.VersionTLS12}
+	if trustAny {
+		return conf, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if pem, err := os.ReadFile(selfSigned); err == nil {
+		pool.AppendCertsFromPEM(pem)
+	}
+	conf.RootCAs = pool
+	return conf, nil
+}
+
+// connectivityResult runs one scenario and describes its outcome.
+func connectivityResult(t connectivityTarget, pp probeProtocol, scenario string, run func() error) *Object {
+	start := time.Now()
+	err := run()
+	o := resultObject(t, pp, scenario+" ("+t.kind+", "+t.addr+")")
+	if err != nil {
+		o.add("Result", "Failure")
+		o.add("Latency(MS)", int64(-1))
+		msg := err.Error()
+		if strings.Contains(msg, "Command is not valid in this state") || strings.Contains(msg, "in Invalid state") {
+			msg += " Check the server's LoginType and ConnectionType: under SecureLogin a logon needs TLS first."
+		}
+		o.add("Error", msg)
+		return o
+	}
+	o.add("Result", "Success")
+	o.add("Latency(MS)", time.Since(start).Milliseconds())
+	o.add("Error", "")
+	return o
+}
+
+func skippedResult(t connectivityTarget, pp probeProtocol) *Object {
+	o := resultObject(t, pp, "Receive test message")
+	o.add("Result", "Skipped")
+	o.add("Latency(MS)", int64(-1))
+	o.add("Error", "Sending the test message needs SMTP submission, which Postern does not have yet; use -LightMode.")
+	return o
+}
+
+func resultObject(t connectivityTarget, pp probeProtocol, scenario string) *Object {
+	o := &Object{TypeName: "ConnectivityResult", Text: t.server,
+		Columns: []string{"CasServer", "LocalSite", "Scenario", "Result", "Latency(MS)", "Error"}}
+	o.add("CasServer", t.server)
+	o.add("LocalSite", "")
+	o.add("Scenario", pp.label()+" "+scenario)
+	return o
+}

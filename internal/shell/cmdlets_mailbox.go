@@ -1,0 +1,224 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/postern/postern/internal/admin"
+)
+
+// mailboxCmdlets are Get-/New-/Set-/Remove-Mailbox and Get-AcceptedDomain.
+// A Postern user is an account with its mailbox, so a mailbox is named by
+// its primary SMTP address, its alias or its display name.
+func mailboxCmdlets() []*cmdlet {
+	return []*cmdlet{
+		{name: "Get-Mailbox", params: append(exchangeParams(), positional("Identity", kString, 0).piped(),
+			named("ResultSize", kString), named("Database", kString)), run: runGetMailbox},
+		{name: "New-Mailbox", changes: true, params: append(exchangeParams(),
+			positional("Name", kString, 0).must(), named("Alias", kString), named("DisplayName", kString),
+			named("FirstName", kString), named("LastName", kString), named("Initials", kString),
+			named("UserPrincipalName", kString), named("PrimarySmtpAddress", kString),
+			named("Password", kSecure).must(), named("ResetPasswordOnNextLogon", kBool),
+			named("Database", kString), named("OrganizationalUnit", kString)),
+			run: runNewMailbox},
+		{name: "Set-Mailbox", changes: true, params: append(exchangeParams(), positional("Identity", kString, 0).must().piped(),
+			named("Password", kSecure), named("ResetPasswordOnNextLogon", kBool)), run: runSetMailbox},
+		{name: "Remove-Mailbox", changes: true, params: append(exchangeParams(), positional("Identity", kString, 0).must().piped(),
+			named("Permanent", kBool), named("Force", kSwitch)), run: runRemoveMailbox},
+		{name: "Get-AcceptedDomain", params: append(exchangeParams(), positional("Identity", kString, 0)), run: runGetAcceptedDomain},
+	}
+}
+
+func listUsers(ctx context.Context, c *call) ([]admin.User, error) {
+	var us []admin.User
+	return us, c.get(ctx, "/v1/users", &us)
+}
+
+// mailboxObject is a user as Get-Mailbox shows it.
+func mailboxObject(u admin.User, server string) *Object {
+	alias, _, _ := strings.Cut(u.Address, "@")
+	name := u.DisplayName
+	if name == "" {
+		name = alias
+	}
+	o := &Object{TypeName: "Mailbox", Text: name, Columns: []string{"Name", "Alias", "ServerName", "Database"}}
+	o.add("Name", name)
+	o.add("Alias", alias)
+	o.add("DisplayName", u.DisplayName)
+	o.add("PrimarySmtpAddress", u.Address)
+	o.add("UserPrincipalName", u.Address)
+	o.add("Database", u.Database)
+	o.add("ServerName", server)
+	o.add("Identity", u.Address)
+	return o
+}
+
+// findMailboxes returns the users an identity names; wildcards allowed.
+func findMailboxes(users []admin.User, id string) []admin.User {
+	var out []admin.User
+	for _, u := range users {
+		alias, _, _ := strings.Cut(u.Address, "@")
+		for _, n := range []string{u.Address, alias, u.DisplayName} {
+			if n != "" && (strings.EqualFold(n, id) || hasWildcard(id) && wildcardMatch(id, n)) {
+				out = append(out, u)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func runGetMailbox(ctx context.Context, c *call) ([]any, error) {
+	in, err := c.serverInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	users, err := listUsers(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	ids := c.identities("Identity", "PrimarySmtpAddress")
+	if len(ids) == 0 && !c.has("Identity") {
+		ids = []string{"*"}
+	}
+	return eachItem(ids, func(id string) ([]any, error) {
+		found := findMailboxes(users, id)
+		if len(found) == 0 && !hasWildcard(id) {
+			return nil, notFoundText(id)
+		}
+		var out []any
+		for _, u := range found {
+			out = append(out, mailboxObject(u, in.Name))
+		}
+		return out, nil
+	})
+}
+
+func notFoundText(id string) error {
+	return fmt.Errorf("The operation couldn't be performed because object '%s' couldn't be found.", id)
+}
+
+// newMailboxAddress picks the new mailbox's address: -PrimarySmtpAddress,
+// else -UserPrincipalName, else alias@<default accepted domain>.
+func newMailboxAddress(c *call, in *admin.Info) (string, error) {
+	for _, p := range []string{"PrimarySmtpAddress", "UserPrincipalName"} {
+		if a := c.str(p); a != "" {
+			return a, nil
+		}
+	}
+	alias := c.str("Alias")
+	if alias == "" {
+		alias = strings.ReplaceAll(c.str("Name"), " ", "")
+	}
+	if len(in.AcceptedDomains) == 0 {
+		return "", errors.New("The server has no accepted domain; give -PrimarySmtpAddress.")
+	}
+	return alias + "@" + in.AcceptedDomains[0], nil
+}
+
+func runNewMailbox(ctx context.Context, c *call) ([]any, error) {
+	in, err := c.serverInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := newMailboxAddress(c, in)
+	if err != nil {
+		return nil, err
+	}
+	display := c.str("DisplayName")
+	if display == "" {
+		display = c.str("Name")
+	}
+	if c.has("Database") || c.has("OrganizationalUnit") {
+		c.warn("Postern puts the mailbox in this server's mailbox database; -Database and -OrganizationalUnit are ignored.")
+	}
+	if c.whatIf() {
+		c.whatIfMsg(addr, "")
+		return nil, nil
+	}
+	pw, _ := c.args["Password"].(*SecureString)
+	var u admin.User
+	if err := c.post(ctx, "/v1/users", admin.NewUser{Address: addr, Password: pw.text, DisplayName: display}, &u); err != nil {
+		return nil, err
+	}
+	return []any{mailboxObject(u, in.Name)}, nil
+}
+
+// resolveMailbox names exactly one mailbox or fails.
+func resolveMailbox(ctx context.Context, c *call, id string) (admin.User, error) {
+	users, err := listUsers(ctx, c)
+	if err != nil {
+		return admin.User{}, err
+	}
+	found := findMailboxes(users, id)
+	switch {
+	case len(found) == 0:
+		return admin.User{}, notFoundText(id)
+	case len(found) > 1:
+		return admin.User{}, fmt.Errorf("The operation couldn't be performed because '%s' matches multiple entries.", id)
+	}
+	return found[0], nil
+}
+
+func runSetMailbox(ctx context.Context, c *call) ([]any, error) {
+	return eachItem(c.identities("Identity", "PrimarySmtpAddress"), func(id string) ([]any, error) {
+		u, err := resolveMailbox(ctx, c, id)
+		if err != nil {
+			return nil, err
+		}
+		pw, ok := c.args["Password"].(*SecureString)
+		if !ok {
+			c.warn("The command completed successfully but no settings of '%s' have been modified.", u.Address)
+			return nil, nil
+		}
+		if c.whatIf() {
+			c.whatIfMsg(u.Address, "The password would be reset.")
+			return nil, nil
+		}
+		return nil, c.post(ctx, "/v1/users/password", admin.NameRequest{Name: u.Address, Password: pw.text}, nil)
+	})
+}
+
+func runRemoveMailbox(ctx context.Context, c *call) ([]any, error) {
+	return eachItem(c.identities("Identity", "PrimarySmtpAddress"), func(id string) ([]any, error) {
+		u, err := resolveMailbox(ctx, c, id)
+		if err != nil {
+			return nil, err
+		}
+		if c.whatIf() {
+			c.whatIfMsg(u.Address, "The mailbox and its contents would be removed.")
+			return nil, nil
+		}
+		if ok, err := c.confirm(fmt.Sprintf("Removing mailbox \"%s\" removes the user and deletes the mailbox and its contents.", u.Address)); err != nil || !ok {
+			return nil, err
+		}
+		return nil, c.post(ctx, "/v1/users/remove", admin.NameRequest{Name: u.Address}, nil)
+	})
+}
+
+func runGetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
+	in, err := c.serverInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id := c.str("Identity")
+	var out []any
+	for i, d := range in.AcceptedDomains {
+		if id != "" && !strings.EqualFold(id, d) && !wildcardMatch(id, d) {
+			continue
+		}
+		o := &Object{TypeName: "AcceptedDomain", Text: d, Columns: []string{"Name", "DomainName", "DomainType", "Default"}}
+		o.add("Name", d)
+		o.add("DomainName", d)
+		o.add("DomainType", "Authoritative")
+		o.add("Default", i == 0)
+		o.add("Identity", d)
+		out = append(out, o)
+	}
+	if len(out) == 0 && id != "" && !hasWildcard(id) {
+		return nil, notFoundText(id)
+	}
+	return out, nil
+}

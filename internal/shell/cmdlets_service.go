@@ -1,0 +1,208 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/server"
+)
+
+// serviceCmdlets are Get-, Start-, Stop-, Restart- and Set-Service. A
+// service is named by its Exchange name (MSExchangePOP3) or Postern's
+// (pop3), with wildcards; Get-Service shows the Exchange name, as Windows
+// does.
+func serviceCmdlets() []*cmdlet {
+	action := func(name, verb, past string) *cmdlet {
+		return &cmdlet{name: name, changes: true,
+			params: []param{positional("Name", kStrings, 0).must().piped(), named("PassThru", kSwitch), named("Force", kSwitch),
+				named("DisplayName", kStrings)},
+			run: func(ctx context.Context, c *call) ([]any, error) { return serviceAction(ctx, c, verb, past) }}
+	}
+	return []*cmdlet{
+		{name: "Get-Service", params: []param{positional("Name", kStrings, 0).piped(), named("DisplayName", kStrings)},
+			run: runGetService},
+		action("Start-Service", "start", "started"),
+		action("Stop-Service", "stop", "stopped"),
+		action("Restart-Service", "restart", "restarted"),
+		{name: "Set-Service", changes: true, params: []param{positional("Name", kString, 0).must().piped(),
+			named("StartupType", kString, "StartMode", "ST").oneOf(server.Automatic, server.Manual, server.Disabled),
+			named("Status", kString).oneOf(server.Running, server.Stopped), named("PassThru", kSwitch)},
+			run: runSetService},
+	}
+}
+
+// serviceObject is a service as Get-Service shows it.
+func serviceObject(st server.ServiceStatus) *Object {
+	o := &Object{TypeName: "System.ServiceProcess.ServiceController", Text: st.ExchangeName,
+		Columns: []string{"Status", "Name", "DisplayName"}}
+	o.add("Name", st.ExchangeName)
+	o.add("DisplayName", st.DisplayName)
+	o.add("Status", st.Status)
+	o.add("StartType", st.StartupType)
+	o.add("ServiceName", st.ExchangeName)
+	o.add("PosternName", st.Name)
+	o.add("Listeners", anyList(st.Listeners))
+	if st.Error != "" {
+		o.add("LastError", st.Error)
+	}
+	return o
+}
+
+func anyList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func listServices(ctx context.Context, c *call) ([]server.ServiceStatus, error) {
+	var st []server.ServiceStatus
+	return st, c.get(ctx, "/v1/services", &st)
+}
+
+// matchServices resolves names (wildcards allowed) against both the
+// Exchange and the Postern names; a plain name that matches nothing is an
+// error, a wildcard that matches nothing is not (as in PowerShell).
+func matchServices(all []server.ServiceStatus, names []string, byDisplay bool) ([]server.ServiceStatus, error) {
+	var out []server.ServiceStatus
+	var errs []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		found := false
+		for _, st := range all {
+			keys := []string{st.ExchangeName, st.Name}
+			if byDisplay {
+				keys = []string{st.DisplayName}
+			}
+			if !matchesAny([]string{n}, keys[0]) && (len(keys) < 2 || !matchesAny([]string{n}, keys[1])) {
+				continue
+			}
+			found = true
+			if !seen[st.Name] {
+				seen[st.Name] = true
+				out = append(out, st)
+			}
+		}
+		if !found && !hasWildcard(n) {
+			what := "service name"
+			if byDisplay {
+				what = "display name"
+			}
+			errs = append(errs, fmt.Sprintf("Cannot find any service with %s '%s'.", what, n))
+		}
+	}
+	return out, joinMessages(errs)
+}
+
+func runGetService(ctx context.Context, c *call) ([]any, error) {
+	all, err := listServices(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	names, byDisplay := c.identities("Name"), false
+	if d := c.strs("DisplayName"); d != nil {
+		names, byDisplay = d, true
+	}
+	if len(names) == 0 {
+		names = []string{"*"}
+	}
+	sel, err := matchServices(all, names, byDisplay)
+	out := make([]any, 0, len(sel))
+	for _, st := range sortServices(sel) {
+		out = append(out, serviceObject(st))
+	}
+	return out, err
+}
+
+// sortServices orders by the name Get-Service shows.
+func sortServices(st []server.ServiceStatus) []server.ServiceStatus {
+	out := append([]server.ServiceStatus(nil), st...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && lower(out[j].ExchangeName) < lower(out[j-1].ExchangeName); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// serviceAction starts, stops or restarts the named services. Restart
+// makes a service read its settings again, which is how Set-PopSettings
+// changes take effect.
+func serviceAction(ctx context.Context, c *call, verb, past string) ([]any, error) {
+	all, err := listServices(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	names, byDisplay := c.identities("Name"), false
+	if d := c.strs("DisplayName"); d != nil {
+		names, byDisplay = d, true
+	}
+	sel, matchErr := matchServices(all, names, byDisplay)
+	var items []string
+	for _, st := range sel {
+		items = append(items, st.Name)
+	}
+	byName := map[string]server.ServiceStatus{}
+	for _, st := range sel {
+		byName[st.Name] = st
+	}
+	out, err := eachItem(items, func(n string) ([]any, error) {
+		st := byName[n]
+		label := fmt.Sprintf("%s (%s)", st.DisplayName, st.ExchangeName)
+		if c.whatIf() {
+			c.whatIfMsg(label, "")
+			return nil, nil
+		}
+		var res server.ServiceStatus
+		if err := c.post(ctx, "/v1/services/action", admin.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
+			failed := "started"
+			if verb == "stop" {
+				failed = "stopped"
+			}
+			return nil, fmt.Errorf("Service '%s' cannot be %s due to the following error: %v", label, failed, err)
+		}
+		if c.flag("PassThru") {
+			return []any{serviceObject(res)}, nil
+		}
+		return nil, nil
+	})
+	return out, joinErrors(matchErr, err)
+}
+
+func runSetService(ctx context.Context, c *call) ([]any, error) {
+	all, err := listServices(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := matchServices(all, c.identities("Name"), false)
+	if err != nil {
+		return nil, err
+	}
+	var out []any
+	for _, st := range sel {
+		label := fmt.Sprintf("%s (%s)", st.DisplayName, st.ExchangeName)
+		if c.whatIf() {
+			c.whatIfMsg(label, "")
+			continue
+		}
+		res := st
+		if t := c.str("StartupType"); t != "" {
+			if err := c.post(ctx, "/v1/services/startup", admin.ServiceRequest{Name: st.Name, StartupType: t}, &res); err != nil {
+				return out, fmt.Errorf("Service '%s' cannot be configured due to the following error: %v", label, err)
+			}
+		}
+		if s := c.str("Status"); s != "" && !strings.EqualFold(s, res.Status) {
+			verb := map[string]string{"running": "start", "stopped": "stop"}[lower(s)]
+			if err := c.post(ctx, "/v1/services/action", admin.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
+				return out, fmt.Errorf("Service '%s' cannot be configured due to the following error: %v", label, err)
+			}
+		}
+		if c.flag("PassThru") {
+			out = append(out, serviceObject(res))
+		}
+	}
+	return out, nil
+}

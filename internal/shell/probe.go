@@ -1,0 +1,203 @@
+package shell
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// probe is the client side of a connectivity test: one connection, read
+// line by line. It never writes what it sends anywhere, so the password
+// stays between it and the server.
+type probe struct {
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+// maxProbeLine bounds a reply line.
+const maxProbeLine = 8 << 10
+
+func (p *probe) send(line string) error {
+	_, err := p.conn.Write([]byte(line + "\r\n"))
+	return err
+}
+
+func (p *probe) line() (string, error) {
+	var b []byte
+	for {
+		chunk, isPrefix, err := p.r.ReadLine()
+		if err != nil {
+			return "", err
+		}
+		b = append(b, chunk...)
+		if len(b) > maxProbeLine {
+			return "", errors.New("the server sent a line that is too long")
+		}
+		if !isPrefix {
+			return string(b), nil
+		}
+	}
+}
+
+// startTLS upgrades the connection after STLS/STARTTLS was accepted.
+func (p *probe) startTLS(conf *tls.Config) error {
+	tc := tls.Client(p.conn, conf)
+	if err := tc.Handshake(); err != nil {
+		return fmt.Errorf("TLS handshake: %w", err)
+	}
+	p.conn, p.r = tc, bufio.NewReader(tc)
+	return nil
+}
+
+// runProbe connects and runs the protocol's logon.
+func runProbe(ctx context.Context, t connectivityTarget, timeout time.Duration, conf *tls.Config, pp probeProtocol, cred *Credential) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	d := &net.Dialer{}
+	conn, err := d.DialContext(ctx, "tcp", t.addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	conn.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	defer stop()
+	p := &probe{conn: conn, r: bufio.NewReader(conn)}
+	if strings.EqualFold(t.kind, "Ssl") {
+		if err := p.startTLS(conf); err != nil {
+			return err
+		}
+	}
+	var upgrade func() error
+	if strings.EqualFold(t.kind, "Tls") {
+		upgrade = func() error { return p.startTLS(conf) }
+	}
+	return pp.logon(p, upgrade, cred.UserName, cred.Password.text)
+}
+
+// popProbe logs on over POP3 (RFC 1939, STLS from RFC 2595).
+type popProbe struct{}
+
+func (popProbe) service() string { return "pop3" }
+func (popProbe) label() string   { return "POP3" }
+
+func (popProbe) logon(p *probe, upgrade func() error, user, password string) error {
+	if strings.ContainsAny(user+password, "\r\n") {
+		return errors.New("the user name or password contains a line break")
+	}
+	if _, err := popReply(p); err != nil {
+		return fmt.Errorf("greeting: %w", err)
+	}
+	if upgrade != nil {
+		if err := popCmd(p, "STLS"); err != nil {
+			return fmt.Errorf("STLS: %w", err)
+		}
+		if err := upgrade(); err != nil {
+			return err
+		}
+	}
+	if err := popCmd(p, "USER "+user); err != nil {
+		return fmt.Errorf("USER: %w", err)
+	}
+	if err := popCmd(p, "PASS "+password); err != nil {
+		return fmt.Errorf("PASS: %w", err)
+	}
+	return popCmd(p, "QUIT")
+}
+
+func popCmd(p *probe, cmd string) error {
+	if err := p.send(cmd); err != nil {
+		return err
+	}
+	_, err := popReply(p)
+	return err
+}
+
+func popReply(p *probe) (string, error) {
+	l, err := p.line()
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(l, "+OK") {
+		return "", fmt.Errorf("the server answered %q", l)
+	}
+	return l, nil
+}
+
+// imapProbe logs on over IMAP4 (RFC 3501: LOGIN, STARTTLS, LOGOUT).
+type imapProbe struct{}
+
+func (imapProbe) service() string { return "imap4" }
+func (imapProbe) label() string   { return "IMAP4" }
+
+func (imapProbe) logon(p *probe, upgrade func() error, user, password string) error {
+	g, err := p.line()
+	if err != nil {
+		return fmt.Errorf("greeting: %w", err)
+	}
+	if !strings.HasPrefix(g, "* OK") {
+		return fmt.Errorf("greeting: the server answered %q", g)
+	}
+	if upgrade != nil {
+		if err := imapCmd(p, "a1", "STARTTLS"); err != nil {
+			return fmt.Errorf("STARTTLS: %w", err)
+		}
+		if err := upgrade(); err != nil {
+			return err
+		}
+	}
+	if err := imapLogin(p, user, password); err != nil {
+		return fmt.Errorf("LOGIN: %w", err)
+	}
+	return imapCmd(p, "a3", "LOGOUT")
+}
+
+// imapLogin sends LOGIN with both arguments as quoted strings, or as
+// LITERAL+ literals when they hold characters a quoted string cannot.
+func imapLogin(p *probe, user, password string) error {
+	var b strings.Builder
+	b.WriteString("a2 LOGIN")
+	for _, s := range []string{user, password} {
+		b.WriteByte(' ')
+		if strings.ContainsAny(s, "\r\n\x00") || strings.IndexFunc(s, func(r rune) bool { return r > 126 }) >= 0 {
+			b.WriteString("{" + strconv.Itoa(len(s)) + "+}\r\n" + s)
+			continue
+		}
+		b.WriteString(`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`)
+	}
+	if err := p.send(b.String()); err != nil {
+		return err
+	}
+	return imapTagged(p, "a2")
+}
+
+func imapCmd(p *probe, tag, cmd string) error {
+	if err := p.send(tag + " " + cmd); err != nil {
+		return err
+	}
+	return imapTagged(p, tag)
+}
+
+// imapTagged reads to the tagged reply and requires OK.
+func imapTagged(p *probe, tag string) error {
+	for {
+		l, err := p.line()
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(l, tag+" ") {
+			continue
+		}
+		if rest := strings.TrimPrefix(l, tag+" "); !strings.HasPrefix(strings.ToUpper(rest), "OK") {
+			return fmt.Errorf("the server answered %q", rest)
+		}
+		return nil
+	}
+}
