@@ -22,6 +22,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	fqdn := fs.String("fqdn", "", "the server's FQDN (first start only; default: the host name)")
 	domain := fs.String("domain", "", "the first accepted domain (first start only)")
 	offset := fs.Int("port-offset", 0, "add N to every default port (first start only), to run unprivileged")
+	local := fs.Bool("local", false, "bind every default listener to 127.0.0.1 only (first start only)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -38,6 +39,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		FQDN:       *fqdn,
 		Domain:     *domain,
 		PortOffset: *offset,
+		Local:      *local,
 		Logger:     log,
 	})
 	if err != nil {

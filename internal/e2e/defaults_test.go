@@ -53,3 +53,25 @@ func TestDefaultBindings(t *testing.T) {
 		greet("[::1]:23143", "* OK ")
 	}
 }
+
+// TestLocal: `serve --local` creates every default listener on 127.0.0.1.
+func TestLocal(t *testing.T) {
+	in := serveWith(t, "", "--local", "--port-offset", "24000")
+	for _, svc := range []string{"pop3-backend", "pop3", "imap4-backend", "imap4"} {
+		in.cli("", "service", "start", svc)
+	}
+	var st []server.ServiceStatus
+	if err := in.client().Get(context.Background(), "/v1/services", &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		for _, l := range s.Listeners {
+			if !strings.HasPrefix(l, "127.0.0.1:") {
+				t.Errorf("%s listens on %s", s.Name, l)
+			}
+		}
+		if s.Name == "pop3" && strings.Join(s.Listeners, " ") != "127.0.0.1:24995 127.0.0.1:24110" {
+			t.Errorf("pop3 listens on %v", s.Listeners)
+		}
+	}
+}

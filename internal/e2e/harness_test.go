@@ -59,10 +59,11 @@ type instance struct {
 	POP3S, POP3, IMAPS, IMAP, LMTP string
 }
 
-// serve starts `postern serve` on a fresh (or given) data folder.
+// serve starts `postern serve --local` on a fresh (or given) data folder:
+// every default listener on 127.0.0.1, before the tests rebind them.
 func serve(t testing.TB, data string) *instance {
 	t.Helper()
-	return serveWith(t, data)
+	return serveWith(t, data, "--local")
 }
 
 // serveWith is serve with extra `serve` flags.

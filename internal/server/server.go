@@ -35,12 +35,15 @@ import (
 // Options configure Open.
 type Options struct {
 	DataDir string
-	// FQDN, Domain and PortOffset apply only when the data folder is
-	// created; later starts use what the directory holds.
+	// FQDN, Domain, PortOffset and Local apply only when the data folder
+	// is created; later starts use what the directory holds.
 	FQDN       string
 	Domain     string
 	PortOffset int
-	Logger     *slog.Logger
+	// Local creates every default binding on 127.0.0.1 instead of the
+	// IPv6 and IPv4 wildcards, so that only this machine can connect.
+	Local  bool
+	Logger *slog.Logger
 	// HashParams overrides the argon2id cost (tests use a cheap one).
 	HashParams directory.HashParams
 }
@@ -142,7 +145,7 @@ func (s *Server) create(ctx context.Context, o Options) error {
 		return err
 	}
 	s.name, s.fqdn = strings.ToUpper(name), fqdn
-	if err := s.saveDefaultSettings(ctx, o.PortOffset); err != nil {
+	if err := s.saveDefaultSettings(ctx, defaults{offset: o.PortOffset, local: o.Local}); err != nil {
 		return err
 	}
 	s.log.Info("created data folder", "dir", s.dataDir, "server", s.name, "fqdn", fqdn, "domain", domain)

@@ -31,10 +31,23 @@ func defaultTransport() TransportSettings {
 	return TransportSettings{LmtpBindings: []config.Binding{b}, MaxMessageSize: 36 << 20}
 }
 
-func (s *Server) saveDefaultSettings(ctx context.Context, offset int) error {
+// defaults says how a fresh server's default settings are made.
+type defaults struct {
+	offset int  // added to every default port
+	local  bool // bind to 127.0.0.1 instead of the wildcards
+}
+
+func (s *Server) saveDefaultSettings(ctx context.Context, d defaults) error {
+	offset := d.offset
 	pop := config.DefaultPopSettings(s.fqdn)
 	imap := config.DefaultImapSettings(s.fqdn)
 	tr := defaultTransport()
+	if d.local {
+		for _, ps := range []*config.ProtocolSettings{&pop, &imap} {
+			ps.SSLBindings = config.LoopbackBindings(ps.SSLBindings)
+			ps.UnencryptedOrTLSBindings = config.LoopbackBindings(ps.UnencryptedOrTLSBindings)
+		}
+	}
 	if offset != 0 {
 		if err := pop.OffsetPorts(offset); err != nil {
 			return err
@@ -55,7 +68,10 @@ func (s *Server) saveDefaultSettings(ctx context.Context, offset int) error {
 	if err := s.saveJSON(ctx, keyTransport, tr); err != nil {
 		return err
 	}
-	for _, st := range []struct{ name, t string }{{"pop3", Manual}, {"pop3-backend", Manual}, {"imap4", Manual}, {"imap4-backend", Manual}, {"transport", Automatic}} {
+	if err := s.saveDefaultConnectors(ctx, d); err != nil {
+		return err
+	}
+	for _, st := range []struct{ name, t string }{{"pop3", Manual}, {"pop3-backend", Manual}, {"imap4", Manual}, {"imap4-backend", Manual}, {"transport", Automatic}, {"smtp", Automatic}} {
 		if err := s.dir.SetStartupType(ctx, s.name, st.name, st.t); err != nil {
 			return err
 		}

@@ -28,6 +28,10 @@ type Server struct {
 	// Addresses of the listeners, filled at start and by RestartPOP3 and
 	// RestartIMAP.
 	POP3S, POP3, IMAPS, IMAP, LMTP string
+	// Submission and SMTP are the loopback addresses of the "Client
+	// Frontend" (587) and "Default Frontend" (25) receive connectors,
+	// filled at start and by RestartSMTP.
+	Submission, SMTP string
 }
 
 // Options adjust a test server.
@@ -54,6 +58,7 @@ func Start(t testing.TB, o Options) *Server {
 	s, err := server.Open(ctx, server.Options{
 		DataDir:    t.TempDir(),
 		FQDN:       FQDN,
+		Local:      true, // nothing but loopback, even before the tests rebind
 		Logger:     log,
 		HashParams: server.HashParams{MemoryKiB: 1024, Time: 1, Threads: 1},
 	})
@@ -69,6 +74,7 @@ func Start(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	ts.LMTP = ts.listener("transport", 0)
+	ts.loopbackSMTP()
 	loopback := map[string]string{"SSLBindings": "127.0.0.1:0", "UnencryptedOrTLSBindings": "127.0.0.1:0"}
 	ts.SetPop(loopback)
 	ts.SetPop(o.Pop)
