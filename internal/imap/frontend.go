@@ -21,7 +21,6 @@ import (
 	"github.com/postern/postern/internal/login"
 	"github.com/postern/postern/internal/netserve"
 	"github.com/postern/postern/internal/protolog"
-	"github.com/postern/postern/internal/proxy"
 )
 
 // Fixed client texts (spec §4.2, §12).
@@ -48,29 +47,14 @@ const (
 // Capabilities after the login part, in Exchange's order (spec §4.2).
 const postAuthCaps = "SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
 
-// FrontendOptions are the frontend settings, read when the service starts.
-type FrontendOptions struct {
-	Banner         string
-	LoginType      login.Type
-	MaxCommandSize int
-	PreAuthTimeout time.Duration
-	AuthTimeout    time.Duration
-	Engine         *login.Engine
-	Router         *proxy.Router
-	Logger         *slog.Logger
-	ProtoLog       *protolog.Logger // nil: protocol logging off
-}
+// FrontendOptions are the frontend settings (shared by every protocol).
+type FrontendOptions = login.FrontendOptions
 
 // Frontend serves IMAP clients until they log on.
 type Frontend struct{ o FrontendOptions }
 
 // NewFrontend returns a frontend.
-func NewFrontend(o FrontendOptions) *Frontend {
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	return &Frontend{o: o}
-}
+func NewFrontend(o FrontendOptions) *Frontend { return &Frontend{o: o.WithDefaults()} }
 
 // Refuse answers a connection over a connection limit.
 func (f *Frontend) Refuse(c *netserve.Conn, reason string) {

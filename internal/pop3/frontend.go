@@ -20,7 +20,6 @@ import (
 	"github.com/postern/postern/internal/netserve"
 	"github.com/postern/postern/internal/pop3/wire"
 	"github.com/postern/postern/internal/protolog"
-	"github.com/postern/postern/internal/proxy"
 )
 
 // Fixed client texts (spec §4.1).
@@ -49,29 +48,14 @@ const maxBadCommands = 10
 // long user name and password fits with room to spare).
 const maxSASLLine = 8192
 
-// FrontendOptions are the frontend settings, read when the service starts.
-type FrontendOptions struct {
-	Banner         string
-	LoginType      login.Type
-	MaxCommandSize int
-	PreAuthTimeout time.Duration
-	AuthTimeout    time.Duration
-	Engine         *login.Engine
-	Router         *proxy.Router
-	Logger         *slog.Logger
-	ProtoLog       *protolog.Logger // nil: protocol logging off
-}
+// FrontendOptions are the frontend settings (shared by every protocol).
+type FrontendOptions = login.FrontendOptions
 
 // Frontend serves POP3 clients until they log on.
 type Frontend struct{ o FrontendOptions }
 
 // NewFrontend returns a frontend.
-func NewFrontend(o FrontendOptions) *Frontend {
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	return &Frontend{o: o}
-}
+func NewFrontend(o FrontendOptions) *Frontend { return &Frontend{o: o.WithDefaults()} }
 
 // Refuse answers a connection over a connection limit.
 func (f *Frontend) Refuse(c *netserve.Conn, reason string) {

@@ -30,19 +30,10 @@ type protocol struct {
 	display    string
 	logDir     string // folder under <data>/Logging
 	tlsService string // tlsconf service the certificate is enabled for
-	// frontend builds the pre-login adapter from the frontend parts.
-	frontend func(f frontendParts) netserve.Handler
+	// frontend builds the pre-login adapter.
+	frontend func(o login.FrontendOptions) netserve.Handler
 	// backend builds the backend from the settings.
 	backend func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend
-}
-
-// frontendParts are what every frontend adapter is made of.
-type frontendParts struct {
-	ps     config.ProtocolSettings
-	engine *login.Engine
-	router *proxy.Router
-	plog   *protolog.Logger
-	s      *Server
 }
 
 type stoppableBackend interface {
@@ -53,13 +44,8 @@ type stoppableBackend interface {
 var protocols = []protocol{
 	{
 		name: config.ProtocolPOP3, service: "pop3", exName: "MSExchangePOP3", display: "Postern POP3", logDir: "Pop3", tlsService: tlsconf.ServicePOP,
-		frontend: func(f frontendParts) netserve.Handler {
-			return pop3.NewFrontend(pop3.FrontendOptions{
-				Banner: f.ps.Banner, LoginType: login.Type(f.ps.LoginType), MaxCommandSize: f.ps.MaxCommandSize,
-				PreAuthTimeout: f.ps.PreAuthenticatedConnectionTimeout.Duration(), AuthTimeout: f.ps.AuthenticatedConnectionTimeout.Duration(),
-				Engine: f.engine, Router: f.router, Logger: f.s.log.With("service", "pop3"), ProtoLog: f.plog,
-			})
-		},
+		frontend: func(o login.FrontendOptions) netserve.Handler { return pop3.NewFrontend(o) },
+
 		backend: func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend {
 			return popbackend.New(popbackend.Options{
 				Descending: ps.MessageRetrievalSortOrder == config.SortDescending, ExactSize: ps.EnableExactRFC822Size,
@@ -69,13 +55,8 @@ var protocols = []protocol{
 	},
 	{
 		name: config.ProtocolIMAP4, service: "imap4", exName: "MSExchangeIMAP4", display: "Postern IMAP4", logDir: "Imap4", tlsService: tlsconf.ServiceIMAP,
-		frontend: func(f frontendParts) netserve.Handler {
-			return imap.NewFrontend(imap.FrontendOptions{
-				Banner: f.ps.Banner, LoginType: login.Type(f.ps.LoginType), MaxCommandSize: f.ps.MaxCommandSize,
-				PreAuthTimeout: f.ps.PreAuthenticatedConnectionTimeout.Duration(), AuthTimeout: f.ps.AuthenticatedConnectionTimeout.Duration(),
-				Engine: f.engine, Router: f.router, Logger: f.s.log.With("service", "imap4"), ProtoLog: f.plog,
-			})
-		},
+		frontend: func(o login.FrontendOptions) netserve.Handler { return imap.NewFrontend(o) },
+
 		backend: func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend {
 			return imapbackend.New(imapbackend.Options{
 				ShowHidden: ps.ShowHiddenFoldersEnabled, Store: s.Store,
@@ -179,8 +160,17 @@ func (s *Server) startFrontend(ctx context.Context, p protocol) (instance, error
 		FailureDelay: time.Second,
 		Logger:       log,
 	})
-	handler := p.frontend(frontendParts{ps: ps, engine: engine, plog: plog, s: s,
-		router: &proxy.Router{Directory: s.dir, Server: s.name, Local: s.localBackend}})
+	handler := p.frontend(login.FrontendOptions{
+		Banner:         ps.Banner,
+		LoginType:      login.Type(ps.LoginType),
+		MaxCommandSize: ps.MaxCommandSize,
+		PreAuthTimeout: ps.PreAuthenticatedConnectionTimeout.Duration(),
+		AuthTimeout:    ps.AuthenticatedConnectionTimeout.Duration(),
+		Engine:         engine,
+		Router:         &proxy.Router{Directory: s.dir, Server: s.name, Local: s.localBackend},
+		Logger:         log,
+		ProtoLog:       plog,
+	})
 	srv, err := netserve.Start(netserve.Options{
 		Name:             p.service,
 		Listen:           listens(ps),
