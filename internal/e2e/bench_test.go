@@ -74,18 +74,7 @@ func BenchmarkLMTPDeliver16(b *testing.B) {
 // of a 100-message Inbox (10 KB each) and quits, per iteration.
 func BenchmarkPOP3Retr100(b *testing.B) {
 	in := benchInstance(b)
-	body := "From: bob@mail.test\r\nTo: alice@mail.test\r\nSubject: bench\r\n\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 150)
-	c, err := smtp.Dial(context.Background(), "tcp", in.LMTP)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c.LHLO("bench")
-	for i := 0; i < 100; i++ {
-		if _, err := c.Send("bob@mail.test", []string{"alice@mail.test"}, strings.NewReader(body)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	c.Close()
+	seed100(b, in)
 	cfg := clientTLS(b, in)
 	var bytes int64
 	b.ResetTimer()
@@ -96,6 +85,24 @@ func BenchmarkPOP3Retr100(b *testing.B) {
 	sec := time.Since(start).Seconds()
 	b.ReportMetric(float64(100*b.N)/sec, "msgs/s")
 	b.ReportMetric(float64(bytes)/sec/1e6, "MB/s")
+}
+
+// seed100 delivers 100 messages of 10 KB to alice over LMTP.
+func seed100(b *testing.B, in *instance) {
+	body := "From: bob@mail.test\r\nTo: alice@mail.test\r\nSubject: bench\r\n\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 150)
+	c, err := smtp.Dial(context.Background(), "tcp", in.LMTP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.LHLO("bench"); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		if per, err := c.Send("bob@mail.test", []string{"alice@mail.test"}, strings.NewReader(body)); err != nil || per[0] != nil {
+			b.Fatal(err, per)
+		}
+	}
 }
 
 func clientTLS(tb testing.TB, in *instance) *tls.Config {
@@ -289,18 +296,7 @@ func openIdleIMAP(t *testing.T, addr string, cfg *tls.Config, n int) []*tls.Conn
 func BenchmarkIMAPFetch100(b *testing.B) {
 	in := benchInstance(b)
 	in.setupIMAP()
-	body := "From: bob@mail.test\r\nTo: alice@mail.test\r\nSubject: bench\r\n\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 150)
-	c, err := smtp.Dial(context.Background(), "tcp", in.LMTP)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c.LHLO("bench")
-	for i := 0; i < 100; i++ {
-		if _, err := c.Send("bob@mail.test", []string{"alice@mail.test"}, strings.NewReader(body)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	c.Close()
+	seed100(b, in)
 	cfg := clientTLS(b, in)
 	var bytes int64
 	b.ResetTimer()

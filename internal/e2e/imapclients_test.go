@@ -180,28 +180,5 @@ func TestGetmailIMAP(t *testing.T) {
 	in.setup()
 	in.setupIMAP()
 	in.deliver(3)
-	dir, err := os.MkdirTemp("", "getmail-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	maildir := filepath.Join(dir, "Maildir")
-	for _, d := range []string{"cur", "new", "tmp"} {
-		os.MkdirAll(filepath.Join(maildir, d), 0o777)
-	}
-	chownNobody(t, maildir)
-	rc := fmt.Sprintf("[retriever]\ntype = SimpleIMAPSSLRetriever\nserver = 127.0.0.1\nport = %s\nusername = alice@mail.test\npassword = secret1\nca_certs = %s\nssl_cert_hostname = mail.test\nmailboxes = ALL\n\n[destination]\ntype = Maildir\npath = %s/\nuser = nobody\n\n[options]\nread_all = false\ndelete = false\n",
-		port(in.IMAPS), in.ca(), maildir)
-	gm := filepath.Join(dir, "gm")
-	os.MkdirAll(gm, 0o700)
-	os.WriteFile(filepath.Join(gm, "getmailrc"), []byte(rc), 0o600)
-	run(t, dir, "getmail", "--getmaildir="+gm, "--rcfile=getmailrc")
-	if n := countFiles(t, filepath.Join(maildir, "new")); n != 3 {
-		t.Fatalf("getmail over IMAP delivered %d messages", n)
-	}
-	run(t, dir, "getmail", "--getmaildir="+gm, "--rcfile=getmailrc")
-	if n := countFiles(t, filepath.Join(maildir, "new")); n != 3 {
-		t.Fatalf("second getmail run fetched again: %d", n)
-	}
+	newGetmail(t, in, "type = SimpleIMAPSSLRetriever\nport = "+port(in.IMAPS)+"\nmailboxes = ALL").runTwice(3)
 }

@@ -165,6 +165,24 @@ func TestGetmail(t *testing.T) {
 	in := serve(t, "")
 	in.setup()
 	in.deliver(3)
+	g := newGetmail(t, in, "type = SimplePOP3SSLRetriever\nport = "+port(in.POP3S))
+	g.runTwice(3)
+	// A wrong CA must fail.
+	out := g.runWithCA("/etc/ssl/certs/ca-certificates.crt")
+	if !strings.Contains(out, "CERTIFICATE_VERIFY_FAILED") {
+		t.Errorf("wrong CA accepted:\n%s", out)
+	}
+}
+
+// getmail is one getmail6 set-up: a Maildir that nobody can write to (it
+// refuses to deliver as root) and an rc file for a retriever.
+type getmail struct {
+	t                *testing.T
+	dir, maildir, gm string
+	rc, ca           string
+}
+
+func newGetmail(t *testing.T, in *instance, retriever string) *getmail {
 	// getmail delivers as nobody, who must be able to reach the folder.
 	dir, err := os.MkdirTemp("", "getmail-")
 	if err != nil {
@@ -172,29 +190,33 @@ func TestGetmail(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
-	maildir := filepath.Join(dir, "Maildir")
+	g := &getmail{t: t, dir: dir, maildir: filepath.Join(dir, "Maildir"), gm: filepath.Join(dir, "gm"), ca: in.ca()}
 	for _, d := range []string{"cur", "new", "tmp"} {
-		os.MkdirAll(filepath.Join(maildir, d), 0o777)
+		os.MkdirAll(filepath.Join(g.maildir, d), 0o777)
 	}
-	chownNobody(t, maildir)
-	rc := fmt.Sprintf("[retriever]\ntype = SimplePOP3SSLRetriever\nserver = 127.0.0.1\nport = %s\nusername = alice@mail.test\npassword = secret1\nca_certs = %s\nssl_cert_hostname = mail.test\n\n[destination]\ntype = Maildir\npath = %s/\nuser = nobody\n\n[options]\nread_all = false\ndelete = false\n",
-		port(in.POP3S), in.ca(), maildir)
-	gm := filepath.Join(dir, "gm")
-	os.MkdirAll(gm, 0o700)
-	os.WriteFile(filepath.Join(gm, "getmailrc"), []byte(rc), 0o600)
-	run(t, dir, "getmail", "--getmaildir="+gm, "--rcfile=getmailrc")
-	if n := countFiles(t, filepath.Join(maildir, "new")); n != 3 {
-		t.Fatalf("getmail delivered %d messages", n)
+	chownNobody(t, g.maildir)
+	g.rc = fmt.Sprintf("[retriever]\n%s\nserver = 127.0.0.1\nusername = alice@mail.test\npassword = secret1\nca_certs = %s\nssl_cert_hostname = mail.test\n\n[destination]\ntype = Maildir\npath = %s/\nuser = nobody\n\n[options]\nread_all = false\ndelete = false\n",
+		retriever, in.ca(), g.maildir)
+	os.MkdirAll(g.gm, 0o700)
+	os.WriteFile(filepath.Join(g.gm, "getmailrc"), []byte(g.rc), 0o600)
+	return g
+}
+
+// runTwice fetches want messages, then checks that a second run, with
+// read_all off, fetches nothing more: UIDL or UID stability.
+func (g *getmail) runTwice(want int) {
+	g.t.Helper()
+	for i := 0; i < 2; i++ {
+		run(g.t, g.dir, "getmail", "--getmaildir="+g.gm, "--rcfile=getmailrc")
+		if n := countFiles(g.t, filepath.Join(g.maildir, "new")); n != want {
+			g.t.Fatalf("getmail run %d: %d messages, want %d", i+1, n, want)
+		}
 	}
-	run(t, dir, "getmail", "--getmaildir="+gm, "--rcfile=getmailrc")
-	if n := countFiles(t, filepath.Join(maildir, "new")); n != 3 {
-		t.Fatalf("second getmail run fetched again: %d", n)
-	}
-	// A wrong CA must fail.
-	bad := strings.Replace(rc, in.ca(), "/etc/ssl/certs/ca-certificates.crt", 1)
-	os.WriteFile(filepath.Join(gm, "bad"), []byte(bad), 0o600)
-	out, _ := runAllowFail(dir, "getmail", "--getmaildir="+gm, "--rcfile=bad")
-	if !strings.Contains(out, "CERTIFICATE_VERIFY_FAILED") {
-		t.Errorf("wrong CA accepted:\n%s", out)
-	}
+}
+
+// runWithCA runs once trusting another CA file and returns the output.
+func (g *getmail) runWithCA(ca string) string {
+	os.WriteFile(filepath.Join(g.gm, "bad"), []byte(strings.Replace(g.rc, g.ca, ca, 1)), 0o600)
+	out, _ := runAllowFail(g.dir, "getmail", "--getmaildir="+g.gm, "--rcfile=bad")
+	return out
 }
