@@ -80,10 +80,10 @@ func (c *Client) do(req *http.Request, out any) error {
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e Error
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return errors.New(e.Error)
+		if json.Unmarshal(body, &e) != nil || e.Error == "" {
+			e.Error = fmt.Sprintf("admin API: %s", resp.Status)
 		}
-		return fmt.Errorf("admin API: %s", resp.Status)
+		return &StatusError{Code: resp.StatusCode, Message: e.Error}
 	}
 	if out == nil {
 		return nil

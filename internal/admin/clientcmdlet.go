@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 )
 
@@ -45,28 +42,5 @@ func (c *Client) Do(ctx context.Context, method, cmdlet, path string, in, out an
 	if cmdlet != "" {
 		req.Header.Set(CmdletHeader, cmdlet)
 	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		var ne *net.OpError
-		if errors.As(err, &ne) && ne.Op == "dial" {
-			return ErrNotRunning
-		}
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e Error
-		if json.Unmarshal(data, &e) != nil || e.Error == "" {
-			e.Error = fmt.Sprintf("admin API: %s", resp.Status)
-		}
-		return &StatusError{Code: resp.StatusCode, Message: e.Error}
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(data, out)
+	return c.do(req, out)
 }
