@@ -180,21 +180,28 @@ func TestIdleTLSMemory(t *testing.T) {
 	in := serve(t, "")
 	in.setup()
 	cfg := clientTLS(t, in)
-	const n = 2000
-	warm := openIdle(t, in.POP3S, cfg, 50) // let pools and the GC settle
-	time.Sleep(500 * time.Millisecond)
-	before := rss(t, in.cmd.Process.Pid)
-	conns := openIdle(t, in.POP3S, cfg, n)
-	time.Sleep(time.Second)
-	after := rss(t, in.cmd.Process.Pid)
-	per := (after - before) / n
-	t.Logf("server RSS %d KiB -> %d KiB with %d idle TLS connections: %.1f KiB each", before>>10, after>>10, n, float64(per)/1024)
+	per := memoryPerConn(t, in, func(n int) []*tls.Conn { return openIdle(t, in.POP3S, cfg, n) }, "idle TLS connections")
 	if per > 64<<10 {
 		t.Errorf("%d bytes per idle TLS connection, bound is 64 KiB", per)
 	}
+}
+
+// memoryPerConn opens 2,000 connections with open, after 50 to warm up,
+// and returns the growth of the server's resident set per connection.
+func memoryPerConn(t *testing.T, in *instance, open func(n int) []*tls.Conn, what string) int64 {
+	const n = 2000
+	warm := open(50) // let pools and the GC settle
+	time.Sleep(500 * time.Millisecond)
+	before := rss(t, in.cmd.Process.Pid)
+	conns := open(n)
+	time.Sleep(time.Second)
+	after := rss(t, in.cmd.Process.Pid)
+	per := (after - before) / n
+	t.Logf("server RSS %d KiB -> %d KiB with %d %s: %.1f KiB each", before>>10, after>>10, n, what, float64(per)/1024)
 	for _, c := range append(conns, warm...) {
 		c.Close()
 	}
+	return per
 }
 
 func openIdle(t *testing.T, addr string, cfg *tls.Config, n int) []*tls.Conn {
@@ -244,20 +251,9 @@ func TestIdleIMAPMemory(t *testing.T) {
 	in.cli("", "service", "restart", "imap4")
 	in.listeners()
 	cfg := clientTLS(t, in)
-	warm := openIdleIMAP(t, in.IMAPS, cfg, 50)
-	time.Sleep(500 * time.Millisecond)
-	before := rss(t, in.cmd.Process.Pid)
-	const n = 2000
-	conns := openIdleIMAP(t, in.IMAPS, cfg, n)
-	time.Sleep(time.Second)
-	after := rss(t, in.cmd.Process.Pid)
-	per := (after - before) / n
-	t.Logf("server RSS %d KiB -> %d KiB with %d IMAP sessions in IDLE: %.1f KiB each", before>>10, after>>10, n, float64(per)/1024)
+	per := memoryPerConn(t, in, func(n int) []*tls.Conn { return openIdleIMAP(t, in.IMAPS, cfg, n) }, "IMAP sessions in IDLE")
 	if per > 48<<10 {
 		t.Errorf("%d bytes per IDLE session, bound is 48 KiB", per)
-	}
-	for _, c := range append(conns, warm...) {
-		c.Close()
 	}
 }
 
