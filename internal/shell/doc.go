@@ -22,7 +22,9 @@
 //     objects flow through pipelines.
 //   - cmdlets*.go: the command table. Every change goes through the admin
 //     API, whose server validates it (internal/config owns the names,
-//     syntax and ranges); -WhatIf asks the server to validate on a copy.
+//     syntax and ranges); -WhatIf asks the server to validate on a copy,
+//     except for receive connectors (cmdlets_connector.go), where it
+//     validates locally with internal/config, as the API has no dry run.
 //   - format.go: Format-List, Format-Table, Select-Object and the default
 //     output (Out-Default), as the Exchange Management Shell prints them.
 //   - lineedit.go, complete.go: line editing, history and Tab completion
