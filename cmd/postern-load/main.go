@@ -1,11 +1,16 @@
-// Command postern-load is Postern's load generator: it drives a POP3 or
-// LMTP server (Postern, Dovecot, any other) with N concurrent, checking
-// clients and prints throughput, p50/p99 latency and errors. A run with
+// Command postern-load is Postern's load generator: it drives a POP3,
+// IMAP4 or LMTP server (Postern, Dovecot, any other) with N concurrent,
+// checking clients and prints throughput, p50/p99 latency and errors
+// (idle-conns: memory per idle IMAP connection and the delay from a
+// delivery to the EXISTS an idle client reads). A run with
 // errors exits with status 1 unless -allow-errors is given, so a broken
 // server (or a broken generator) cannot pass for a fast one.
 //
 //	postern-load -workload pop3-fetch -addr 127.0.0.1:10995 -ca data/certs/mail.test.crt \
 //	    -users 'user%d@mail.test:secret' -nusers 20 -clients 4 -duration 20s
+//	postern-load -workload idle-conns -addr 127.0.0.1:10993 -ca data/certs/mail.test.crt \
+//	    -users 'user%d@mail.test:secret' -nusers 20 -idle-conns 200 -lmtp 127.0.0.1:10024 \
+//	    -server-pid "$(pgrep -o postern)" -ops 40 -clients 4
 //	postern-load -report results.jsonl -a postern -b dovecot
 //
 // The protocol clients and workloads live in internal/loadgen; bench/compare
@@ -52,10 +57,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		nusers   = fs.Int("nusers", 0, "number of users (required with a pattern; with a file, keep the first N)")
 		clients  = fs.Int("clients", 1, "concurrent clients")
 		duration = fs.Duration("duration", 0, "run for this long (e.g. 20s)")
-		ops      = fs.Int64("ops", 0, "run this many operations (the first of -duration and -ops reached ends the run)")
+		ops      = fs.Int64("ops", 0, "run this many operations (the first of -duration and -ops reached ends the run; idle-conns: deliveries)")
 		timeout  = fs.Duration("timeout", 30*time.Second, "bound on every network wait")
 		exact    = fs.Bool("exact-sizes", true, "pop3-fetch: each RETR must have exactly the size LIST announced")
-		expect   = fs.Int("expect-messages", 0, "pop3-fetch: every mailbox must hold this many messages (0: no check)")
+		expect   = fs.Int("expect-messages", 0, "pop3-fetch, imap-fetch: every mailbox must hold this many messages (0: no check)")
+		size     = fs.Int("size", 16384, "append: size in octets of every appended message")
+		idle     = fs.Int("idle-conns", 100, "idle-conns: connections held in IDLE")
+		lmtpAddr = fs.String("lmtp", "", "idle-conns: LMTP host:port to deliver to")
+		pid      = fs.Int("server-pid", 0, "idle-conns: root process id of the server, whose process tree's memory is measured")
 		seed     = fs.Int64("seed", 1, "seed of the generated messages")
 		perUser  = fs.Int("messages", 10, "seed: messages per user")
 		rcpts    = fs.Int("rcpts", 1, "deliver: recipients per transaction")
@@ -82,6 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Workload: *workload, Addr: *addr, Clients: *clients, Duration: *duration, Ops: *ops,
 		Timeout: *timeout, ExactSizes: *exact, ExpectMessages: *expect, Seed: *seed,
 		MessagesPerUser: *perUser, Recipients: *rcpts, From: *from,
+		MessageSize: *size, IdleConns: *idle, LMTPAddr: *lmtpAddr, ServerPID: *pid,
 	}
 	var err error
 	if o.TLS, err = loadgen.ParseTLSMode(*tlsMode); err != nil {

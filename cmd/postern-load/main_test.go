@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestCommandAgainstPostern(t *testing.T) {
 	}
 	results := filepath.Join(t.TempDir(), "results.jsonl")
 	os.WriteFile(results, []byte(out), 0o600)
-	if code, out, _ := load("-report", results); code != 0 || !strings.Contains(out, "| pop3-fetch | messages/s |") {
+	if code, out, _ := load("-report", results); code != 0 || !strings.Contains(out, "| pop3-fetch | 2 | messages/s |") {
 		t.Errorf("report: %d\n%s", code, out)
 	}
 
@@ -62,6 +63,33 @@ func TestCommandAgainstPostern(t *testing.T) {
 		"-ca", s.CertificatePath(), "-ops", "2"}, users...)
 	if code, out, errs := load(stls...); code != 0 || !strings.Contains(out, "ops=2 errors=0") {
 		t.Errorf("STLS login: %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestCommandIMAPWorkloads(t *testing.T) {
+	t.Parallel()
+	s := testkit.Start(t, testkit.Options{})
+	s.AddUser("user1@mail.test", "secret")
+	s.AddUser("user2@mail.test", "secret")
+	users := []string{"-users", "user%d@mail.test:secret", "-nusers", "2"}
+	if code, out, errs := load(append([]string{"-workload", "seed", "-addr", s.LMTP, "-messages", "3"}, users...)...); code != 0 {
+		t.Fatalf("seed: %d\n%s%s", code, out, errs)
+	}
+	imap := append([]string{"-addr", s.IMAPS, "-ca", s.CertificatePath(), "-clients", "2", "-ops", "4"}, users...)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-workload", "imap-fetch", "-expect-messages", "3"}, "messages=12 "},
+		{[]string{"-workload", "imap-mixed"}, "ops=4 errors=0"},
+		{[]string{"-workload", "imap-login"}, "ops=4 errors=0"},
+		{[]string{"-workload", "append", "-size", "2048"}, "messages=4"},
+		{[]string{"-workload", "idle-conns", "-idle-conns", "4", "-lmtp", s.LMTP, "-server-pid", strconv.Itoa(os.Getpid())}, "idle=4 memory="},
+	} {
+		code, out, errs := load(append(c.args, imap...)...)
+		if code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("%v: %d\n%s%s", c.args, code, out, errs)
+		}
 	}
 }
 

@@ -1,5 +1,5 @@
 // Package loadgen is Postern's load generator: small, checking protocol
-// clients (POP3, LMTP today; IMAP and SMTP submission later), a message
+// clients (POP3, IMAP4, LMTP today; SMTP submission later), a message
 // generator for seeding mailboxes, and a runner that drives N concurrent
 // clients for a duration or a number of operations and reports
 // throughput, latency percentiles and errors. cmd/postern-load is its
@@ -19,8 +19,14 @@
 //     duration or its operation count, and the latency histogram has a
 //     fixed size whatever the run's length.
 //   - Workloads are independent of the runner: a workload is a Workload
-//     (workload.go) registered by name; IMAP and SMTP workloads add files
-//     here and a line in the registry, nothing else.
+//     (workload.go) registered by name; a new one adds a file here and a
+//     line in the registry, nothing else. Work before and after the
+//     clients (idle-conns' connections, append's read-back) goes through
+//     the optional preparer interface, and its failures are errors of
+//     the run like any other.
+//   - The IMAP client parses responses with its own reader (imapresp.go),
+//     not the server's codec, so that a bug in the codec cannot hide on
+//     both ends.
 //   - Loopback only is the caller's rule: the generator dials what it is
 //     told, and bench/compare only ever tells it 127.0.0.1.
 package loadgen

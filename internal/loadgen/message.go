@@ -173,3 +173,26 @@ func base64Lines(data []byte) string {
 	b.WriteString(enc + "\r\n")
 	return b.String()
 }
+
+// SizedMessage returns a text/plain message of exactly size octets (at
+// least about 400, the header's size), generated from seed and idx as
+// Message is, with a BodyDigestHeader. Lines end in CRLF; so does the
+// message.
+func SizedMessage(seed int64, idx, size int, to string) []byte {
+	rng := rand.New(rand.NewPCG(uint64(seed), 1<<63|uint64(uint32(idx))))
+	header := func(digest string) string {
+		return fmt.Sprintf("From: Load Generator <loadgen@mail.test>\r\nTo: <%s>\r\n"+
+			"Subject: Sized message %d\r\nDate: %s\r\nMessage-ID: <sized.%d.%d@loadgen.mail.test>\r\n"+
+			"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n"+
+			"Content-Transfer-Encoding: 7bit\r\n%s: %s\r\n\r\n",
+			to, idx, epoch.Add(time.Duration(idx)*time.Minute).Format(time.RFC1123Z), seed, idx, BodyDigestHeader, digest)
+	}
+	n := max(size-len(header(strings.Repeat("0", 64))), 2)
+	body := []byte(text(rng, n))[:n-2]
+	if len(body) > 0 && body[len(body)-1] == '\r' {
+		body[len(body)-1] = 'x' // no CR without its LF
+	}
+	body = append(body, "\r\n"...)
+	sum := sha256.Sum256(body)
+	return append([]byte(header(hex.EncodeToString(sum[:]))), body...)
+}

@@ -29,59 +29,76 @@ func ReadResults(r io.Reader) ([]Result, error) {
 	return out, sc.Err()
 }
 
-// Comparison is one workload's line of a comparison of two servers.
+// Comparison is one line of a comparison of two servers: a workload at
+// a number of clients.
 type Comparison struct {
 	Workload, Metric string
+	Clients          int
 	// A and B are the medians of the rounds' values for the two servers.
 	A, B float64
 	// Ratio is the median over rounds of A's value divided by B's in the
-	// same round (0 when no round has both).
+	// same round (0 when no round has both). For idle-conns, whose value
+	// is memory per connection, below 1 means A is leaner.
 	Ratio float64
-	// P99A and P99B are the medians of the rounds' p99 latencies, in ms.
-	P99A, P99B float64
+	// P50A, P50B, P99A and P99B are the medians of the rounds' latency
+	// percentiles, in ms.
+	P50A, P50B, P99A, P99B float64
 	// ErrorsA and ErrorsB add up the failed operations of every round.
 	ErrorsA, ErrorsB int64
 	Rounds           int
+	// IdleConns is the median of the connections idle-conns held (0 for
+	// other workloads).
+	IdleConns int
 }
 
-// Compare pairs the results of servers a and b (by Label) per workload
-// and round. Workloads keep the order in which they first appear.
+// idleMetric is idle-conns' metric, which WriteTable shows apart.
+const idleMetric = "KiB/conn"
+
+// Compare pairs the results of servers a and b (by Label) per workload,
+// number of clients and round. Lines keep the order in which their
+// workload and client count first appear.
 func Compare(results []Result, a, b string) []Comparison {
+	type line struct {
+		w       string
+		clients int
+	}
 	type key struct {
-		w     string
+		line
 		round int
 	}
 	byKey := map[key]map[string]Result{}
-	var order []string
-	seen := map[string]bool{}
+	var order []line
+	seen := map[line]bool{}
 	for _, r := range results {
-		if !seen[r.Workload] {
-			seen[r.Workload] = true
-			order = append(order, r.Workload)
+		l := line{r.Workload, r.Clients}
+		if !seen[l] {
+			seen[l] = true
+			order = append(order, l)
 		}
-		k := key{r.Workload, r.Round}
+		k := key{l, r.Round}
 		if byKey[k] == nil {
 			byKey[k] = map[string]Result{}
 		}
 		byKey[k][r.Label] = r
 	}
 	var out []Comparison
-	for _, w := range order {
-		c := Comparison{Workload: w}
-		var va, vb, ratios, pa, pb []float64
+	for _, l := range order {
+		c := Comparison{Workload: l.w, Clients: l.clients}
+		var va, vb, ratios, p5a, p5b, p9a, p9b, idle []float64
 		for k, m := range byKey {
-			if k.w != w {
+			if k.line != l {
 				continue
 			}
 			ra, okA := m[a]
 			rb, okB := m[b]
 			if okA {
-				va, pa = append(va, ra.Value), append(pa, ra.P99ms)
+				va, p5a, p9a = append(va, ra.Value), append(p5a, ra.P50ms), append(p9a, ra.P99ms)
+				idle = append(idle, float64(ra.IdleConns))
 				c.ErrorsA += ra.Errors
 				c.Metric = ra.Metric
 			}
 			if okB {
-				vb, pb = append(vb, rb.Value), append(pb, rb.P99ms)
+				vb, p5b, p9b = append(vb, rb.Value), append(p5b, rb.P50ms), append(p9b, rb.P99ms)
 				c.ErrorsB += rb.Errors
 				c.Metric = rb.Metric
 			}
@@ -91,7 +108,8 @@ func Compare(results []Result, a, b string) []Comparison {
 			}
 		}
 		c.A, c.B, c.Ratio = median(va), median(vb), median(ratios)
-		c.P99A, c.P99B = median(pa), median(pb)
+		c.P50A, c.P50B, c.P99A, c.P99B = median(p5a), median(p5b), median(p9a), median(p9b)
+		c.IdleConns = int(median(idle))
 		out = append(out, c)
 	}
 	return out
@@ -111,13 +129,39 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// WriteTable writes comparisons as a Markdown table; nameA and nameB head
-// the columns.
+// WriteTable writes comparisons as Markdown tables; nameA and nameB head
+// the columns. Throughput lines come first (ratio above 1 means A is
+// faster); idle-conns lines, if any, follow in a table of their own
+// (memory per idle connection, ratio below 1 means A is leaner, and the
+// delivery-to-EXISTS latencies).
 func WriteTable(w io.Writer, cs []Comparison, nameA, nameB string) {
-	fmt.Fprintf(w, "| workload | metric | %s | %s | ratio (median) | p99 ms %s / %s | errors %s / %s | rounds |\n", nameA, nameB, nameA, nameB, nameA, nameB)
-	fmt.Fprintf(w, "|---|---|---:|---:|---:|---:|---:|---:|\n")
+	var idle, rest []Comparison
 	for _, c := range cs {
-		fmt.Fprintf(w, "| %s | %s | %.1f | %.1f | %.2f× | %.1f / %.1f | %d / %d | %d |\n",
-			c.Workload, c.Metric, c.A, c.B, c.Ratio, c.P99A, c.P99B, c.ErrorsA, c.ErrorsB, c.Rounds)
+		if c.Metric == idleMetric {
+			idle = append(idle, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(w, "| workload | clients | metric | %s | %s | ratio (median) | p99 ms %s / %s | errors %s / %s | rounds |\n", nameA, nameB, nameA, nameB, nameA, nameB)
+		fmt.Fprintf(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	}
+	for _, c := range rest {
+		fmt.Fprintf(w, "| %s | %d | %s | %.1f | %.1f | %.2f× | %.1f / %.1f | %d / %d | %d |\n",
+			c.Workload, c.Clients, c.Metric, c.A, c.B, c.Ratio, c.P99A, c.P99B, c.ErrorsA, c.ErrorsB, c.Rounds)
+	}
+	if len(idle) == 0 {
+		return
+	}
+	if len(rest) > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "| workload | idle connections | KiB per connection %s / %s | ratio (median) | delivery→EXISTS p50 ms %s / %s | p99 ms %s / %s | errors %s / %s | rounds |\n",
+		nameA, nameB, nameA, nameB, nameA, nameB, nameA, nameB)
+	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range idle {
+		fmt.Fprintf(w, "| %s | %d | %.1f / %.1f | %.3f× | %.1f / %.1f | %.1f / %.1f | %d / %d | %d |\n",
+			c.Workload, c.IdleConns, c.A, c.B, c.Ratio, c.P50A, c.P50B, c.P99A, c.P99B, c.ErrorsA, c.ErrorsB, c.Rounds)
 	}
 }

@@ -38,6 +38,25 @@ type Result struct {
 	// ErrorSamples are the first distinct errors, with how often each
 	// occurred.
 	ErrorSamples []ErrorSample `json:"error_samples,omitempty"`
+
+	// idle-conns: the connections held in IDLE, the server's memory
+	// (bytes, process tree) before they opened and once they all idled,
+	// its process counts, the source of the figures ("pss" or "rss") and
+	// the memory per connection. P50ms and P99ms are then the delays
+	// from delivery to EXISTS.
+	IdleConns   int     `json:"idle_conns,omitempty"`
+	MemBefore   int64   `json:"mem_before,omitempty"`
+	MemAfter    int64   `json:"mem_after,omitempty"`
+	ProcsBefore int     `json:"procs_before,omitempty"`
+	ProcsAfter  int     `json:"procs_after,omitempty"`
+	MemSource   string  `json:"mem_source,omitempty"`
+	MemPerConn  float64 `json:"mem_per_conn,omitempty"`
+	// MemSteps are the memory added per connection (bytes) by each step
+	// in which the connections opened; MemPerConn is their median.
+	MemSteps []float64 `json:"mem_steps,omitempty"`
+	// MemUnsteady: a memory sample was taken before the server's memory
+	// settled (the figure is then doubtful).
+	MemUnsteady bool `json:"mem_unsteady,omitempty"`
 }
 
 // ErrorSample is one distinct error text and its count.
@@ -56,6 +75,24 @@ func (r *Result) String() string {
 		s += fmt.Sprintf(" messages=%d messages/s=%.1f MB/s=%.2f", r.Messages, r.MsgsPerS, r.MBPerS)
 	}
 	s += fmt.Sprintf(" p50=%.2fms p99=%.2fms", r.P50ms, r.P99ms)
+	if r.IdleConns > 0 {
+		s += fmt.Sprintf("\n  idle=%d memory=%.1fMiB->%.1fMiB (%s, processes %d->%d) per-connection=%.1fKiB",
+			r.IdleConns, float64(r.MemBefore)/(1<<20), float64(r.MemAfter)/(1<<20), r.MemSource,
+			r.ProcsBefore, r.ProcsAfter, r.MemPerConn/1024)
+		if len(r.MemSteps) > 0 {
+			s += " steps="
+			for i, v := range r.MemSteps {
+				if i > 0 {
+					s += ","
+				}
+				s += fmt.Sprintf("%.1f", v/1024)
+			}
+			s += "KiB"
+		}
+		if r.MemUnsteady {
+			s += " (memory not steady when sampled: doubtful)"
+		}
+	}
 	for _, e := range r.ErrorSamples {
 		s += fmt.Sprintf("\n  error x%d: %s", e.Count, e.Text)
 	}
@@ -64,6 +101,7 @@ func (r *Result) String() string {
 
 // clientStats is one client's tally, merged at the end.
 type clientStats struct {
+	mu                     sync.Mutex // failLocked only
 	h                      Histogram
 	ops, errs, msgs, bytes int64
 	samples                map[string]int64
@@ -79,6 +117,13 @@ func (cs *clientStats) fail(err error) {
 		}
 		cs.samples[t]++
 	}
+}
+
+// failLocked is fail for a tally shared by goroutines.
+func (cs *clientStats) failLocked(err error) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.fail(err)
 }
 
 // Run runs the workload named in o and returns what it measured. err is
@@ -99,15 +144,24 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, errors.New("loadgen: give a duration or an operation count")
 		}
 	}
+	stats := make([]clientStats, o.Clients+1)
+	extra := &stats[o.Clients] // Prepare's and Finish's tally
+	extra.samples = map[string]int64{}
+	prep, _ := wl.(preparer)
+	if prep != nil {
+		if err := prep.Prepare(ctx, extra); err != nil {
+			prep.Finish(ctx, extra)
+			return nil, err
+		}
+	}
 	var stopAt time.Time
 	if !bounded && o.Duration > 0 {
 		stopAt = time.Now().Add(o.Duration)
 	}
 	var next atomic.Int64
-	stats := make([]clientStats, o.Clients)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for i := range stats {
+	for i := range o.Clients {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -127,7 +181,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 					pause(ctx, 10*time.Millisecond) // no hot loop against a dead server
 					continue
 				}
-				cs.h.Record(time.Since(t0))
+				if c.Latency > 0 {
+					cs.h.Record(c.Latency)
+				} else {
+					cs.h.Record(time.Since(t0))
+				}
 				cs.ops++
 				cs.msgs += c.Messages
 				cs.bytes += c.Bytes
@@ -135,10 +193,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}(i)
 	}
 	wg.Wait()
+	elapsed := time.Since(start)
+	if prep != nil {
+		prep.Finish(ctx, extra)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return summarize(&o, wl, stats, time.Since(start)), nil
+	r := summarize(&o, wl, stats, elapsed)
+	if prep != nil {
+		prep.Report(r)
+	}
+	return r, nil
 }
 
 func summarize(o *Options, wl Workload, stats []clientStats, elapsed time.Duration) *Result {

@@ -222,10 +222,51 @@ func TestCompareMedians(t *testing.T) {
 	}
 	var b strings.Builder
 	WriteTable(&b, cs, "Postern", "Dovecot")
-	if !strings.Contains(b.String(), "| pop3-fetch | messages/s | 100.0 | 60.0 | 2.00× |") {
+	if !strings.Contains(b.String(), "| pop3-fetch | 0 | messages/s | 100.0 | 60.0 | 2.00× |") || strings.Contains(b.String(), "idle") {
 		t.Errorf("table:\n%s", b.String())
 	}
 	if _, err := ReadResults(strings.NewReader("{broken\n")); err == nil {
 		t.Error("broken JSON accepted")
+	}
+}
+
+func TestCompareSeparatesClientCountsAndIdle(t *testing.T) {
+	t.Parallel()
+	in := `{"workload":"imap-fetch","clients":16,"label":"postern","round":1,"metric":"messages/s","value":300}
+{"workload":"imap-fetch","clients":16,"label":"dovecot","round":1,"metric":"messages/s","value":100}
+{"workload":"imap-fetch","clients":64,"label":"postern","round":1,"metric":"messages/s","value":200}
+{"workload":"imap-fetch","clients":64,"label":"dovecot","round":1,"metric":"messages/s","value":100}
+{"workload":"idle-conns","clients":4,"label":"postern","round":1,"metric":"KiB/conn","value":20,"idle_conns":200,"p50_ms":1,"p99_ms":3}
+{"workload":"idle-conns","clients":4,"label":"dovecot","round":1,"metric":"KiB/conn","value":800,"idle_conns":200,"p50_ms":400,"p99_ms":990,"errors":2}
+`
+	rs, err := ReadResults(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := Compare(rs, "postern", "dovecot")
+	if len(cs) != 3 || cs[0].Clients != 16 || cs[0].Ratio != 3 || cs[1].Clients != 64 || cs[1].Ratio != 2 {
+		t.Fatalf("%+v", cs)
+	}
+	if c := cs[2]; c.Ratio != 0.025 || c.IdleConns != 200 || c.P99B != 990 || c.P50A != 1 || c.ErrorsB != 2 {
+		t.Errorf("%+v", c)
+	}
+	var b strings.Builder
+	WriteTable(&b, cs, "Postern", "Dovecot")
+	for _, want := range []string{
+		"| imap-fetch | 16 | messages/s | 300.0 | 100.0 | 3.00× |",
+		"| imap-fetch | 64 | messages/s | 200.0 | 100.0 | 2.00× |",
+		"| idle-conns | 200 | 20.0 / 800.0 | 0.025× | 1.0 / 400.0 | 3.0 / 990.0 | 0 / 2 | 1 |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "| idle-conns | 4 |") {
+		t.Errorf("idle-conns in the throughput table:\n%s", b.String())
+	}
+	b.Reset()
+	WriteTable(&b, cs[2:], "Postern", "Dovecot")
+	if strings.Contains(b.String(), "| clients |") || !strings.HasPrefix(b.String(), "| workload | idle connections |") {
+		t.Errorf("idle only:\n%s", b.String())
 	}
 }

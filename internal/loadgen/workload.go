@@ -77,6 +77,18 @@ type Options struct {
 	MessagesPerUser int
 	Recipients      int
 	From            string
+
+	// MessageSize is the size in octets of every message append appends
+	// (default 16384, at least 512).
+	MessageSize int
+	// IdleConns is how many connections idle-conns holds in IDLE
+	// (default 100).
+	IdleConns int
+	// LMTPAddr is the host:port idle-conns delivers to (plaintext LMTP).
+	LMTPAddr string
+	// ServerPID is the root of the server's process tree, whose memory
+	// idle-conns measures in /proc (0: not measured).
+	ServerPID int
 }
 
 // Workload is one kind of load. It makes a Worker per client; the runner
@@ -104,10 +116,25 @@ type Worker interface {
 
 // Counts is what one successful operation moved.
 type Counts struct {
-	// Messages retrieved or delivered (a delivery to R recipients counts
-	// R), and their octets.
+	// Messages retrieved, delivered or appended (a delivery to R
+	// recipients counts R), and the octets moved.
 	Messages int64
 	Bytes    int64
+	// Latency, when positive, is recorded for the operation instead of
+	// its duration (idle-conns: delivery acknowledged to EXISTS read).
+	Latency time.Duration
+}
+
+// preparer is a Workload with work before its clients start and after
+// they end (append reads back what it appended; idle-conns opens and
+// closes its idle connections and measures the server's memory). The
+// runner calls Prepare, runs the clients, calls Finish, summarizes, and
+// calls Report on the summary. Failures Prepare and Finish record in cs
+// are errors of the run; an error Prepare returns ends the run.
+type preparer interface {
+	Prepare(ctx context.Context, cs *clientStats) error
+	Finish(ctx context.Context, cs *clientStats)
+	Report(r *Result)
 }
 
 // workloads is the registry: name → constructor. IMAP and SMTP
@@ -117,6 +144,11 @@ var workloads = map[string]func(o *Options) (Workload, error){
 	"pop3-login": newPOP3Login,
 	"deliver":    newDeliver,
 	"seed":       newSeed,
+	"imap-fetch": newIMAPFetch,
+	"imap-mixed": newIMAPMixed,
+	"imap-login": newIMAPLogin,
+	"append":     newAppend,
+	"idle-conns": newIdleConns,
 }
 
 // Workloads returns the registered workload names, sorted.
@@ -166,6 +198,15 @@ func (o *Options) Validate() error {
 	}
 	if o.From == "" {
 		o.From = "loadgen@mail.test"
+	}
+	if o.MessageSize == 0 {
+		o.MessageSize = 16384
+	}
+	if o.IdleConns == 0 {
+		o.IdleConns = 100
+	}
+	if o.MessageSize < 512 || o.MessageSize > 64<<20 || o.IdleConns < 0 || o.IdleConns > 100000 || o.ServerPID < 0 {
+		return errors.New("loadgen: message size (512 B-64 MiB), idle connections (1-100000) or server pid out of range")
 	}
 	return nil
 }
