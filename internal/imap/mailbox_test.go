@@ -214,3 +214,27 @@ func TestEmptyMailboxStar(t *testing.T) {
 	c.Cmd("e SEARCH ALL", "* SEARCH")
 	c.Expect("e OK SEARCH completed.")
 }
+
+// TestFetchExpungedElsewhere: a message expunged by another session after
+// this one saw it is left out of FETCH whole, never half-written.
+func TestFetchExpungedElsewhere(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 2)
+	a, b := loginTLS(t, s), loginTLS(t, s)
+	for _, c := range []*testkit.Client{a, b} {
+		c.Send("s SELECT INBOX\r\n")
+		untilTagged(t, c, "s", "s OK [READ-WRITE] SELECT completed.")
+	}
+	b.Cmd(`t STORE 2 +FLAGS.SILENT (\Deleted)`, "t OK STORE completed.")
+	b.Send("u EXPUNGE\r\n")
+	b.Expect("* 2 EXPUNGE")
+	b.Expect("u OK EXPUNGE completed.")
+	a.Send("f FETCH 1:2 (UID BODY.PEEK[HEADER.FIELDS (Subject)])\r\n")
+	a.Expect(`* 1 FETCH (UID 1 BODY[HEADER.FIELDS (Subject)] {19}`)
+	a.Expect("Subject: test 1")
+	a.Expect("")
+	a.Expect(")")
+	a.Expect("f OK [EXPUNGEISSUED] Some messages were expunged; FETCH completed.")
+	a.Cmd("g NOOP", "* 2 EXPUNGE")
+	a.Expect("g OK NOOP completed.")
+}

@@ -111,6 +111,12 @@ func (s *session) fetchOne(ctx context.Context, e *wire.Encoder, seq int, items 
 	m := s.view.msgs[seq-1]
 	f := &fetcher{s: s, ctx: ctx, m: m}
 	defer f.close()
+	// Open what the items need before the first byte is written: the
+	// message may have been expunged elsewhere, and a response cut short
+	// would leave the client out of step.
+	if err := f.prepare(items); err != nil {
+		return err
+	}
 	e.Untagged().Number(uint32(seq)).Atom(" FETCH (")
 	first := true
 	item := func(name string) {
@@ -174,6 +180,26 @@ type fetcher struct {
 	m    store.Message
 	part *mime.Part
 	body store.Body
+}
+
+// prepare opens the structure and the bytes if any item needs them.
+func (f *fetcher) prepare(items []wire.FetchItem) error {
+	for _, it := range items {
+		switch it.Attr {
+		case wire.FetchEnvelope, wire.FetchBody, wire.FetchBodyStructure:
+			if _, err := f.structure(); err != nil {
+				return err
+			}
+		case wire.FetchBodySection, wire.FetchRFC822, wire.FetchRFC822Header, wire.FetchRFC822Text:
+			if _, err := f.open(); err != nil {
+				return err
+			}
+			if _, err := f.structure(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (f *fetcher) close() {
