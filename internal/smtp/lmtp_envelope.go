@@ -40,23 +40,8 @@ func (s *session) cmdMAIL(arg string) action {
 // cmdRCPT adds a recipient after asking the Deliverer about it (RFC 5321
 // 4.1.1.3). No RCPT parameters are offered.
 func (s *session) cmdRCPT(arg string) action {
-	p, err := wire.ParseRcptTo(arg)
-	if err != nil {
-		s.log.Debug("bad RCPT", "err", err)
-		s.replyParseError(err, wire.StatusBadRcptSyntax, "Syntax: RCPT TO:<address>")
-		return actContinue
-	}
-	if len(p.Params) > 0 {
-		s.reply(wire.CodeParamNotSupported, wire.StatusInvalidArgs, "Unsupported parameter")
-		return actContinue
-	}
-	if p.UTF8 {
-		s.reply(wire.CodeMailboxNameBad, wire.StatusNonASCIIAddress, "Non-ASCII address not permitted")
-		return actContinue
-	}
-	if len(s.rcpts) >= s.lim.maxRecipients {
-		// RFC 5321 4.5.3.1.10: 452, and the client sends the rest later.
-		s.reply(wire.CodeInsufficientSpace, wire.StatusTooManyRcpts, "Too many recipients")
+	p, ok := s.parseRcpt(arg)
+	if !ok {
 		return actContinue
 	}
 	if err := s.deliverer.Recipient(s.ctx, p.Addr); err != nil {
@@ -82,4 +67,26 @@ func (s *session) replyParseError(err error, addrStatus wire.Status, usage strin
 	default:
 		s.reply(wire.CodeParamSyntax, wire.StatusSyntaxError, usage)
 	}
+}
+
+// parseRcpt parses RCPT's argument and applies the checks LMTP and
+// submission share (no parameters, ASCII addresses, the recipient limit).
+// On failure it has replied and ok is false.
+func (s *session) parseRcpt(arg string) (p wire.Path, ok bool) {
+	p, err := wire.ParseRcptTo(arg)
+	switch {
+	case err != nil:
+		s.log.Debug("bad RCPT", "err", err)
+		s.replyParseError(err, wire.StatusBadRcptSyntax, "Syntax: RCPT TO:<address>")
+	case len(p.Params) > 0:
+		s.reply(wire.CodeParamNotSupported, wire.StatusInvalidArgs, "Unsupported parameter")
+	case p.UTF8:
+		s.reply(wire.CodeMailboxNameBad, wire.StatusNonASCIIAddress, "Non-ASCII address not permitted")
+	case len(s.rcpts) >= s.lim.maxRecipients:
+		// RFC 5321 4.5.3.1.10: 452, and the client sends the rest later.
+		s.reply(wire.CodeInsufficientSpace, wire.StatusTooManyRcpts, "Too many recipients")
+	default:
+		return p, true
+	}
+	return p, false
 }

@@ -111,22 +111,8 @@ func (s *session) temporary(what string, err error) bool {
 // other (refused for now: the outbound queue does not exist yet). No RCPT
 // parameters are offered.
 func (s *session) cmdSubmitRCPT(arg string) action {
-	p, err := wire.ParseRcptTo(arg)
-	if err != nil {
-		s.log.Debug("bad RCPT", "err", err)
-		s.replyParseError(err, wire.StatusBadRcptSyntax, "Syntax: RCPT TO:<address>")
-		return actContinue
-	}
-	if len(p.Params) > 0 {
-		s.reply(wire.CodeParamNotSupported, wire.StatusInvalidArgs, "Unsupported parameter")
-		return actContinue
-	}
-	if p.UTF8 {
-		s.reply(wire.CodeMailboxNameBad, wire.StatusNonASCIIAddress, "Non-ASCII address not permitted")
-		return actContinue
-	}
-	if len(s.rcpts) >= s.lim.maxRecipients {
-		s.reply(wire.CodeInsufficientSpace, wire.StatusTooManyRcpts, "Too many recipients")
+	p, ok := s.parseRcpt(arg)
+	if !ok {
 		return actContinue
 	}
 	local := p.Domain == "" // the domain-less Postmaster is ours
