@@ -121,6 +121,20 @@ func displayedList(s string) []string {
 	return config.SplitList(s)
 }
 
+// connectorsOf checks -Server and returns the server and its connectors,
+// what every connector cmdlet starts from.
+func connectorsOf(ctx context.Context, c *call) (*admin.Info, []admin.Connector, error) {
+	if err := c.checkServer(ctx); err != nil {
+		return nil, nil, err
+	}
+	in, err := c.serverInfo(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := listConnectors(ctx, c)
+	return in, all, err
+}
+
 func listConnectors(ctx context.Context, c *call) ([]admin.Connector, error) {
 	var list []admin.Connector
 	return list, c.get(ctx, "/v1/connectors", &list)
@@ -146,14 +160,7 @@ func matchConnectors(all []admin.Connector, id string, wildcards bool) ([]admin.
 }
 
 func runGetConnector(ctx context.Context, c *call) ([]any, error) {
-	if err := c.checkServer(ctx); err != nil {
-		return nil, err
-	}
-	in, err := c.serverInfo(ctx)
-	if err != nil {
-		return nil, err
-	}
-	all, err := listConnectors(ctx, c)
+	in, all, err := connectorsOf(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -280,14 +287,7 @@ func (c *call) restartWarning(server string) {
 }
 
 func runSetConnector(ctx context.Context, c *call, sc schema) ([]any, error) {
-	if err := c.checkServer(ctx); err != nil {
-		return nil, err
-	}
-	in, err := c.serverInfo(ctx)
-	if err != nil {
-		return nil, err
-	}
-	all, err := listConnectors(ctx, c)
+	in, all, err := connectorsOf(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -409,14 +409,7 @@ func fieldOfConfig(rc config.ReceiveConnector, name string) string {
 }
 
 func runRemoveConnector(ctx context.Context, c *call) ([]any, error) {
-	if err := c.checkServer(ctx); err != nil {
-		return nil, err
-	}
-	in, err := c.serverInfo(ctx)
-	if err != nil {
-		return nil, err
-	}
-	all, err := listConnectors(ctx, c)
+	in, all, err := connectorsOf(ctx, c)
 	if err != nil {
 		return nil, err
 	}
