@@ -49,27 +49,47 @@ set sort=date-sent
 	os.WriteFile(filepath.Join(dir, "neomuttrc"), []byte(rc), 0o600)
 	session := fmt.Sprintf("postern-nm-%d", os.Getpid())
 	url := "imaps://127.0.0.1:" + port(in.IMAPS) + "/INBOX"
-	cmd := fmt.Sprintf(`neomutt -n -F %s -f %s -e 'set auto_tag=yes' -e 'push "<tag-pattern>~A<enter><copy-message>%s<enter>"'`,
-		filepath.Join(dir, "neomuttrc"), url, mbox)
+	cmd := fmt.Sprintf(`neomutt -n -F %s -f %s`, filepath.Join(dir, "neomuttrc"), url)
 	run(t, dir, "tmux", "new-session", "-d", "-x", "200", "-y", "50", "-s", session, "env LANG=C.UTF-8 TERM=xterm "+cmd)
 	defer exec.Command("tmux", "kill-session", "-t", session).Run()
-	var screen string
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	screen := func() string {
 		out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", session).CombinedOutput()
-		screen = string(out)
-		if strings.Contains(screen, "Grüße aus Zürich") && strings.Contains(screen, "e2e message 2") {
-			if b, err := os.ReadFile(mbox); err == nil && strings.Count(string(b), "\nFrom ") >= 2 {
-				break
+		return string(out)
+	}
+	keys := func(k ...string) {
+		run(t, dir, "tmux", append([]string{"send-keys", "-t", session}, k...)...)
+	}
+	// waitFor polls until ok holds, as a user waits for the screen.
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			if ok() {
+				return
 			}
 		}
-		time.Sleep(300 * time.Millisecond)
+		t.Fatalf("neomutt: no %s:\n%s", what, screen())
 	}
-	if !strings.Contains(screen, "Grüße aus Zürich") || !strings.Contains(screen, "e2e message 1") {
-		t.Fatalf("neomutt index:\n%s", screen)
-	}
-	b, _ := os.ReadFile(mbox)
-	if n := strings.Count(string(b), "Subject: "); n != 3 {
-		t.Errorf("the copied mbox holds %d messages, want 3:\n%s", n, screen)
+	// The index shows every message, the RFC 2047 subject decoded.
+	waitFor("index of 3 messages", func() bool {
+		s := screen()
+		return strings.Contains(s, "Grüße aus Zürich") && strings.Contains(s, "e2e message 1") && strings.Contains(s, "e2e message 2")
+	})
+	// Tag all (T ~A), then copy the tagged messages (;C) to a local mbox.
+	keys("T")
+	waitFor("tag prompt", func() bool { return strings.Contains(screen(), "Tag messages matching") })
+	keys("~A", "Enter")
+	waitFor("3 tagged messages", func() bool { return strings.Contains(screen(), "Tag:3") })
+	keys("-l", ";C")
+	waitFor("copy prompt", func() bool { return strings.Contains(screen(), "Copy tagged") })
+	keys("C-u", mbox, "Enter")
+	var b []byte
+	waitFor("mbox of 3 messages", func() bool {
+		b, _ = os.ReadFile(mbox)
+		return strings.Count(string(b), "Subject: ") == 3
+	})
+	for _, want := range []string{"e2e message 1", "e2e message 2", "=?UTF-8?B?R3LDvMOfZSBhdXMgWsO8cmljaA==?="} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the copied mbox lacks %q", want)
+		}
 	}
 }
