@@ -64,7 +64,8 @@ func (bs *blobStore) path(hash string) string {
 
 // put streams r into a blob and returns it pinned: the caller must hand the
 // pin to an item, or give it back with release. On return the blob's bytes
-// and its directory entry are durable.
+// are durable; its directory entry is made durable by the writer, before
+// the commit of the item that holds the pin.
 func (bs *blobStore) put(ctx context.Context, r io.Reader) (blobRef, error) {
 	if err := ctx.Err(); err != nil {
 		return blobRef{}, err
@@ -156,10 +157,10 @@ func startAnalysis(analyze store.Analyzer) (*io.PipeWriter, <-chan analysisResul
 }
 
 // name gives the synced temporary file its final name, unless a blob with
-// those bytes already exists, then fsyncs the fan-out directory. The sync
-// runs even for an existing blob: its writer may not have synced the
-// directory yet. The caller holds a pin on hash, so the existing blob
-// cannot be unlinked between the check and the commit.
+// those bytes already exists. The fan-out directory is not synced here:
+// the writer syncs the directories of a batch's blobs together, before the
+// commit that references them (syncDirs). The caller holds a pin on hash,
+// so the existing blob cannot be unlinked between the check and the commit.
 func (bs *blobStore) name(tmp, hash string) error {
 	target := bs.path(hash)
 	switch _, err := os.Lstat(target); {
@@ -172,10 +173,32 @@ func (bs *blobStore) name(tmp, hash string) error {
 	default:
 		return errTemp("stat blob", err)
 	}
-	if err := syncDir(filepath.Dir(target)); err != nil {
-		return errTemp("sync blob dir", err)
-	}
 	return nil
+}
+
+// syncDirs fsyncs the fan-out directories of hashes, each once and
+// concurrently, so that the names of a batch's blobs are durable before
+// the commit that references them. The sync covers a blob that already
+// existed too: its own writer may not have synced its directory yet.
+// Concurrent directory syncs share the file system's journal commits, so
+// a batch pays about one sync where one per blob used to be paid by each
+// deliverer.
+func (bs *blobStore) syncDirs(hashes []string) error {
+	dirs := map[string]struct{}{}
+	for _, h := range hashes {
+		dirs[filepath.Dir(bs.path(h))] = struct{}{}
+	}
+	errs := make(chan error, len(dirs))
+	for d := range dirs {
+		go func() { errs <- syncDir(d) }()
+	}
+	var first error
+	for range dirs {
+		if err := <-errs; err != nil && first == nil {
+			first = errTemp("sync blob dir", err)
+		}
+	}
+	return first
 }
 
 // open opens a blob for reading; a missing blob is the message's expunge

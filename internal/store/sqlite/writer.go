@@ -169,6 +169,14 @@ func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
 		tx.Rollback()
 		return nil, nil, err
 	}
+	var pins []string
+	for _, o := range live {
+		pins = append(pins, o.pins...)
+	}
+	if err := db.blobs.syncDirs(pins); err != nil {
+		tx.Rollback()
+		return nil, nil, err
+	}
 	if db.hookBeforeCommit != nil {
 		db.hookBeforeCommit()
 	}
