@@ -97,6 +97,10 @@ func Start(o Options) (*Server, error) {
 	return s, nil
 }
 
+// Bind binds one address as Start binds each listener, for a service that
+// runs its own accept loop (the web service's net/http server).
+func Bind(addr string) (net.Listener, error) { return listen(addr) }
+
 // listen binds one address; an IPv6 wildcard is IPv6-only so that the
 // IPv4 wildcard on the same port can be bound beside it, as Exchange's
 // default bindings ([::]:995 and 0.0.0.0:995) require.

@@ -83,7 +83,8 @@ func (s *Server) localBackend(protocol string) proxy.Backend {
 
 func (s *Server) registerServices() {
 	s.services = []*service{{name: "transport", exName: "MSExchangeTransport", display: "Postern Transport", deflt: Automatic, start: s.startTransport},
-		{name: "smtp", exName: "MSExchangeFrontEndTransport", display: "Postern Front End Transport", deflt: Automatic, start: s.startSMTP}}
+		{name: "smtp", exName: "MSExchangeFrontEndTransport", display: "Postern Front End Transport", deflt: Automatic, start: s.startSMTP},
+		{name: "web", exName: "MSExchangeOWA", display: "Postern Web", deflt: Automatic, start: s.startWeb}}
 	s.backends.m = map[string]*atomic.Pointer[backendInstance]{}
 	for _, p := range protocols {
 		s.backends.m[p.name] = &atomic.Pointer[backendInstance]{}

@@ -71,7 +71,10 @@ func (s *Server) saveDefaultSettings(ctx context.Context, d defaults) error {
 	if err := s.saveDefaultConnectors(ctx, d); err != nil {
 		return err
 	}
-	for _, st := range []struct{ name, t string }{{"pop3", Manual}, {"pop3-backend", Manual}, {"imap4", Manual}, {"imap4-backend", Manual}, {"transport", Automatic}, {"smtp", Automatic}} {
+	if err := s.saveDefaultWeb(ctx, d); err != nil {
+		return err
+	}
+	for _, st := range []struct{ name, t string }{{"pop3", Manual}, {"pop3-backend", Manual}, {"imap4", Manual}, {"imap4-backend", Manual}, {"transport", Automatic}, {"smtp", Automatic}, {"web", Automatic}} {
 		if err := s.dir.SetStartupType(ctx, s.name, st.name, st.t); err != nil {
 			return err
 		}
