@@ -178,9 +178,9 @@ func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {
 type protocolView struct {
 	Name    string // POP, IMAP, SMTP
 	Entries []config.ConnectionSetting
-	// Access is whether the protocol is enabled for this mailbox; nil
-	// for SMTP, which has no per-mailbox switch.
-	Access *bool
+	// Switch says the protocol has a per-mailbox switch (POP, IMAP; not
+	// SMTP), and Enabled where it stands for this mailbox.
+	Switch, Enabled bool
 }
 
 // settingsView fills settings.html.
@@ -207,8 +207,8 @@ func (h *Handler) settingsView(s session, u directory.User) settingsView {
 	return settingsView{
 		Address: u.Address(), DisplayName: u.DisplayName, CSRF: s.csrf, Profile: p.hasIncoming(),
 		Protocols: []protocolView{
-			{Name: "POP", Entries: shown(p.POP), Access: &pop},
-			{Name: "IMAP", Entries: shown(p.IMAP), Access: &imap},
+			{Name: "POP", Entries: shown(p.POP), Switch: true, Enabled: pop},
+			{Name: "IMAP", Entries: shown(p.IMAP), Switch: true, Enabled: imap},
 			{Name: "SMTP", Entries: smtp},
 		},
 	}
