@@ -28,7 +28,7 @@ Users and mailboxes:
   mailbox show ADDRESS                   per-mailbox protocol settings (Get-CASMailbox)
   mailbox set ADDRESS Name=Value ...     e.g. PopEnabled=$false (Set-CASMailbox)
 
-Services (pop3, pop3-backend, imap4, imap4-backend, smtp, transport; Exchange names work too):
+Services (pop3, pop3-backend, imap4, imap4-backend, smtp, transport, web; Exchange names work too):
   service list
   service start|stop|restart NAME
   service startup NAME Automatic|Manual|Disabled
@@ -38,6 +38,8 @@ Settings (applied when the service restarts, as in Exchange):
   pop set Name=Value ...                 Set-PopSettings, e.g. LoginType=PlainTextLogin
   transport show
   transport set LmtpBindings=127.0.0.1:24[,...]
+  web show                               the settings page's HTTPS listeners and certificate name
+  web set Bindings=IP:Port[,...] X509CertificateName=NAME
 
 ` + connectorUsage + `
 Certificates (a service picks one by its X509CertificateName):
@@ -123,6 +125,8 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.settings(ctx, "imap4", args)
 	case "transport":
 		return c.transport(ctx, args)
+	case "web":
+		return c.web(ctx, args)
 	case "deliver":
 		return c.deliver(ctx, args)
 	case "cert":

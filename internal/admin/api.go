@@ -80,6 +80,8 @@ func (a *API) routes() http.Handler {
 	m.HandleFunc("POST /v1/services/startup", post(a, a.setStartup))
 	m.HandleFunc("GET /v1/settings/transport", get(a, a.getTransport))
 	m.HandleFunc("POST /v1/settings/transport", post(a, a.setTransport))
+	m.HandleFunc("GET /v1/settings/web", get(a, a.getWeb))
+	m.HandleFunc("POST /v1/settings/web", post(a, a.setWeb))
 	m.HandleFunc("GET /v1/settings/{protocol}", get(a, a.getSettings))
 	m.HandleFunc("POST /v1/settings/{protocol}", post(a, a.setSettings))
 	m.HandleFunc("GET /v1/casmailbox", get(a, a.getCAS))
