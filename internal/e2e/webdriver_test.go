@@ -170,7 +170,9 @@ func (b *browser) typeInto(css, text string) {
 	b.call("POST", "/element/"+el+"/value", map[string]string{"text": text}, nil)
 }
 
-func (b *browser) click(css string) { b.call("POST", "/element/"+b.find(css)+"/click", map[string]any{}, nil) }
+func (b *browser) click(css string) {
+	b.call("POST", "/element/"+b.find(css)+"/click", map[string]any{}, nil)
+}
 
 // resize sets the window's size.
 func (b *browser) resize(w, h int) {
@@ -204,4 +206,3 @@ func (b *browser) waitURL(suffix string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
