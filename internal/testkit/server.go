@@ -32,6 +32,9 @@ type Server struct {
 	// Frontend" (587) and "Default Frontend" (25) receive connectors,
 	// filled at start and by RestartSMTP.
 	Submission, SMTP string
+	// Web is the web service's HTTPS address, filled at start and by
+	// RestartWeb.
+	Web string
 }
 
 // Options adjust a test server.
@@ -75,6 +78,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	ts.LMTP = ts.listener("transport", 0)
 	ts.loopbackSMTP()
+	ts.loopbackWeb()
 	loopback := map[string]string{"SSLBindings": "127.0.0.1:0", "UnencryptedOrTLSBindings": "127.0.0.1:0"}
 	ts.SetPop(loopback)
 	ts.SetPop(o.Pop)
