@@ -101,7 +101,7 @@ func New(o Options) (*Handler, error) {
 	m.HandleFunc("POST /signin", h.signin)
 	m.HandleFunc("POST /signout", h.signout)
 	m.HandleFunc("GET /profile.mobileconfig", h.profile)
-	m.Handle("GET /static/", http.FileServerFS(assets))
+	m.Handle("GET /static/style.css", http.FileServerFS(assets))
 	m.HandleFunc("GET /.well-known/autoconfig/mail/config-v1.1.xml", h.autoconfig)
 	m.HandleFunc("GET /mail/config-v1.1.xml", h.autoconfig)
 	m.HandleFunc("/autodiscover/autodiscover.xml", h.autodiscover)
