@@ -55,8 +55,10 @@ func byPreference(list []config.ConnectionSetting) []config.ConnectionSetting {
 // hasIncoming reports whether any POP3 or IMAP4 endpoint is published.
 func (p Published) hasIncoming() bool { return len(p.POP) > 0 || len(p.IMAP) > 0 }
 
-// encryptionLabel is how the page names an encryption method, in the
-// words Outlook on the web uses.
+// encryptionLabel is how the page names an encryption method. Exchange
+// writes SSL and TLS; the page uses the names today's mail apps show in
+// their account settings (SSL/TLS for implicit TLS, STARTTLS for the
+// upgrade), so that a user can match them.
 func encryptionLabel(e config.Encryption) string {
 	switch e {
 	case config.EncryptionSSL:
