@@ -25,8 +25,9 @@ import (
 // interactive shell); ConnectionType defaults to Tls (STLS/STARTTLS on the
 // plain port), which the default LoginType SecureLogin allows; the port
 // defaults to the running frontend's listener for that connection type;
-// and without -LightMode the message test is reported as Skipped, since
-// it needs SMTP submission, which Postern does not have yet.
+// and without -LightMode a test message goes by authenticated SMTP
+// through the Client Frontend connector and is found and deleted over the
+// protocol, each step its own row.
 func connectivityCmdlets() []*cmdlet {
 	mk := func(name string, p probeProtocol) *cmdlet {
 		return &cmdlet{name: name, changes: true, params: []param{
@@ -45,9 +46,14 @@ type probeProtocol interface {
 	// service is Postern's frontend service name; label the protocol's.
 	service() string
 	label() string
-	// logon runs the conversation on conn: greeting, STLS/STARTTLS when
-	// upgrade is set, logon, logout.
+	// logon runs the conversation on p up to an authenticated session:
+	// greeting, STLS/STARTTLS when upgrade is set, logon.
 	logon(p *probe, upgrade func() error, user, password string) error
+	// logout ends the session (committing deletions).
+	logout(p *probe) error
+	// findDelete finds the test message by the marker in its Subject and
+	// deletes it, or returns errNotYet.
+	findDelete(p *probe, marker string) error
 }
 
 // connectivityTarget is where and how the test connects.
@@ -65,8 +71,8 @@ func runTestConnectivity(ctx context.Context, c *call, pp probeProtocol) ([]any,
 			return nil, fmt.Errorf("The operation couldn't be performed because object '%s' couldn't be found. This shell manages the server '%s' only.", s, in.Name)
 		}
 	}
-	per, total := intArg(c.args, "PerConnectionTimeout", 120), intArg(c.args, "Timeout", 180)
-	if err := checkRange("PerConnectionTimeout", per, 0, 120); err != nil {
+	perConn, total := intArg(c.args, "PerConnectionTimeout", 120), intArg(c.args, "Timeout", 180)
+	if err := checkRange("PerConnectionTimeout", perConn, 0, 120); err != nil {
 		return nil, err
 	}
 	if err := checkRange("Timeout", total, 0, 3600); err != nil {
@@ -89,17 +95,30 @@ func runTestConnectivity(ctx context.Context, c *call, pp probeProtocol) ([]any,
 	if err != nil {
 		return nil, err
 	}
-	timeout := time.Duration(min(per, total)) * time.Second
-	if timeout == 0 {
-		timeout = 120 * time.Second
-	}
+	ctx, cancel := context.WithTimeout(ctx, secondsOr(total, 180))
+	defer cancel()
+	per := secondsOr(perConn, 120)
+	var logonErr error
 	out := []any{connectivityResult(target, pp, "Logon", func() error {
-		return runProbe(ctx, target, timeout, tlsConf, pp, cred)
+		logonErr = runProbe(ctx, target, per, tlsConf, pp, cred, nil)
+		return logonErr
 	})}
-	if !c.flag("LightMode") {
-		out = append(out, skippedResult(target, pp))
+	if c.flag("LightMode") {
+		return out, nil
 	}
-	return out, nil
+	if logonErr != nil {
+		return append(out, skippedResult(target, pp, "Send test message", "the logon failed"),
+			skippedResult(target, pp, "Find and delete test message", "the logon failed")), nil
+	}
+	return append(out, messageRoundTrip(ctx, c, in, target, pp, tlsConf, cred, per)...), nil
+}
+
+// secondsOr is n seconds, or def seconds for 0.
+func secondsOr(n, def int) time.Duration {
+	if n == 0 {
+		n = def
+	}
+	return time.Duration(n) * time.Second
 }
 
 func checkRange(name string, v, lo, hi int) error {
@@ -165,16 +184,11 @@ func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectiv
 	if len(group) == 0 {
 		return connectivityTarget{}, fmt.Errorf("The %s service has no listener for ConnectionType %s.", pp.label(), kind)
 	}
-	host, port, err := net.SplitHostPort(preferIPv4(group))
+	addr, err := loopbackFor(preferIPv4(group))
 	if err != nil {
 		return connectivityTarget{}, err
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-		if ip.To4() == nil {
-			host = "::1"
-		}
-	}
+	host, port, _ := net.SplitHostPort(addr)
 	if c.has("PortClientAccessServer") {
 		p := intArg(c.args, "PortClientAccessServer", 0)
 		if err := checkRange("PortClientAccessServer", p, 0, 65535); err != nil {
@@ -252,11 +266,11 @@ func connectivityResult(t connectivityTarget, pp probeProtocol, scenario string,
 	return o
 }
 
-func skippedResult(t connectivityTarget, pp probeProtocol) *Object {
-	o := resultObject(t, pp, "Receive test message")
+func skippedResult(t connectivityTarget, pp probeProtocol, scenario, why string) *Object {
+	o := resultObject(t, pp, scenario)
 	o.add("Result", "Skipped")
 	o.add("Latency(MS)", int64(-1))
-	o.add("Error", "Sending the test message needs SMTP submission, which Postern does not have yet; use -LightMode.")
+	o.add("Error", "Skipped because "+why+".")
 	return o
 }
 

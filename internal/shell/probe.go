@@ -55,12 +55,14 @@ func (p *probe) startTLS(conf *tls.Config) error {
 	return nil
 }
 
-// runProbe connects and runs the protocol's logon.
-func runProbe(ctx context.Context, t connectivityTarget, timeout time.Duration, conf *tls.Config, pp probeProtocol, cred *Credential) error {
+// dialProbe connects to addr for at most timeout (and never past ctx),
+// with TLS from the first byte when implicit is set, and runs fn on the
+// connection.
+func dialProbe(ctx context.Context, addr string, timeout time.Duration, conf *tls.Config, implicit bool, fn func(p *probe) error) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	d := &net.Dialer{}
-	conn, err := d.DialContext(ctx, "tcp", t.addr)
+	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}
@@ -70,16 +72,32 @@ func runProbe(ctx context.Context, t connectivityTarget, timeout time.Duration, 
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
 	defer stop()
 	p := &probe{conn: conn, r: bufio.NewReader(conn)}
-	if strings.EqualFold(t.kind, "Ssl") {
+	if implicit {
 		if err := p.startTLS(conf); err != nil {
 			return err
 		}
 	}
-	var upgrade func() error
-	if strings.EqualFold(t.kind, "Tls") {
-		upgrade = func() error { return p.startTLS(conf) }
-	}
-	return pp.logon(p, upgrade, cred.UserName, cred.Password.text)
+	return fn(p)
+}
+
+// runProbe connects, logs on with the protocol, runs work (when not nil)
+// in the authenticated session, and logs out.
+func runProbe(ctx context.Context, t connectivityTarget, timeout time.Duration, conf *tls.Config, pp probeProtocol, cred *Credential, work func(p *probe) error) error {
+	return dialProbe(ctx, t.addr, timeout, conf, strings.EqualFold(t.kind, "Ssl"), func(p *probe) error {
+		var upgrade func() error
+		if strings.EqualFold(t.kind, "Tls") {
+			upgrade = func() error { return p.startTLS(conf) }
+		}
+		if err := pp.logon(p, upgrade, cred.UserName, cred.Password.text); err != nil {
+			return err
+		}
+		if work != nil {
+			if err := work(p); err != nil {
+				return err
+			}
+		}
+		return pp.logout(p)
+	})
 }
 
 // popProbe logs on over POP3 (RFC 1939, STLS from RFC 2595).
@@ -109,7 +127,15 @@ func (popProbe) logon(p *probe, upgrade func() error, user, password string) err
 	if err := popCmd(p, "PASS "+password); err != nil {
 		return fmt.Errorf("PASS: %w", err)
 	}
-	return popCmd(p, "QUIT")
+	return nil
+}
+
+// logout is QUIT, which also commits any DELE (RFC 1939 UPDATE state).
+func (popProbe) logout(p *probe) error {
+	if err := popCmd(p, "QUIT"); err != nil {
+		return fmt.Errorf("QUIT: %w", err)
+	}
+	return nil
 }
 
 func popCmd(p *probe, cmd string) error {
@@ -156,7 +182,14 @@ func (imapProbe) logon(p *probe, upgrade func() error, user, password string) er
 	if err := imapLogin(p, user, password); err != nil {
 		return fmt.Errorf("LOGIN: %w", err)
 	}
-	return imapCmd(p, "a3", "LOGOUT")
+	return nil
+}
+
+func (imapProbe) logout(p *probe) error {
+	if err := imapCmd(p, "z9", "LOGOUT"); err != nil {
+		return fmt.Errorf("LOGOUT: %w", err)
+	}
+	return nil
 }
 
 // imapLogin sends LOGIN with both arguments as quoted strings, or as
@@ -179,25 +212,48 @@ func imapLogin(p *probe, user, password string) error {
 }
 
 func imapCmd(p *probe, tag, cmd string) error {
-	if err := p.send(tag + " " + cmd); err != nil {
-		return err
-	}
-	return imapTagged(p, tag)
+	_, err := imapUntagged(p, tag, cmd, "")
+	return err
 }
 
-// imapTagged reads to the tagged reply and requires OK.
 func imapTagged(p *probe, tag string) error {
+	_, err := imapReplies(p, tag, "")
+	return err
+}
+
+// imapUntagged sends a command and returns the untagged replies that
+// start with prefix (e.g. "* SEARCH").
+func imapUntagged(p *probe, tag, cmd, prefix string) ([]string, error) {
+	if err := p.send(tag + " " + cmd); err != nil {
+		return nil, err
+	}
+	return imapReplies(p, tag, prefix)
+}
+
+// maxProbeReplies bounds the untagged replies kept for one command.
+const maxProbeReplies = 1000
+
+// imapReplies reads to the tagged reply and requires OK, keeping the
+// untagged lines that start with prefix when prefix is set.
+func imapReplies(p *probe, tag, prefix string) ([]string, error) {
+	var kept []string
 	for {
 		l, err := p.line()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !strings.HasPrefix(l, tag+" ") {
+			if prefix != "" && strings.HasPrefix(strings.ToUpper(l), prefix) {
+				if len(kept) == maxProbeReplies {
+					return nil, errors.New("the server sent too many replies")
+				}
+				kept = append(kept, l)
+			}
 			continue
 		}
 		if rest := strings.TrimPrefix(l, tag+" "); !strings.HasPrefix(strings.ToUpper(rest), "OK") {
-			return fmt.Errorf("the server answered %q", rest)
+			return nil, fmt.Errorf("the server answered %q", rest)
 		}
-		return nil
+		return kept, nil
 	}
 }

@@ -1,0 +1,59 @@
+package shell
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"testing"
+)
+
+// sinkConn is a net.Conn that discards what a probe sends.
+type sinkConn struct{ net.Conn }
+
+func (sinkConn) Write(b []byte) (int, error) { return len(b), nil }
+
+func fuzzProbe(data []byte) *probe {
+	return &probe{conn: sinkConn{}, r: bufio.NewReader(bytes.NewReader(data))}
+}
+
+// FuzzProbeReplies feeds arbitrary server replies to the connectivity
+// test's SMTP, POP3 and IMAP4 readers: they return an error or a result,
+// never panic, and never keep more than their limits.
+func FuzzProbeReplies(f *testing.F) {
+	f.Add([]byte("250-mail.test\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n"))
+	f.Add([]byte("+OK 2 300\r\n+OK\r\nSubject: Postern connectivity test M\r\n.\r\n+OK\r\n"))
+	f.Add([]byte("* 2 EXISTS\r\nb1 OK\r\n* SEARCH 4 5\r\nb2 OK\r\nb3 OK\r\nb4 OK\r\n"))
+	f.Add([]byte("25\r\n2500 x\r\n* SEARCH x\r\nb2 OK\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if lines, err := smtpReply(fuzzProbe(data), 250); err == nil {
+			if len(lines) == 0 || len(lines) > maxSMTPReplyLines {
+				t.Fatalf("%d lines", len(lines))
+			}
+			smtpHasExtension(lines, "STARTTLS")
+		}
+		popProbe{}.findDelete(fuzzProbe(data), "M")
+		imapProbe{}.findDelete(fuzzProbe(data), "M")
+		if kept, err := imapReplies(fuzzProbe(data), "b2", "* SEARCH"); err == nil && len(kept) > maxProbeReplies {
+			t.Fatalf("%d replies kept", len(kept))
+		}
+	})
+}
+
+func TestScanOrder(t *testing.T) {
+	for _, c := range []struct {
+		n, max int
+		want   []int
+	}{{0, 5, nil}, {1, 5, []int{1}}, {4, 10, []int{4, 1, 3, 2}}, {5, 10, []int{5, 1, 4, 2, 3}}, {10, 3, []int{10, 1, 9}}} {
+		got := scanOrder(c.n, c.max)
+		if len(got) != len(c.want) {
+			t.Errorf("scanOrder(%d, %d) = %v, want %v", c.n, c.max, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("scanOrder(%d, %d) = %v, want %v", c.n, c.max, got, c.want)
+				break
+			}
+		}
+	}
+}
