@@ -41,6 +41,7 @@ Settings (applied when the service restarts, as in Exchange):
   web show                               the settings page's HTTPS listeners and certificate name
   web set Bindings=IP:Port[,...] X509CertificateName=NAME
 
+` + domainUsage + `
 ` + connectorUsage + `
 Certificates (a service picks one by its X509CertificateName):
   cert list
@@ -135,6 +136,8 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.shell(ctx, args)
 	case "connector":
 		return c.connector(ctx, args)
+	case "domain":
+		return c.domain(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(c.out, usage)
 		return nil

@@ -94,6 +94,7 @@ func (a *API) routes() http.Handler {
 	m.HandleFunc("POST /v1/connectors/set", post(a, a.setConnector))
 	m.HandleFunc("POST /v1/connectors/remove", post(a, a.removeConnector))
 	a.shellRoutes(m)
+	a.domainRoutes(m)
 	return a.audited(m)
 }
 

@@ -34,3 +34,7 @@ CREATE TABLE IF NOT EXISTS services (
 	startup TEXT NOT NULL,
 	PRIMARY KEY (server, name)
 );
+CREATE TABLE IF NOT EXISTS accepted_domain_names (
+	domain       TEXT PRIMARY KEY REFERENCES accepted_domains(name) ON DELETE CASCADE,
+	display_name TEXT NOT NULL UNIQUE COLLATE NOCASE
+);

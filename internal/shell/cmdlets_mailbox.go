@@ -9,7 +9,7 @@ import (
 	"github.com/postern/postern/internal/admin"
 )
 
-// mailboxCmdlets are Get-/New-/Set-/Remove-Mailbox and Get-AcceptedDomain.
+// mailboxCmdlets are Get-/New-/Set-/Remove-Mailbox.
 // A Postern user is an account with its mailbox, so a mailbox is named by
 // its primary SMTP address, its alias or its display name.
 func mailboxCmdlets() []*cmdlet {
@@ -27,7 +27,6 @@ func mailboxCmdlets() []*cmdlet {
 			named("Password", kSecure), named("ResetPasswordOnNextLogon", kBool)), run: runSetMailbox},
 		{name: "Remove-Mailbox", changes: true, params: append(exchangeParams(), positional("Identity", kString, 0).must().piped(),
 			named("Permanent", kBool), named("Force", kSwitch)), run: runRemoveMailbox},
-		{name: "Get-AcceptedDomain", params: append(exchangeParams(), positional("Identity", kString, 0)), run: runGetAcceptedDomain},
 	}
 }
 
@@ -196,29 +195,4 @@ func runRemoveMailbox(ctx context.Context, c *call) ([]any, error) {
 		}
 		return nil, c.post(ctx, "/v1/users/remove", admin.NameRequest{Name: u.Address}, nil)
 	})
-}
-
-func runGetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
-	in, err := c.serverInfo(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id := c.str("Identity")
-	var out []any
-	for i, d := range in.AcceptedDomains {
-		if id != "" && !strings.EqualFold(id, d) && !wildcardMatch(id, d) {
-			continue
-		}
-		o := &Object{TypeName: "AcceptedDomain", Text: d, Columns: []string{"Name", "DomainName", "DomainType", "Default"}}
-		o.add("Name", d)
-		o.add("DomainName", d)
-		o.add("DomainType", "Authoritative")
-		o.add("Default", i == 0)
-		o.add("Identity", d)
-		out = append(out, o)
-	}
-	if len(out) == 0 && id != "" && !hasWildcard(id) {
-		return nil, notFoundText(id)
-	}
-	return out, nil
 }

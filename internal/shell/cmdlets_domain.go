@@ -1,0 +1,163 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/postern/postern/internal/admin"
+)
+
+// domainCmdlets are New-/Get-/Set-/Remove-AcceptedDomain. Postern has
+// Authoritative domains only: -DomainType InternalRelay or ExternalRelay
+// is refused, since Postern does not relay.
+func domainCmdlets() []*cmdlet {
+	return []*cmdlet{
+		{name: "Get-AcceptedDomain", params: append(exchangeParams(), positional("Identity", kString, 0).piped()), run: runGetAcceptedDomain},
+		{name: "New-AcceptedDomain", changes: true, params: append(exchangeParams(), positional("Name", kString, 0).must(),
+			named("DomainName", kString).must(), named("DomainType", kString).oneOf("Authoritative", "InternalRelay", "ExternalRelay"),
+			named("AddressBookEnabled", kBool), named("MatchSubDomains", kBool)), run: runNewAcceptedDomain},
+		{name: "Set-AcceptedDomain", changes: true, params: append(exchangeParams(), positional("Identity", kString, 0).must().piped(),
+			named("Name", kString), named("MakeDefault", kBool), named("DomainType", kString).oneOf("Authoritative", "InternalRelay", "ExternalRelay")),
+			run: runSetAcceptedDomain},
+		{name: "Remove-AcceptedDomain", changes: true, params: append(exchangeParams(), positional("Identity", kString, 0).must().piped()),
+			run: runRemoveAcceptedDomain},
+	}
+}
+
+func listDomains(ctx context.Context, c *call) ([]admin.Domain, error) {
+	var list []admin.Domain
+	return list, c.get(ctx, "/v1/domains", &list)
+}
+
+// domainObject is an accepted domain as Get-AcceptedDomain shows it.
+func domainObject(d admin.Domain) *Object {
+	o := &Object{TypeName: "AcceptedDomain", Text: d.Name, Columns: []string{"Name", "DomainName", "DomainType", "Default"}}
+	o.add("Name", d.Name)
+	o.add("DomainName", d.DomainName)
+	o.add("DomainType", d.DomainType)
+	o.add("Default", d.Default)
+	o.add("Identity", d.Name)
+	return o
+}
+
+func runGetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
+	all, err := listDomains(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	ids := c.identities("Identity", "DomainName")
+	if len(ids) == 0 {
+		ids = []string{"*"}
+	}
+	return eachItem(ids, func(id string) ([]any, error) {
+		var out []any
+		for _, d := range all {
+			if matchesDomain(id, d) {
+				out = append(out, domainObject(d))
+			}
+		}
+		if len(out) == 0 && !hasWildcard(id) {
+			return nil, notFoundText(id)
+		}
+		return out, nil
+	})
+}
+
+// matchesDomain reports whether an identity (with wildcards) names d by
+// its Name or its DomainName.
+func matchesDomain(id string, d admin.Domain) bool {
+	for _, s := range []string{d.Name, d.DomainName} {
+		if strings.EqualFold(id, s) || hasWildcard(id) && wildcardMatch(id, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// findDomain names exactly one accepted domain.
+func findDomain(ctx context.Context, c *call, id string) (admin.Domain, error) {
+	all, err := listDomains(ctx, c)
+	if err != nil {
+		return admin.Domain{}, err
+	}
+	for _, d := range all {
+		if strings.EqualFold(id, d.Name) || strings.EqualFold(id, d.DomainName) {
+			return d, nil
+		}
+	}
+	return admin.Domain{}, notFoundText(id)
+}
+
+// checkDomainType refuses the relay domain types.
+func checkDomainType(c *call) error {
+	if t := c.str("DomainType"); t != "" && !strings.EqualFold(t, "Authoritative") {
+		return fmt.Errorf("DomainType %s isn't supported: Postern accepts mail only for its own mailboxes (Authoritative) and does not relay.", t)
+	}
+	return nil
+}
+
+func runNewAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
+	if err := checkDomainType(c); err != nil {
+		return nil, err
+	}
+	name, domain := c.str("Name"), c.str("DomainName")
+	if c.whatIf() {
+		c.whatIfMsg(name, fmt.Sprintf("A new accepted domain %s would be created, of type Authoritative.", domain))
+		return nil, nil
+	}
+	var d admin.Domain
+	if err := c.post(ctx, "/v1/domains", admin.NewDomain{Name: name, DomainName: domain, DomainType: "Authoritative"}, &d); err != nil {
+		return nil, err
+	}
+	c.sh.info = nil // the domains in the cached server info changed
+	return []any{domainObject(d)}, nil
+}
+
+func runSetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
+	if err := checkDomainType(c); err != nil {
+		return nil, err
+	}
+	makeDefault := c.flag("MakeDefault")
+	if c.has("MakeDefault") && !makeDefault {
+		return nil, errors.New("-MakeDefault $false has no effect: make another accepted domain the default instead.")
+	}
+	return eachItem(c.identities("Identity", "DomainName"), func(id string) ([]any, error) {
+		d, err := findDomain(ctx, c, id)
+		if err != nil {
+			return nil, err
+		}
+		if c.whatIf() {
+			c.whatIfMsg(d.Name, "")
+			return nil, nil
+		}
+		req := admin.SetDomain{Identity: d.DomainName, Name: c.str("Name"), MakeDefault: makeDefault}
+		if err := c.post(ctx, "/v1/domains/set", req, nil); err != nil {
+			return nil, err
+		}
+		c.sh.info = nil
+		return nil, nil
+	})
+}
+
+func runRemoveAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
+	return eachItem(c.identities("Identity", "DomainName"), func(id string) ([]any, error) {
+		d, err := findDomain(ctx, c, id)
+		if err != nil {
+			return nil, err
+		}
+		if c.whatIf() {
+			c.whatIfMsg(d.Name, "")
+			return nil, nil
+		}
+		if ok, err := c.confirm(fmt.Sprintf("Removing accepted domain \"%s\" (%s).", d.Name, d.DomainName)); err != nil || !ok {
+			return nil, err
+		}
+		if err := c.post(ctx, "/v1/domains/remove", admin.NameRequest{Name: d.DomainName}, nil); err != nil {
+			return nil, err
+		}
+		c.sh.info = nil
+		return nil, nil
+	})
+}
