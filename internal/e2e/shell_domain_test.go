@@ -31,11 +31,11 @@ func TestShellAcceptedDomains(t *testing.T) {
 	}
 	for src, want := range map[string]string{
 		`New-AcceptedDomain -Name Relay -DomainName relay.example -DomainType InternalRelay`: "DomainType InternalRelay isn't supported",
-		`New-AcceptedDomain -Name Again -DomainName CONTOSO.COM`:                              "already exists",
-		`New-AcceptedDomain -Name Bad -DomainName "bad_name.example"`:                         "is not a valid domain name",
-		`New-AcceptedDomain -Name Wild -DomainName "*.contoso.com"`:                           "wildcard accepted domains are not supported",
-		`Remove-AcceptedDomain mail.test -Confirm:$false`:                                     "is the default accepted domain",
-		`Set-AcceptedDomain nowhere.example -MakeDefault $true`:                               "couldn't be found",
+		`New-AcceptedDomain -Name Again -DomainName CONTOSO.COM`:                             "already exists",
+		`New-AcceptedDomain -Name Bad -DomainName "bad_name.example"`:                        "is not a valid domain name",
+		`New-AcceptedDomain -Name Wild -DomainName "*.contoso.com"`:                          "wildcard accepted domains are not supported",
+		`Remove-AcceptedDomain mail.test -Confirm:$false`:                                    "is the default accepted domain",
+		`Set-AcceptedDomain nowhere.example -MakeDefault $true`:                              "couldn't be found",
 	} {
 		if _, errs := in.shellFail(src); !strings.Contains(errs, want) {
 			t.Errorf("%s: %s", src, errs)
