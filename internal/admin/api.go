@@ -89,6 +89,7 @@ func (a *API) routes() http.Handler {
 	m.HandleFunc("POST /v1/deliver", get(a, a.deliver)) // the body is the message
 	m.HandleFunc("GET /v1/certificates", get(a, a.listCerts))
 	m.HandleFunc("POST /v1/certificates", post(a, a.importCert))
+	m.HandleFunc("POST /v1/certificates/new", post(a, a.newCert))
 	m.HandleFunc("GET /v1/connectors", get(a, a.listConnectors))
 	m.HandleFunc("POST /v1/connectors", post(a, a.newConnector))
 	m.HandleFunc("POST /v1/connectors/set", post(a, a.setConnector))

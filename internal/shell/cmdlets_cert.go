@@ -31,6 +31,13 @@ func certCmdlets() []*cmdlet {
 		{name: "Enable-ExchangeCertificate", changes: true, params: append(exchangeParams(), positional("Thumbprint", kString, 0).piped(),
 			named("Identity", kString), named("Services", kStrings).must(), named("Force", kSwitch), named("DoNotRequireSsl", kSwitch)),
 			run: runEnableCert},
+		{name: "New-ExchangeCertificate", changes: true, params: append(exchangeParams(), named("SubjectName", kString),
+			named("DomainName", kStrings), named("FriendlyName", kString), named("PrivateKeyExportable", kBool),
+			named("Services", kStrings), named("KeySize", kInt), named("Force", kSwitch), named("GenerateRequest", kSwitch),
+			named("RequestFile", kString), named("BinaryEncoded", kSwitch), named("IncludeAcceptedDomains", kSwitch),
+			named("IncludeAutoDiscover", kSwitch), named("IncludeServerFQDN", kSwitch), named("IncludeServerNetBIOSName", kSwitch),
+			named("SubjectKeyIdentifier", kString), named("Instance", kObject)),
+			run: runNewCert},
 	}
 }
 
@@ -188,10 +195,9 @@ func runImportCert(ctx context.Context, c *call) ([]any, error) {
 	return []any{certObject(got, time.Now())}, nil
 }
 
-// runEnableCert enables a certificate for POP, IMAP, SMTP or IIS. The
-// services are a list (-Services POP,IMAP) or one comma-separated text
-// (-Services "POP, IMAP"), as Exchange accepts both.
-func runEnableCert(ctx context.Context, c *call) ([]any, error) {
+// servicesArg is -Services: a list (-Services POP,IMAP) or one
+// comma-separated text (-Services "POP, IMAP"), as Exchange accepts both.
+func servicesArg(c *call) ([]string, error) {
 	var services []string
 	for _, s := range c.strs("Services") {
 		for _, part := range strings.Split(s, ",") {
@@ -205,6 +211,17 @@ func runEnableCert(ctx context.Context, c *call) ([]any, error) {
 					"Postern's services are POP, IMAP, SMTP and IIS.", strings.TrimSpace(part))
 			}
 		}
+	}
+	return services, nil
+}
+
+// runEnableCert enables a certificate for POP, IMAP, SMTP or IIS. The
+// services are a list (-Services POP,IMAP) or one comma-separated text
+// (-Services "POP, IMAP"), as Exchange accepts both.
+func runEnableCert(ctx context.Context, c *call) ([]any, error) {
+	services, err := servicesArg(c)
+	if err != nil {
+		return nil, err
 	}
 	ids := c.identities("Thumbprint", "Identity")
 	if c.str("Identity") != "" {

@@ -1,9 +1,11 @@
 package tlsconf
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -102,14 +104,35 @@ func checkFQDN(fqdn string) (string, error) {
 	return name, nil
 }
 
-// generate creates a self-signed ECDSA P-256 certificate and returns the
-// certificate and PKCS #8 key as PEM. names may hold DNS names and IP
-// addresses. The certificate is shaped like the one `openssl req -x509`
-// makes (CA:TRUE, subject and authority key identifiers), so that strict
-// verifiers accept it as its own trust anchor, and it carries the
-// serverAuth usage.
+// generate creates a self-signed ECDSA P-256 certificate for cn and
+// names (see GenerateSelfSigned).
 func generate(cn string, names []string, notBefore, notAfter time.Time) (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return GenerateSelfSigned(SelfSignedRequest{Subject: pkix.Name{CommonName: cn}, Names: names, NotBefore: notBefore, NotAfter: notAfter})
+}
+
+// SelfSignedRequest describes a self-signed certificate to generate.
+type SelfSignedRequest struct {
+	Subject             pkix.Name
+	Names               []string // DNS names and IP addresses, the SANs
+	NotBefore, NotAfter time.Time
+	// RSABits is the RSA key size; 0 means an ECDSA P-256 key.
+	RSABits int
+}
+
+// GenerateSelfSigned creates a self-signed certificate and returns the
+// certificate and PKCS #8 key as PEM. The certificate is shaped like the
+// one `openssl req -x509` makes (CA:TRUE, subject and authority key
+// identifiers), so that strict verifiers accept it as its own trust
+// anchor, and it carries the serverAuth usage.
+func GenerateSelfSigned(req SelfSignedRequest) (certPEM, keyPEM []byte, err error) {
+	var key crypto.Signer
+	usage := x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign
+	if req.RSABits > 0 {
+		key, err = rsa.GenerateKey(rand.Reader, req.RSABits)
+		usage |= x509.KeyUsageKeyEncipherment
+	} else {
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("tlsconf: generate key: %w", err)
 	}
@@ -117,31 +140,31 @@ func generate(cn string, names []string, notBefore, notAfter time.Time) (certPEM
 	if err != nil {
 		return nil, nil, fmt.Errorf("tlsconf: serial: %w", err)
 	}
-	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	pub, err := x509.MarshalPKIXPublicKey(key.Public())
 	if err != nil {
 		return nil, nil, fmt.Errorf("tlsconf: %w", err)
 	}
 	ski := sha1.Sum(pub) // identifier only, not a security use of SHA-1
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial.Add(serial, big.NewInt(1)), // never zero
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             notBefore.UTC(),
-		NotAfter:              notAfter.UTC(),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		Subject:               req.Subject,
+		NotBefore:             req.NotBefore.UTC(),
+		NotAfter:              req.NotAfter.UTC(),
+		KeyUsage:              usage,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		SubjectKeyId:          ski[:],
 		AuthorityKeyId:        ski[:],
 	}
-	for _, n := range names {
+	for _, n := range req.Names {
 		if ip, err := netip.ParseAddr(n); err == nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, net.IP(ip.AsSlice()))
 		} else {
 			tmpl.DNSNames = append(tmpl.DNSNames, n)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tlsconf: create certificate: %w", err)
 	}
