@@ -63,10 +63,10 @@ Restart-Service MSExchangePOP3BE; Restart-Service MSExchangePOP3`)
 	// What is refused, with the reason.
 	for src, want := range map[string]string{
 		`New-ExchangeCertificate -GenerateRequest -SubjectName "cn=mail.contoso.com" -RequestFile C:\req.txt`: "-GenerateRequest is not supported",
-		`New-ExchangeCertificate -SubjectName "cn=mail.contoso.com" -KeySize 1024`:                           "too weak",
-		`New-ExchangeCertificate -SubjectName "mail.contoso.com"`:                                            "has no '='",
-		`New-ExchangeCertificate -DomainName "bad name.contoso.com"`:                                         "is not a valid host name",
-		`New-ExchangeCertificate -SubjectName "cn=x.contoso.com" -Services POP,WEB`:                          "Postern's services are POP, IMAP, SMTP and IIS",
+		`New-ExchangeCertificate -SubjectName "cn=mail.contoso.com" -KeySize 1024`:                            "too weak",
+		`New-ExchangeCertificate -SubjectName "mail.contoso.com"`:                                             "has no '='",
+		`New-ExchangeCertificate -DomainName "bad name.contoso.com"`:                                          "is not a valid host name",
+		`New-ExchangeCertificate -SubjectName "cn=x.contoso.com" -Services POP,WEB`:                           "Postern's services are POP, IMAP, SMTP and IIS",
 	} {
 		if _, errs := in.shellFail(src); !strings.Contains(errs, want) {
 			t.Errorf("%s: %s", src, errs)
