@@ -18,6 +18,7 @@ const usage = `Usage: postern [--data DIR] <command> [arguments]
 
 Server:
   serve [--fqdn NAME] [--domain DOMAIN] [--port-offset N]   run the server
+        [--admin-listen HOST:PORT]       also serve the admin API over HTTPS, for administrators
   info                                   the server's name, domains and certificate
 
 Users and mailboxes:
@@ -25,6 +26,7 @@ Users and mailboxes:
   user list
   user remove ADDRESS
   user passwd ADDRESS                    reset the password (read like user add)
+  user admin ADDRESS on|off | list      the administrator role: may use the remote admin API
   mailbox show ADDRESS                   per-mailbox protocol settings (Get-CASMailbox)
   mailbox set ADDRESS Name=Value ...     e.g. PopEnabled=$false (Set-CASMailbox)
 
@@ -54,6 +56,8 @@ Cmdlet shell (the Exchange Management Shell's cmdlets, e.g. Set-PopSettings, Get
   shell                                  interactive: line editing, history, Tab completion
   shell -c 'Get-PopSettings | Format-List *Bindings'   run commands; exit status 1 if one fails
   shell FILE                             run a script (also read from stdin when it is not a terminal)
+  shell --server https://HOST:PORT --user ADMIN [--cacert FILE] [-c ...]
+                                         the same against a remote server (password prompted, or stdin's first line)
 
 The data folder is --data, else $POSTERN_DATA, else ./data.
 `

@@ -24,6 +24,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	offset := fs.Int("port-offset", 0, "add N to every default port (first start only), to run unprivileged")
 	local := fs.Bool("local", false, "bind every default listener to 127.0.0.1 only (first start only)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	adminListen := fs.String("admin-listen", "", "also serve the admin API over HTTPS on this address, for administrators")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -50,10 +51,22 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		s.Close()
 		return err
 	}
+	var remote *admin.API
+	if *adminListen != "" {
+		if remote, err = admin.ListenHTTPS(s, admin.HTTPSOptions{Addr: *adminListen}, log); err != nil {
+			api.Close()
+			s.Close()
+			return fmt.Errorf("--admin-listen: %w", err)
+		}
+		log.Info("remote admin API", "https", remote.Addr().String())
+	}
 	log.Info("postern is running", "server", s.Name(), "fqdn", s.FQDN(), "data", c.dataDir,
 		"certificate", s.CertificatePath(), "admin", filepath.Join(c.dataDir, "admin.sock"))
 	<-ctx.Done()
 	log.Info("stopping")
+	if remote != nil {
+		remote.Close()
+	}
 	api.Close()
 	return s.Close()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,44 +19,90 @@ import (
 // shell runs the cmdlet shell (the Exchange Management Shell's commands
 // over the admin API): `postern shell -c 'commands'`, `postern shell
 // FILE`, a script on standard input, or, on a terminal, an interactive
-// prompt. The exit status is 1 when a command failed, or the code given
+// prompt. With --server https://HOST:PORT --user ADMIN it runs against a
+// remote server's admin API instead of the local socket. The exit status is 1 when a command failed, or the code given
 // to exit.
 func (c *cli) shell(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("shell", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	command := fs.String("c", "", "commands to run")
+	remote := fs.String("server", "", "a server's remote admin API, https://HOST:PORT")
+	user := fs.String("user", "", "the administrator to authenticate as (with --server)")
+	cacert := fs.String("cacert", "", "PEM file of the certificates to trust (with --server)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 1 {
 		return errUsage
 	}
 	commandGiven := false
 	fs.Visit(func(f *flag.Flag) { commandGiven = commandGiven || f.Name == "c" })
+	in, _ := c.stdin.(*os.File)
+	tty := in != nil && shell.IsTerminal(in)
+	br := bufio.NewReader(c.stdin)
 	cl := c.client()
+	if *remote != "" {
+		var err error
+		if cl, err = remoteClient(*remote, *user, *cacert, in, br); err != nil {
+			return err
+		}
+	}
 	var info admin.Info
 	if err := cl.Get(ctx, "/v1/info", &info); err != nil {
 		return err
 	}
-	in, _ := c.stdin.(*os.File)
-	tty := in != nil && shell.IsTerminal(in)
 	opts := shell.Options{API: cl, Stdout: c.out, Stderr: os.Stderr}
 	switch {
 	case commandGiven:
-		opts.Prompter = &linePrompter{r: bufio.NewReader(c.stdin), file: in}
+		opts.Prompter = &linePrompter{r: br, file: in}
 		return shellResult(shell.New(opts).Run(ctx, *command))
 	case fs.NArg() == 1:
 		src, err := os.ReadFile(fs.Arg(0))
 		if err != nil {
 			return err
 		}
-		opts.Prompter = &linePrompter{r: bufio.NewReader(c.stdin), file: in}
+		opts.Prompter = &linePrompter{r: br, file: in}
 		return shellResult(shell.New(opts).Run(ctx, string(src)))
 	case !tty:
-		src, err := io.ReadAll(io.LimitReader(c.stdin, 1<<20+1))
+		src, err := io.ReadAll(io.LimitReader(br, 1<<20+1))
 		if err != nil {
 			return err
 		}
 		return shellResult(shell.New(opts).Run(ctx, string(src)))
 	}
 	return c.repl(ctx, in, opts, info)
+}
+
+// remoteClient connects the shell to a remote admin API as user, with
+// the password prompted for on a terminal, else read from the first line
+// of standard input (the rest is the script or the answers to prompts).
+func remoteClient(server, user, cacert string, in *os.File, br *bufio.Reader) (*admin.Client, error) {
+	if user == "" {
+		return nil, errors.New("--server needs --user, an administrator's address")
+	}
+	var roots *x509.CertPool
+	if cacert != "" {
+		pem, err := os.ReadFile(cacert)
+		if err != nil {
+			return nil, err
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--cacert %s holds no PEM certificate", cacert)
+		}
+	}
+	var pw string
+	var err error
+	if in != nil && shell.IsTerminal(in) {
+		pw, err = shell.NewLineEditor(in, os.Stderr).ReadSecret("Password for " + user + ": ")
+	} else {
+		pw, err = br.ReadString('\n')
+		if err != nil && !(errors.Is(err, io.EOF) && pw != "") {
+			return nil, errors.New("no password on standard input: give it on the first line")
+		}
+		pw = strings.TrimRight(pw, "\r\n")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return admin.NewRemoteClient(server, user, pw, roots)
 }
 
 // shellResult turns a Run's result into the command's: the errors were

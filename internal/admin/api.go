@@ -96,6 +96,7 @@ func (a *API) routes() http.Handler {
 	m.HandleFunc("POST /v1/connectors/remove", post(a, a.removeConnector))
 	a.shellRoutes(m)
 	a.domainRoutes(m)
+	a.roleRoutes(m)
 	return a.audited(m)
 }
 

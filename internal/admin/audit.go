@@ -22,7 +22,8 @@ import (
 // Exchange's admin audit logging does: one JSON line per POST request in
 // <data>/Logging/AdminAudit/audit.log (mode 0600), with the time, the
 // caller (the uid of the process at the other end of the socket, from
-// SO_PEERCRED), the cmdlet the shell ran, the endpoint, the parameters
+// SO_PEERCRED; or, over HTTPS, the administrator's address and the
+// client's), the cmdlet the shell ran, the endpoint, the parameters
 // with secrets masked, and the outcome. Requests that change nothing
 // (-WhatIf validation) and mail delivery are not recorded.
 //
@@ -41,6 +42,10 @@ type AuditEntry struct {
 	UID  string `json:"uid"`
 	User string `json:"user,omitempty"`
 	PID  int32  `json:"pid,omitempty"`
+	// Admin is the administrator a remote (HTTPS) request authenticated
+	// as, and Client the address it came from; UID is then "remote".
+	Admin  string `json:"admin,omitempty"`
+	Client string `json:"client,omitempty"`
 	// Cmdlet is the shell cmdlet that made the request; empty for the CLI
 	// verbs.
 	Cmdlet     string          `json:"cmdlet,omitempty"`
@@ -76,6 +81,9 @@ func (a *API) audited(next http.Handler) http.Handler {
 			Endpoint: r.Method + " " + r.URL.Path, Parameters: maskSecrets(body), Status: rec.status}
 		if p, ok := r.Context().Value(peerKey{}).(*peer); ok {
 			e.UID, e.User, e.PID = strconv.Itoa(int(p.uid)), p.user, p.pid
+		}
+		if rc, ok := r.Context().Value(remoteKey{}).(*remoteCaller); ok {
+			e.UID, e.Admin, e.Client = "remote", rc.admin, rc.client
 		}
 		if rec.status != http.StatusOK {
 			var fe Error

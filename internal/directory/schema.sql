@@ -38,3 +38,6 @@ CREATE TABLE IF NOT EXISTS accepted_domain_names (
 	domain       TEXT PRIMARY KEY REFERENCES accepted_domains(name) ON DELETE CASCADE,
 	display_name TEXT NOT NULL UNIQUE COLLATE NOCASE
 );
+CREATE TABLE IF NOT EXISTS administrators (
+	user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE
+);

@@ -1,0 +1,74 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/postern/postern/internal/admin"
+)
+
+// orgManagement is the one role group Postern has: its members are the
+// administrators, who may use the remote admin API.
+const orgManagement = "Organization Management"
+
+// roleCmdlets are Add-/Remove-/Get-RoleGroupMember for the "Organization
+// Management" role group.
+func roleCmdlets() []*cmdlet {
+	group := func() param { return positional("Identity", kString, 0).must() }
+	return []*cmdlet{
+		{name: "Get-RoleGroupMember", params: append(exchangeParams(), group(), named("ResultSize", kString)), run: runGetRoleGroupMember},
+		{name: "Add-RoleGroupMember", changes: true, params: append(exchangeParams(), group(), named("Member", kString).must().piped(),
+			named("BypassSecurityGroupManagerCheck", kSwitch)), run: func(ctx context.Context, c *call) ([]any, error) { return runSetRoleGroupMember(ctx, c, true) }},
+		{name: "Remove-RoleGroupMember", changes: true, params: append(exchangeParams(), group(), named("Member", kString).must().piped(),
+			named("BypassSecurityGroupManagerCheck", kSwitch)), run: func(ctx context.Context, c *call) ([]any, error) { return runSetRoleGroupMember(ctx, c, false) }},
+	}
+}
+
+func checkRoleGroup(c *call) error {
+	if id := c.str("Identity"); !strings.EqualFold(id, orgManagement) {
+		return fmt.Errorf("The role group '%s' couldn't be found. Postern has one role group, \"%s\": its members administer the server, also remotely.", id, orgManagement)
+	}
+	return nil
+}
+
+func runGetRoleGroupMember(ctx context.Context, c *call) ([]any, error) {
+	if err := checkRoleGroup(c); err != nil {
+		return nil, err
+	}
+	var us []admin.User
+	if err := c.get(ctx, "/v1/administrators", &us); err != nil {
+		return nil, err
+	}
+	var out []any
+	for _, u := range us {
+		o := &Object{TypeName: "ReducedRecipient", Text: u.Address, Columns: []string{"Name", "RecipientType"}}
+		name := u.DisplayName
+		if name == "" {
+			name = u.Address
+		}
+		o.add("Name", name)
+		o.add("RecipientType", "UserMailbox")
+		o.add("PrimarySmtpAddress", u.Address)
+		o.add("Identity", u.Address)
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func runSetRoleGroupMember(ctx context.Context, c *call, add bool) ([]any, error) {
+	if err := checkRoleGroup(c); err != nil {
+		return nil, err
+	}
+	return eachItem(c.identities("Member", "PrimarySmtpAddress"), func(id string) ([]any, error) {
+		u, err := resolveMailbox(ctx, c, id)
+		if err != nil {
+			return nil, err
+		}
+		if c.whatIf() {
+			c.whatIfMsg(orgManagement, "Member: "+u.Address+".")
+			return nil, nil
+		}
+		return nil, c.post(ctx, "/v1/administrators", admin.RoleRequest{Name: u.Address, Admin: add}, nil)
+	})
+}
