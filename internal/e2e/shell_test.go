@@ -115,17 +115,8 @@ var cmdletLine = regexp.MustCompile(`^(Get|Set|New|Remove|Start|Stop|Restart|Ena
 // they must bear).
 func seedCommands(t *testing.T) []seedCommand {
 	t.Helper()
-	dir := os.Getenv("POSTERN_SEEDS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "seeds")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
-	if len(files) == 0 {
-		t.Skipf("no seed documents in %s (set POSTERN_SEEDS to their folder)", dir)
-	}
-	sort.Strings(files)
 	var out []seedCommand
-	for _, f := range files {
+	for _, f := range seedFiles(t) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -142,6 +133,22 @@ func seedCommands(t *testing.T) []seedCommand {
 	return out
 }
 
+// seedFiles are the seed documents, in order; the test is skipped
+// without them.
+func seedFiles(t *testing.T) []string {
+	t.Helper()
+	dir := os.Getenv("POSTERN_SEEDS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "seeds")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if len(files) == 0 {
+		t.Skipf("no seed documents in %s (set POSTERN_SEEDS to their folder)", dir)
+	}
+	sort.Strings(files)
+	return files
+}
+
 // The seed command lines, as the documents print them.
 const (
 	seedStart      = `Start-Service MSExchangePOP3; Start-Service MSExchangePOP3BE`
@@ -156,10 +163,10 @@ const (
 // TestShellSeedCommands runs every command line of the seed documents,
 // unchanged, through `postern shell -c` against a live server, in the
 // order the documents give them, and checks what the documents say each
-// does. Not run: Test-PopConnectivity, which seed 002 shows inside a
-// sentence rather than on a line of its own (the extraction takes only
-// lines that start with a cmdlet); the cmdlet itself is not implemented
-// yet.
+// does. Seed 002 shows Test-PopConnectivity inside a sentence rather than
+// on a line of its own (the extraction takes only lines that start with a
+// cmdlet): that example is taken from the prose (seedExample), with
+// <ServerName> filled in, and run as documented and without -Lightmode.
 func TestShellSeedCommands(t *testing.T) {
 	in := serve(t, "")
 	// Not from the seeds: listeners on free loopback ports instead of
@@ -199,6 +206,49 @@ func TestShellSeedCommands(t *testing.T) {
 	for _, want := range []string{seedStart, seedStartup, seedGetService, seedSyntax, seedExternal, seedCheck, seedRestart} {
 		if !ran[want] {
 			t.Errorf("the seed command line %q was not found or did not run", want)
+		}
+	}
+	runSeedConnectivityExample(t, in)
+}
+
+// seedExample finds the command examples the seeds give inside prose,
+// "For example, <command>." (the Chinese translation repeats each).
+var seedExample = regexp.MustCompile(`For example, (Test-PopConnectivity [^.]*?\(Get-Credential\))`)
+
+// runSeedConnectivityExample runs seed 002's Test-PopConnectivity example
+// against the server TestShellSeedCommands configured: the internal
+// clients' check the document recommends after configuring POP3. Its
+// effect is a Success row for the logon (-Lightmode); without -Lightmode
+// a test message also goes through the Client Frontend connector and is
+// found and deleted, each step a Success.
+func runSeedConnectivityExample(t *testing.T, in *instance) {
+	var example string
+	for _, f := range seedFiles(t) {
+		data, _ := os.ReadFile(f)
+		if m := seedExample.FindSubmatch(data); m != nil {
+			example = string(m[1])
+		}
+	}
+	if example != "Test-PopConnectivity -ClientAccessServer <ServerName> -Lightmode -MailboxCredential (Get-Credential)" {
+		t.Fatalf("the seeds' Test-PopConnectivity example: %q", example)
+	}
+	in.shellOK(`New-Mailbox -Name kweku -Password (ConvertTo-SecureString 'Pass-1' -AsPlainText -Force)
+Set-ReceiveConnector "Client Frontend MAIL" -Bindings 127.0.0.1:0; Restart-Service MSExchangeFrontEndTransport`)
+	cmd := strings.Replace(example, "<ServerName>", "MAIL", 1)
+	for _, src := range []string{cmd, strings.Replace(cmd, " -Lightmode", "", 1)} {
+		out := in.shellStdin("kweku@mail.test\nPass-1\n", src+" | Format-List Scenario,Result,Error")
+		rows := formatListBlocks(out)
+		want := 1
+		if !strings.Contains(src, "-Lightmode") {
+			want = 3
+		}
+		if len(rows) != want {
+			t.Errorf("%s: %d rows, want %d:\n%s", src, len(rows), want, out)
+		}
+		for _, r := range rows {
+			if r["Result"] != "Success" {
+				t.Errorf("%s: %v", src, r)
+			}
 		}
 	}
 }
