@@ -29,18 +29,5 @@ func (d *Directory) IsAdministrator(ctx context.Context, id int64) (bool, error)
 
 // Administrators lists the users holding the administrator role, by alias.
 func (d *Directory) Administrators(ctx context.Context) ([]User, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (SELECT user_id FROM administrators) ORDER BY alias`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return d.queryUsers(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (SELECT user_id FROM administrators) ORDER BY alias`)
 }

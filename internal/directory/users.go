@@ -123,7 +123,12 @@ func (d *Directory) isAccepted(ctx context.Context, n Name) bool {
 
 // Users lists all users by alias.
 func (d *Directory) Users(ctx context.Context) ([]User, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY alias`)
+	return d.queryUsers(ctx, `SELECT `+userColumns+` FROM users ORDER BY alias`)
+}
+
+// queryUsers runs a query that selects userColumns.
+func (d *Directory) queryUsers(ctx context.Context, query string, args ...any) ([]User, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -123,25 +123,25 @@ func runSetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 	if c.has("MakeDefault") && !makeDefault {
 		return nil, errors.New("-MakeDefault $false has no effect: make another accepted domain the default instead.")
 	}
-	return eachItem(c.identities("Identity", "DomainName"), func(id string) ([]any, error) {
-		d, err := findDomain(ctx, c, id)
-		if err != nil {
-			return nil, err
-		}
-		if c.whatIf() {
-			c.whatIfMsg(d.Name, "")
-			return nil, nil
-		}
+	return eachDomain(ctx, c, func(d admin.Domain) error {
 		req := admin.SetDomain{Identity: d.DomainName, Name: c.str("Name"), MakeDefault: makeDefault}
-		if err := c.post(ctx, "/v1/domains/set", req, nil); err != nil {
-			return nil, err
-		}
-		c.sh.info = nil
-		return nil, nil
+		return c.post(ctx, "/v1/domains/set", req, nil)
 	})
 }
 
 func runRemoveAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
+	return eachDomain(ctx, c, func(d admin.Domain) error {
+		if ok, err := c.confirm(fmt.Sprintf("Removing accepted domain \"%s\" (%s).", d.Name, d.DomainName)); err != nil || !ok {
+			return err
+		}
+		return c.post(ctx, "/v1/domains/remove", admin.NameRequest{Name: d.DomainName}, nil)
+	})
+}
+
+// eachDomain runs change for each accepted domain -Identity (or the
+// pipeline) names, or reports it under -WhatIf; the shell's cached
+// server info is dropped after a change.
+func eachDomain(ctx context.Context, c *call, change func(d admin.Domain) error) ([]any, error) {
 	return eachItem(c.identities("Identity", "DomainName"), func(id string) ([]any, error) {
 		d, err := findDomain(ctx, c, id)
 		if err != nil {
@@ -151,13 +151,7 @@ func runRemoveAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 			c.whatIfMsg(d.Name, "")
 			return nil, nil
 		}
-		if ok, err := c.confirm(fmt.Sprintf("Removing accepted domain \"%s\" (%s).", d.Name, d.DomainName)); err != nil || !ok {
-			return nil, err
-		}
-		if err := c.post(ctx, "/v1/domains/remove", admin.NameRequest{Name: d.DomainName}, nil); err != nil {
-			return nil, err
-		}
-		c.sh.info = nil
-		return nil, nil
+		c.sh.info = nil // the domains in the cached server info change
+		return nil, change(d)
 	})
 }
