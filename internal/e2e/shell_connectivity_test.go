@@ -94,6 +94,19 @@ print('inbox ok')
 		!strings.Contains(rows[0]["Error"], "LoginType") || rows[1]["Result"] != "Skipped" || rows[2]["Result"] != "Skipped" {
 		t.Errorf("Plaintext under SecureLogin:\n%s", out)
 	}
+	// A connector presenting a certificate the client does not trust (a
+	// new self-signed one for its Fqdn) fails the check a client makes,
+	// unless -TrustAnySSLCertificate.
+	in.shellOK(`New-ExchangeCertificate -SubjectName "cn=mail.contoso.com" -Services SMTP
+Set-ReceiveConnector "Client Frontend MAIL" -Fqdn mail.contoso.com; Restart-Service MSExchangeFrontEndTransport`)
+	out = in.shellStdin("secret1\n", `Test-ImapConnectivity -MailboxCredential (Get-Credential alice@mail.test) | Format-List Scenario,Result,Error`)
+	if rows = formatListBlocks(out); len(rows) != 3 || rows[1]["Result"] != "Failure" || !strings.Contains(rows[1]["Error"], "certificate") {
+		t.Errorf("untrusted connector certificate:\n%s", out)
+	}
+	out = in.shellStdin("secret1\n", `Test-ImapConnectivity -MailboxCredential (Get-Credential alice@mail.test) -TrustAnySSLCertificate | Format-List Scenario,Result,Error`)
+	if rows = formatListBlocks(out); len(rows) != 3 || rows[1]["Result"] != "Success" || rows[2]["Result"] != "Success" {
+		t.Errorf("-TrustAnySSLCertificate:\n%s", out)
+	}
 	// With the submission connector stopped, the send step fails and
 	// says what to start.
 	in.shellOK(`Stop-Service MSExchangeFrontEndTransport`)

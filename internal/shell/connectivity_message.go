@@ -25,7 +25,7 @@ const findRetry = 250 * time.Millisecond
 func messageRoundTrip(ctx context.Context, c *call, in *admin.Info, t connectivityTarget, pp probeProtocol,
 	conf *tls.Config, cred *Credential, per time.Duration) []any {
 	const send, find = "Send test message", "Find and delete test message"
-	sub, implicit, err := submissionTarget(ctx, c, in)
+	sub, implicit, fqdn, err := submissionTarget(ctx, c, in)
 	if err != nil {
 		failed := connectivityResult(t, pp, send, func() error { return err })
 		return []any{failed, skippedResult(t, pp, find, "no test message was sent")}
@@ -37,10 +37,16 @@ func messageRoundTrip(ctx context.Context, c *call, in *admin.Info, t connectivi
 	}
 	marker := newMarker()
 	msg := testMessage(address, in.FQDN, marker, time.Now())
+	// The connector presents the certificate for its Fqdn, and a client
+	// checks that name.
+	smtpConf := conf.Clone()
+	if fqdn != "" {
+		smtpConf.ServerName = fqdn
+	}
 	var sendErr error
 	out := []any{connectivityResult(sub, pp, send, func() error {
-		sendErr = dialProbe(ctx, sub.addr, per, conf, implicit, func(p *probe) error {
-			return smtpSubmit(p, smtpUpgrade(p, conf, implicit), "localhost", cred.UserName, cred.Password.text, address, msg)
+		sendErr = dialProbe(ctx, sub.addr, per, smtpConf, implicit, func(p *probe) error {
+			return smtpSubmit(p, smtpUpgrade(p, smtpConf, implicit), "localhost", cred.UserName, cred.Password.text, address, msg)
 		})
 		return sendErr
 	})}
@@ -78,11 +84,11 @@ func findAndDelete(ctx context.Context, t connectivityTarget, pp probeProtocol, 
 // submissionTarget is the Client Frontend connector's address (spec 8.1):
 // the one named for this server, else any running connector whose name
 // starts with "Client Frontend"; it also reports whether the connector is
-// TLS from the first byte.
-func submissionTarget(ctx context.Context, c *call, in *admin.Info) (connectivityTarget, bool, error) {
+// TLS from the first byte, and its Fqdn.
+func submissionTarget(ctx context.Context, c *call, in *admin.Info) (t connectivityTarget, implicit bool, fqdn string, err error) {
 	all, err := listConnectors(ctx, c)
 	if err != nil {
-		return connectivityTarget{}, false, err
+		return t, false, "", err
 	}
 	var pick *admin.Connector
 	for i, k := range all {
@@ -94,15 +100,15 @@ func submissionTarget(ctx context.Context, c *call, in *admin.Info) (connectivit
 		}
 	}
 	if pick == nil {
-		return connectivityTarget{}, false, errors.New("no Client Frontend receive connector is listening: " +
+		return t, false, "", errors.New("no Client Frontend receive connector is listening: " +
 			"Start-Service MSExchangeFrontEndTransport, and check Get-ReceiveConnector \"Client Frontend*\"")
 	}
 	addr, err := loopbackFor(preferIPv4(pick.Listening))
 	if err != nil {
-		return connectivityTarget{}, false, err
+		return t, false, "", err
 	}
-	implicit := strings.EqualFold(fieldOf(*pick, "ImplicitTls"), "True")
-	return connectivityTarget{server: in.Name, addr: addr, kind: "SMTP"}, implicit, nil
+	implicit = strings.EqualFold(fieldOf(*pick, "ImplicitTls"), "True")
+	return connectivityTarget{server: in.Name, addr: addr, kind: "SMTP"}, implicit, fieldOf(*pick, "Fqdn"), nil
 }
 
 // loopbackFor is a listener's address with a wildcard host replaced by
