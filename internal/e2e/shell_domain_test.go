@@ -34,6 +34,7 @@ func TestShellAcceptedDomains(t *testing.T) {
 		`New-AcceptedDomain -Name Again -DomainName CONTOSO.COM`:                             "already exists",
 		`New-AcceptedDomain -Name Bad -DomainName "bad_name.example"`:                        "is not a valid domain name",
 		`New-AcceptedDomain -Name Wild -DomainName "*.contoso.com"`:                          "wildcard accepted domains are not supported",
+		`New-AcceptedDomain -Name Sub -DomainName sub.example -MatchSubDomains $true`:        "-MatchSubDomains $true isn't supported",
 		`Remove-AcceptedDomain mail.test -Confirm:$false`:                                    "is the default accepted domain",
 		`Set-AcceptedDomain nowhere.example -MakeDefault $true`:                              "couldn't be found",
 	} {

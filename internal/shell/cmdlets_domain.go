@@ -102,6 +102,9 @@ func runNewAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 	if err := checkDomainType(c); err != nil {
 		return nil, err
 	}
+	if c.flag("MatchSubDomains") {
+		return nil, errors.New("-MatchSubDomains $true isn't supported: add each subdomain as an accepted domain of its own.")
+	}
 	name, domain := c.str("Name"), c.str("DomainName")
 	if c.whatIf() {
 		c.whatIfMsg(name, fmt.Sprintf("A new accepted domain %s would be created, of type Authoritative.", domain))
