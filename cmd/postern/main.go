@@ -26,7 +26,7 @@ Users and mailboxes:
   user list
   user remove ADDRESS
   user passwd ADDRESS                    reset the password (read like user add)
-  user admin ADDRESS on|off | list      the administrator role: may use the remote admin API
+  user admin ADDRESS on|off|list         the administrator role: may use the remote admin API
   mailbox show ADDRESS                   per-mailbox protocol settings (Get-CASMailbox)
   mailbox set ADDRESS Name=Value ...     e.g. PopEnabled=$false (Set-CASMailbox)
 
