@@ -60,6 +60,19 @@ Restart-Service MSExchangePOP3BE; Restart-Service MSExchangePOP3`)
 		}
 	}
 
+	// Created for no service, then enabled through the pipeline, as
+	// Exchange's documents do in two steps; IMAP4 serves it once started.
+	out = in.shellOK(`New-ExchangeCertificate -SubjectName "cn=imap.contoso.com" -Services None | Format-List Services`)
+	if !strings.Contains(out, "Services : ") || strings.Contains(out, "IMAP") {
+		t.Errorf("-Services None:\n%s", out)
+	}
+	in.shellOK(`New-ExchangeCertificate -SubjectName "cn=imap2.contoso.com" -Services None | Enable-ExchangeCertificate -Services IMAP
+Set-ImapSettings -SSLBindings 127.0.0.1:0 -UnencryptedOrTLSBindings 127.0.0.1:0 -X509CertificateName imap2.contoso.com
+Start-Service MSExchangeIMAP4BE; Start-Service MSExchangeIMAP4`)
+	if cn := certName(t, in.service("imap4").Listeners[0]); cn != "imap2.contoso.com" {
+		t.Errorf("IMAP4 serves %s after Enable-ExchangeCertificate and Start-Service", cn)
+	}
+
 	// What is refused, with the reason.
 	for src, want := range map[string]string{
 		`New-ExchangeCertificate -GenerateRequest -SubjectName "cn=mail.contoso.com" -RequestFile C:\req.txt`: "-GenerateRequest is not supported",
