@@ -54,7 +54,7 @@ func ListenHTTPS(s *server.Server, o HTTPSOptions, log *slog.Logger) (*API, erro
 	}
 	a := &API{s: s, log: log, ln: ln}
 	ra := &remoteAuth{dir: s.Directory(), o: o, log: log}
-	a.hs = &http.Server{Handler: ra.wrap(a.routes()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	a.hs = &http.Server{Handler: ra.wrap(a.routes()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: 64 << 10, TLSConfig: s.WebTLSConfig(), ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	go a.hs.Serve(tls.NewListener(ln, a.hs.TLSConfig))
 	return a, nil

@@ -3,8 +3,11 @@ package shell
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"net"
+	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // sinkConn is a net.Conn that discards what a probe sends.
@@ -55,5 +58,40 @@ func TestScanOrder(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestProbeRepliesByteAtATime reads the replies of a whole round trip
+// when the server's bytes arrive one at a time.
+func TestProbeRepliesByteAtATime(t *testing.T) {
+	slow := func(s string) *probe {
+		return &probe{conn: sinkConn{}, r: bufio.NewReader(iotest.OneByteReader(strings.NewReader(s)))}
+	}
+	lines, err := smtpReply(slow("250-mail.test Hello\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n"), 250)
+	if err != nil || len(lines) != 3 || !smtpHasExtension(lines, "starttls") || smtpHasExtension(lines, "mail.test") {
+		t.Errorf("smtpReply = %q, %v", lines, err)
+	}
+	if _, err := smtpReply(slow("535 5.7.3 Authentication unsuccessful\r\n"), 235); err == nil || !strings.Contains(err.Error(), "535 5.7.3") {
+		t.Errorf("smtpReply refusal = %v", err)
+	}
+	pop := "+OK 2 500\r\n" + // STAT
+		"+OK\r\nSubject: other\r\n.\r\n" + // TOP 2 0 (the newest first)
+		"+OK\r\nFrom: a\r\nSubject: Postern connectivity test M1\r\n.\r\n" + // TOP 1 0
+		"+OK\r\n" // DELE 1
+	if err := (popProbe{}).findDelete(slow(pop), "M1"); err != nil {
+		t.Errorf("POP3 findDelete: %v", err)
+	}
+	if err := (popProbe{}).findDelete(slow("+OK 0 0\r\n"), "M1"); !errors.Is(err, errNotYet) {
+		t.Errorf("POP3 findDelete on an empty Inbox: %v", err)
+	}
+	imap := "* 3 EXISTS\r\nb1 OK [READ-WRITE] SELECT completed.\r\n* SEARCH 7\r\nb2 OK\r\nb3 OK\r\n* 3 EXPUNGE\r\nb4 OK\r\n"
+	if err := (imapProbe{}).findDelete(slow(imap), "M1"); err != nil {
+		t.Errorf("IMAP4 findDelete: %v", err)
+	}
+	if err := (imapProbe{}).findDelete(slow("b1 OK\r\n* SEARCH\r\nb2 OK\r\n"), "M1"); !errors.Is(err, errNotYet) {
+		t.Errorf("IMAP4 findDelete, nothing found: %v", err)
+	}
+	if err := (imapProbe{}).findDelete(slow("b1 NO no such folder\r\n"), "M1"); err == nil || !strings.Contains(err.Error(), "SELECT") {
+		t.Errorf("IMAP4 findDelete, SELECT refused: %v", err)
 	}
 }
