@@ -11,6 +11,7 @@
 //	databases/<folder>/   one mailbox database each (SQLite + blobs)
 //	Logging/Pop3/         protocol logs, unless LogFileLocation says otherwise
 //	spool/                message bodies in transit
+//	queue/                the outbound queue (package queue)
 //	admin.sock            the admin API (mode 0600)
 package server
 
@@ -27,6 +28,7 @@ import (
 
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/mime"
+	"github.com/postern/postern/internal/queue"
 	"github.com/postern/postern/internal/store"
 	"github.com/postern/postern/internal/store/sqlite"
 	"github.com/postern/postern/internal/tlsconf"
@@ -68,6 +70,7 @@ type Server struct {
 
 	services []*service
 	backends backends
+	queue    *queue.Queue // the outbound queue
 }
 
 // Open opens (creating on first start) the data folder and starts the
@@ -86,6 +89,10 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 	s := &Server{dataDir: o.DataDir, dir: dir, log: o.Logger, stores: map[string]store.Store{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.init(ctx, o); err != nil {
+		dir.Close()
+		return nil, err
+	}
+	if s.queue, err = queue.Open(ctx, filepath.Join(o.DataDir, "queue")); err != nil {
 		dir.Close()
 		return nil, err
 	}
@@ -211,7 +218,7 @@ func (s *Server) Close() error {
 	}
 	s.stores = map[string]store.Store{}
 	s.storesMu.Unlock()
-	errs = append(errs, s.dir.Close())
+	errs = append(errs, s.queue.Close(), s.dir.Close())
 	return errors.Join(errs...)
 }
 

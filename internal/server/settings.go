@@ -24,6 +24,8 @@ type TransportSettings struct {
 	LmtpBindings []config.Binding `json:"LmtpBindings"`
 	// MaxMessageSize bounds one message, in bytes.
 	MaxMessageSize int64 `json:"MaxMessageSize"`
+	// The outbound queue's settings (queuesettings.go).
+	OutboundSettings
 }
 
 func defaultTransport() TransportSettings {
@@ -42,6 +44,7 @@ func (s *Server) saveDefaultSettings(ctx context.Context, d defaults) error {
 	pop := config.DefaultPopSettings(s.fqdn)
 	imap := config.DefaultImapSettings(s.fqdn)
 	tr := defaultTransport()
+	tr.LoopbackOnly = d.local
 	if d.local {
 		for _, ps := range []*config.ProtocolSettings{&pop, &imap} {
 			ps.SSLBindings = config.LoopbackBindings(ps.SSLBindings)

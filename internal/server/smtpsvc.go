@@ -21,7 +21,9 @@ import (
 // listeners per enabled receive connector, each running the SMTP session
 // of package smtp with the connector's policy. Local recipients are
 // delivered through the same Deliverer as LMTP (delivery), durably before
-// the 250. Remote recipients are refused until the outbound queue exists.
+// the 250. Remote recipients of clients with relay rights go to the
+// outbound queue, durably before the 250 too; the transport service
+// delivers them.
 //
 // A connector whose bindings cannot be bound does not stop the others:
 // its error is shown by ConnectorState (`postern connector list`). If no
@@ -159,6 +161,7 @@ func (s *Server) startConnector(c config.ReceiveConnector, spool string, plog *p
 	log := s.log.With("service", "smtp", "connector", c.Name)
 	o := submissionOptions(c)
 	o.SpoolDir, o.Deliverer, o.Directory, o.Logger, o.Throttle = spool, delivery{s}, smtpDirectory{s}, log, throttle
+	o.Queue = outbound{s}
 	if c.ProtocolLoggingLevel == config.LoggingVerbose {
 		o.ProtoLog = plog
 	}

@@ -20,12 +20,19 @@ func (h lmtpHandler) Refuse(c *netserve.Conn, reason string) {
 	c.WriteString("421 4.3.2 Too many connections, try again later\r\n")
 }
 
-type transportInstance struct{ srv *netserve.Server }
+type transportInstance struct {
+	srv    *netserve.Server
+	runner *queueRunner
+}
 
 func (t *transportInstance) listeners() []string { return addrStrings(t.srv) }
-func (t *transportInstance) stop()               { t.srv.Stop(stopGrace) }
+func (t *transportInstance) stop() {
+	t.srv.Stop(stopGrace)
+	t.runner.stop()
+}
 
-// startTransport starts the LMTP listeners with the settings stored now.
+// startTransport starts the LMTP listeners with the settings stored now,
+// and the delivery of the outbound queue.
 func (s *Server) startTransport(ctx context.Context) (instance, error) {
 	tr, err := s.Transport(ctx)
 	if err != nil {
@@ -54,5 +61,5 @@ func (s *Server) startTransport(ctx context.Context) (instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &transportInstance{srv: srv}, nil
+	return &transportInstance{srv: srv, runner: s.startQueueRunner(tr.LoopbackOnly)}, nil
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Client is a small LMTP client (RFC 2033) for tests and the load
-// generator. It pipelines when the server offers PIPELINING, dot-stuffs
+// generator, and the SMTP client of the outbound queue (after EHLO). It pipelines when the server offers PIPELINING, dot-stuffs
 // bodies and turns every line ending into CRLF. A Client is not safe for
 // concurrent use.
 type Client struct {
@@ -22,6 +22,11 @@ type Client struct {
 	w    *bufio.Writer
 	dw   wire.DataWriter
 	ext  map[string]string
+	// smtp is set by EHLO: DATA gets one reply for the whole transaction
+	// rather than one per recipient.
+	smtp bool
+	// mailParams are added to MAIL FROM (SIZE=, BODY=).
+	mailParams string
 }
 
 // ReplyError is a reply that refused a command or a recipient.
@@ -121,6 +126,9 @@ func (c *Client) Send(from string, rcpts []string, body io.Reader) (perRecipient
 	if err := c.w.Flush(); err != nil {
 		return nil, err
 	}
+	if c.smtp {
+		return c.dataReply(accepted, perRecipient)
+	}
 	// One reply per accepted recipient, in order (RFC 2033 4.2).
 	for _, i := range accepted {
 		if perRecipient[i], err = c.expectRefusable(wire.CodeOK); err != nil {
@@ -138,7 +146,7 @@ func (c *Client) Send(from string, rcpts []string, body io.Reader) (perRecipient
 func (c *Client) envelope(from string, rcpts []string, perRecipient []error) (accepted []int, dataErr, err error) {
 	_, pipelining := c.ext["PIPELINING"]
 	if pipelining {
-		c.w.WriteString("MAIL FROM:<" + from + ">\r\n")
+		c.w.WriteString("MAIL FROM:<" + from + ">" + c.mailParams + "\r\n")
 		for _, r := range rcpts {
 			c.w.WriteString("RCPT TO:<" + r + ">\r\n")
 		}
@@ -146,7 +154,7 @@ func (c *Client) envelope(from string, rcpts []string, perRecipient []error) (ac
 		if err := c.w.Flush(); err != nil {
 			return nil, nil, err
 		}
-	} else if err := c.command("MAIL FROM:<" + from + ">"); err != nil {
+	} else if err := c.command("MAIL FROM:<" + from + ">" + c.mailParams); err != nil {
 		return nil, nil, err
 	}
 	mailErr, err := c.expectRefusable(wire.CodeOK)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -82,6 +83,9 @@ type SubmissionOptions struct {
 
 	// Deliverer stores mail for local recipients. Required.
 	Deliverer Deliverer
+	// Queue takes mail for remote recipients from clients with relay
+	// rights; nil refuses them.
+	Queue Queue
 	// Directory answers the address questions. Required.
 	Directory Directory
 	// Engine verifies credentials (blocked accounts, tarpit). Required
@@ -104,6 +108,13 @@ type Directory interface {
 	// SendAs reports whether user may send with addr as the sender, in
 	// MAIL FROM and in the From header field.
 	SendAs(ctx context.Context, user directory.User, addr string) (bool, error)
+}
+
+// Queue is the durable outbound queue.
+type Queue interface {
+	// Enqueue stores the message for the remote rcpts durably before it
+	// returns nil. body yields exactly size octets, as for Deliverer.
+	Enqueue(ctx context.Context, from string, rcpts []string, body io.Reader, size int64) error
 }
 
 // DefaultInactivityTimeout is Exchange's ConnectionInactivityTimeout.
@@ -227,9 +238,10 @@ type upgrader interface {
 type submission struct {
 	o        *SubmissionOptions
 	c        upgrader
-	grant    *login.Grant // set by AUTH
-	esmtp    bool         // EHLO rather than HELO
-	failures int          // failed AUTH
+	grant    *login.Grant    // set by AUTH
+	remote   map[string]bool // this transaction's recipients for the Queue
+	esmtp    bool            // EHLO rather than HELO
+	failures int             // failed AUTH
 }
 
 // ServeConn runs one SMTP session on c (implicit TLS already done by

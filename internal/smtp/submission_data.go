@@ -73,12 +73,29 @@ func (s *session) submit() (failure, bool) {
 		added.WriteString("Message-ID: " + msgID + "\r\n")
 	}
 	head := traceFields(s.from, s.helo, s.remote, s.lim.hostname, s.withKeyword(), id, now) + added.String()
-	uniq, _ := dedupe(s.rcpts)
+	all, _ := dedupe(s.rcpts)
 	size := int64(len(head)) + s.spool.size
 	// The client has sent everything: shutdown must not abort the commit.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.lim.timeout)
+	defer cancel()
+	uniq, remote := s.splitRemote(all)
+	if len(remote) > 0 {
+		// The remote copies are made durable first: if that fails, nothing
+		// is stored and the client may send again.
+		if err := s.sub.o.Queue.Enqueue(ctx, s.from, remote, &prependReader{head: head, body: s.spool.reader()}, size); err != nil {
+			s.log.Error("queueing failed", "id", id, "from", s.from, "err", err)
+			return replyForError(err), false
+		}
+		for _, r := range remote {
+			s.log.Info("queued", "id", id, "from", s.from, "rcpt", r, "size", size)
+		}
+		if len(uniq) == 0 {
+			s.reply(wire.CodeOK, statusMsgQueued, msgID+" Queued mail for delivery")
+			s.junk = 0
+			return failure{}, true
+		}
+	}
 	errs := s.deliverer.Deliver(ctx, s.from, uniq, &prependReader{head: head, body: s.spool.reader()}, size)
-	cancel()
 	if len(errs) != len(uniq) {
 		s.log.Error("bad Deliverer", "err", fmt.Errorf("%w: %d for %d recipients", errDelivererContract, len(errs), len(uniq)))
 		return replyForError(errDelivererContract), false
@@ -96,7 +113,7 @@ func (s *session) submit() (failure, bool) {
 		stored++
 		s.log.Info("delivered", "id", id, "from", s.from, "rcpt", uniq[i], "size", size)
 	}
-	if stored == 0 {
+	if stored == 0 && len(remote) == 0 {
 		return replyForError(first), false
 	}
 	if first != nil {
@@ -150,4 +167,17 @@ func (s *session) withKeyword() string {
 		w += "A"
 	}
 	return w
+}
+
+// splitRemote separates the recipients for the outbound queue from the
+// local ones, keeping their order.
+func (s *session) splitRemote(rcpts []string) (local, remote []string) {
+	for _, r := range rcpts {
+		if s.sub.remote[r] {
+			remote = append(remote, r)
+		} else {
+			local = append(local, r)
+		}
+	}
+	return local, remote
 }

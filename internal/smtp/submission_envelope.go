@@ -58,6 +58,7 @@ func (s *session) cmdSubmitMAIL(arg string) action {
 		return actContinue
 	}
 	s.from = m.Addr
+	s.sub.remote = nil
 	s.state = stateMail
 	s.reply(wire.CodeOK, wire.StatusAddressOther, "Sender OK")
 	return actContinue
@@ -108,8 +109,7 @@ func (s *session) temporary(what string, err error) bool {
 
 // cmdSubmitRCPT adds a recipient (RFC 5321 4.1.1.3): one of the accepted
 // domains that has a mailbox here, or, for clients with relay rights, any
-// other (refused for now: the outbound queue does not exist yet). No RCPT
-// parameters are offered.
+// other, for the outbound queue. No RCPT parameters are offered.
 func (s *session) cmdSubmitRCPT(arg string) action {
 	p, ok := s.parseRcpt(arg)
 	if !ok {
@@ -125,10 +125,19 @@ func (s *session) cmdSubmitRCPT(arg string) action {
 		local = accepted
 	}
 	if !local {
-		if s.rights().relay {
-			s.log.Info("remote recipient refused: no outbound queue yet", "rcpt", p.Addr)
+		switch {
+		case s.rights().relay && s.sub.o.Queue != nil:
+			if s.sub.remote == nil {
+				s.sub.remote = map[string]bool{}
+			}
+			s.sub.remote[p.Addr] = true
+			s.rcpts = append(s.rcpts, p.Addr)
+			s.state = stateRcpt
+			s.reply(wire.CodeOK, wire.StatusRcptValid, "Recipient OK")
+		case s.rights().relay:
+			s.log.Info("remote recipient refused: no outbound queue", "rcpt", p.Addr)
 			s.reply(wire.CodeMailboxUnavail, statusRelayDenied, textNoRemoteYet)
-		} else {
+		default:
 			s.log.Info("relay refused", "rcpt", p.Addr)
 			s.reply(wire.CodeMailboxUnavail, statusRelayDenied, textNoRelay)
 		}

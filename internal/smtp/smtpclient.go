@@ -1,0 +1,75 @@
+package smtp
+
+import (
+	"bufio"
+	"crypto/tls"
+	"strings"
+
+	"github.com/postern/postern/internal/smtp/wire"
+)
+
+// EHLO introduces the client to an SMTP server (RFC 5321 4.1.1.1) and
+// records its extensions; after it Send expects one reply to DATA for the
+// whole transaction.
+func (c *Client) EHLO(name string) error {
+	if err := c.command("EHLO " + name); err != nil {
+		return err
+	}
+	rp, err := c.expect(wire.CodeOK)
+	if err != nil {
+		return err
+	}
+	c.smtp = true
+	c.ext = make(map[string]string)
+	for _, l := range rp.Lines[1:] {
+		k, v, _ := strings.Cut(l, " ")
+		c.ext[strings.ToUpper(k)] = v
+	}
+	return nil
+}
+
+// StartTLS upgrades the connection (RFC 3207); the caller says EHLO again
+// afterwards, as the server forgets what it knew.
+func (c *Client) StartTLS(cfg *tls.Config) error {
+	if err := c.command("STARTTLS"); err != nil {
+		return err
+	}
+	if _, err := c.expect(wire.CodeServiceReady); err != nil {
+		return err
+	}
+	tc := tls.Client(c.conn, cfg)
+	if err := tc.Handshake(); err != nil {
+		return err
+	}
+	c.conn, c.r, c.w, c.ext = tc, bufio.NewReader(tc), bufio.NewWriter(tc), nil
+	return nil
+}
+
+// IsTLS reports whether the connection is encrypted.
+func (c *Client) IsTLS() bool {
+	_, ok := c.conn.(*tls.Conn)
+	return ok
+}
+
+// SetMailParams sets the parameters added to the next MAIL FROM
+// commands, e.g. "SIZE=1234 BODY=8BITMIME"; the caller checks that the
+// server offered them.
+func (c *Client) SetMailParams(params string) {
+	c.mailParams = ""
+	if params != "" {
+		c.mailParams = " " + params
+	}
+}
+
+// dataReply reads SMTP's one reply after the data (RFC 5321 4.1.1.4) and
+// gives it to every accepted recipient.
+func (c *Client) dataReply(accepted []int, perRecipient []error) ([]error, error) {
+	refusal, err := c.expectRefusable(wire.CodeOK)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range accepted {
+		perRecipient[i] = refusal
+	}
+	return perRecipient, nil
+}
