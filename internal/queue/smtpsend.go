@@ -125,6 +125,10 @@ func (s *SMTPSender) route(ctx context.Context, domain string) (Route, error) {
 			return r, nil
 		}
 	}
+	if s.o.LoopbackOnly {
+		// No DNS at all: only configured routes lead anywhere.
+		return Route{}, fmt.Errorf("no route to %s: the transport is loopback-only and no Resolve entry names it", domain)
+	}
 	mx, err := s.o.Resolver.LookupMX(ctx, domain)
 	var de *net.DNSError
 	if errors.As(err, &de) && de.IsNotFound || err == nil && len(mx) == 0 {
@@ -161,6 +165,10 @@ func (s *SMTPSender) addresses(ctx context.Context, host string) ([]netip.Addr, 
 	var addrs []netip.Addr
 	if a, err := netip.ParseAddr(host); err == nil {
 		addrs = []netip.Addr{a}
+	} else if s.o.LoopbackOnly && strings.EqualFold(host, "localhost") {
+		addrs = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	} else if s.o.LoopbackOnly {
+		return nil, fmt.Errorf("%s: only addresses and localhost are used when the transport is loopback-only", host)
 	} else {
 		ips, err := s.o.Resolver.LookupNetIP(ctx, "ip", host)
 		if err != nil {
