@@ -99,7 +99,8 @@ func BuildDSN(reportingMTA, to string, arrival, now time.Time, failures []Failur
 }
 
 // readHeader returns the header section of a message, with CRLF line
-// ends, at most maxQuotedHeader octets (cut at a line end).
+// ends, at most maxQuotedHeader octets (cut at a line end), in printable
+// US-ASCII (anything else becomes '?'), so the report is 7-bit.
 func readHeader(r io.Reader) []byte {
 	var out bytes.Buffer
 	br := bufio.NewReader(io.LimitReader(r, maxQuotedHeader))
@@ -112,7 +113,7 @@ func readHeader(r io.Reader) []byte {
 		if t == "" {
 			break
 		}
-		out.WriteString(t + "\r\n")
+		out.WriteString(ascii(t) + "\r\n")
 		if err != nil {
 			break
 		}
