@@ -258,6 +258,11 @@ func (c *cli) transport(ctx context.Context, args []string) error {
 		if err := cl.Post(ctx, "/v1/settings/transport", admin.TransportRequest{LmtpBindings: config.SplitList(v)}, &tr); err != nil {
 			return err
 		}
+	case len(args) >= 2 && args[0] == "set":
+		var err error
+		if tr, err = c.transportOutbound(ctx, args[1:]); err != nil {
+			return err
+		}
 	default:
 		return errUsage
 	}
@@ -265,7 +270,8 @@ func (c *cli) transport(ctx context.Context, args []string) error {
 	for _, b := range tr.LmtpBindings {
 		bs = append(bs, b.String())
 	}
-	fmt.Fprintf(c.out, "LmtpBindings   : {%s}\nMaxMessageSize : %d\n", strings.Join(bs, ", "), tr.MaxMessageSize)
+	fmt.Fprintf(c.out, "LmtpBindings             : {%s}\nMaxMessageSize           : %d\n", strings.Join(bs, ", "), tr.MaxMessageSize)
+	printOutbound(c.out, tr)
 	return nil
 }
 

@@ -45,6 +45,7 @@ Settings (applied when the service restarts, as in Exchange):
 
 ` + domainUsage + `
 ` + connectorUsage + `
+` + queueUsage + `
 Certificates (a service picks one by its X509CertificateName):
   cert list
   cert import --cert FILE --key FILE [--services POP,IMAP,SMTP]
@@ -142,6 +143,8 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.connector(ctx, args)
 	case "domain":
 		return c.domain(ctx, args)
+	case "queue":
+		return c.queue(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(c.out, usage)
 		return nil

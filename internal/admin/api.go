@@ -21,6 +21,7 @@ import (
 
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
+	"github.com/postern/postern/internal/queue"
 	"github.com/postern/postern/internal/server"
 	"github.com/postern/postern/internal/tlsconf"
 )
@@ -94,6 +95,10 @@ func (a *API) routes() http.Handler {
 	m.HandleFunc("POST /v1/connectors", post(a, a.newConnector))
 	m.HandleFunc("POST /v1/connectors/set", post(a, a.setConnector))
 	m.HandleFunc("POST /v1/connectors/remove", post(a, a.removeConnector))
+	m.HandleFunc("GET /v1/queue", get(a, a.listQueue))
+	m.HandleFunc("POST /v1/queue/retry", post(a, a.retryQueue))
+	m.HandleFunc("POST /v1/queue/remove", post(a, a.removeQueued))
+	m.HandleFunc("POST /v1/settings/transport/outbound", post(a, a.setOutbound))
 	a.shellRoutes(m)
 	a.domainRoutes(m)
 	a.roleRoutes(m)
@@ -143,7 +148,7 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
 	var pe *config.ParamError
 	switch {
-	case errors.Is(err, directory.ErrNotFound), errors.Is(err, server.ErrNoService):
+	case errors.Is(err, directory.ErrNotFound), errors.Is(err, server.ErrNoService), errors.Is(err, queue.ErrNotFound):
 		code = http.StatusNotFound
 	case errors.Is(err, directory.ErrExists), errors.Is(err, tlsconf.ErrExists):
 		code = http.StatusConflict
