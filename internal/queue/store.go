@@ -37,7 +37,7 @@ const (
 
 const schema = `
 CREATE TABLE IF NOT EXISTS messages (
-	id       INTEGER PRIMARY KEY,
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
 	sender   TEXT    NOT NULL,
 	created  INTEGER NOT NULL,
 	size     INTEGER NOT NULL,

@@ -73,7 +73,9 @@ func (s *Server) bounce(ctx context.Context, to string, dsn []byte) error {
 	_, err := s.dir.Lookup(ctx, to)
 	switch {
 	case err == nil:
-		errs := delivery{s}.Deliver(ctx, "", []string{to}, bytes.NewReader(dsn), int64(len(dsn)))
+		// Final delivery records the null reverse-path (RFC 5321 4.4).
+		msg := append([]byte("Return-Path: <>\r\n"), dsn...)
+		errs := delivery{s}.Deliver(ctx, "", []string{to}, bytes.NewReader(msg), int64(len(msg)))
 		return errs[0]
 	case errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrBadName):
 		_, err = s.queue.Enqueue(ctx, "", []string{to}, bytes.NewReader(dsn), int64(len(dsn)))
