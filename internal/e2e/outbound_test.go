@@ -7,13 +7,10 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/testkit"
 )
 
@@ -196,7 +193,3 @@ func queueList(t *testing.T, in *instance) []queueMsg {
 	}
 	return list
 }
-
-var _ = admin.QueueRequest{}
-var _ = filepath.Join
-var _ = exec.Command
