@@ -186,7 +186,15 @@ func TestKillDuringOutbound(t *testing.T) {
 	}
 
 	a2 := serve(t, a.data)
-	waitFor(t, "the queue to drain after the restart", func() bool { return len(queueList(t, a2)) == 0 })
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		left := queueList(t, a2)
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the queue did not drain after the restart: %+v", left)
+		}
+	}
 	seen := map[string]int{}
 	for _, m := range sk.messages(t) {
 		i := strings.Index(m, "X-Marker: ")

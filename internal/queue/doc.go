@@ -13,7 +13,9 @@
 // A message is acknowledged to its submitter only after Enqueue returns:
 // its file is synced and renamed, its folder synced, and its rows
 // committed. A crash before the commit leaves an orphan file, removed at
-// the next Open; a crash after it leaves a message the runner resumes.
+// the next Open; a crash after it leaves a message the runner resumes,
+// and one after the last recipient's result leaves a finished message
+// that the next Open removes.
 // A recipient is marked delivered in its own commit right after the
 // remote server's reply, so a crash can only repeat the one transaction
 // that was in flight.

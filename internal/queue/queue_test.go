@@ -322,3 +322,26 @@ func TestDSNOfLongOrOddHeader(t *testing.T) {
 		t.Error("report carries raw binary from the original header")
 	}
 }
+
+func TestOpenDropsFinishedMessages(t *testing.T) {
+	dir := t.TempDir()
+	q := openTest(t, dir, nil)
+	ctx := context.Background()
+	id := enqueue(t, q, "alice@mail.test", "bob@remote.test")
+	keep := enqueue(t, q, "alice@mail.test", "carol@remote.test")
+	m, _ := q.Get(ctx, id)
+	rc := m.Recipients[0]
+	rc.State = StateDelivered // as if killed between the result and the removal
+	if err := q.record(ctx, id, rc); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	q = openTest(t, dir, nil)
+	list, err := q.List(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != keep {
+		t.Fatalf("after reopen: %+v, %v", list, err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "msg")); len(ents) != 1 {
+		t.Errorf("%d message files left", len(ents))
+	}
+}

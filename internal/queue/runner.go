@@ -128,7 +128,7 @@ func (r *Runner) pass(ctx context.Context) {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			r.deliver(ctx, m, sched)
+			r.deliver(ctx, m.ID, sched)
 			r.mu.Lock()
 			delete(r.inflight, m.ID)
 			r.mu.Unlock()
@@ -143,8 +143,18 @@ func (r *Runner) pass(ctx context.Context) {
 // deliver makes one attempt for the due recipients of m, domain by
 // domain, records each outcome, sends a DSN for the failed ones and drops
 // the message once no recipient is pending.
-func (r *Runner) deliver(ctx context.Context, m Message, sched Schedule) {
-	log := r.o.Logger.With("queue_id", m.ID)
+func (r *Runner) deliver(ctx context.Context, id int64, sched Schedule) {
+	log := r.o.Logger.With("queue_id", id)
+	// Read again now that the message is claimed: the list the pass read
+	// may predate another worker's results for it.
+	m, err := r.o.Queue.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return // finished or removed meanwhile
+	}
+	if err != nil {
+		log.Error("reading the queue failed", "err", err)
+		return
+	}
 	f, err := r.o.Queue.open(m)
 	if err != nil {
 		log.Error("queued message file missing", "err", err)

@@ -83,11 +83,31 @@ func Open(ctx context.Context, dir string) (*Queue, error) {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	q := &Queue{dir: dir, db: db, now: time.Now, wake: make(chan struct{}, 1)}
+	if err := q.dropFinished(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := q.removeOrphans(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return q, nil
+}
+
+// dropFinished removes the messages no recipient waits for any more: a
+// crash between the last recipient's result and the removal leaves them.
+func (q *Queue) dropFinished(ctx context.Context) error {
+	list, err := q.messages(ctx, `SELECT id, sender, created, size, eightbit, file FROM messages WHERE id NOT IN
+		(SELECT msg FROM recipients WHERE state IN ('Ready', 'Retry'))`)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	for _, m := range list {
+		if err := q.drop(ctx, m); err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
