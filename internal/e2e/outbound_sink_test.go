@@ -186,8 +186,12 @@ func TestKillDuringOutbound(t *testing.T) {
 	}
 
 	a2 := serve(t, a.data)
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for deadline, first := time.Now().Add(60*time.Second), true; ; time.Sleep(100 * time.Millisecond) {
 		left := queueList(t, a2)
+		if first {
+			t.Logf("%d messages queued when the server came back", len(left))
+			first = false
+		}
 		if len(left) == 0 {
 			break
 		}
