@@ -46,6 +46,7 @@ Settings (applied when the service restarts, as in Exchange):
 ` + domainUsage + `
 ` + connectorUsage + `
 ` + queueUsage + `
+` + sendConnectorUsage + `
 Certificates (a service picks one by its X509CertificateName):
   cert list
   cert import --cert FILE --key FILE [--services POP,IMAP,SMTP]
@@ -145,6 +146,8 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.domain(ctx, args)
 	case "queue":
 		return c.queue(ctx, args)
+	case "sendconnector":
+		return c.sendConnector(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(c.out, usage)
 		return nil

@@ -27,7 +27,14 @@ type Route struct {
 	// server's certificate against RootCAs and the host name.
 	RequireTLS bool
 	VerifyTLS  bool
+	// AuthUser and AuthPassword log on to a smarthost with AUTH PLAIN
+	// (RFC 4954), only under TLS when AuthRequireTLS.
+	AuthUser, AuthPassword string
+	AuthRequireTLS         bool
 }
+
+// ErrNoRoute is a Route answer: no send connector covers the domain.
+var ErrNoRoute = errors.New("unable to route: no send connector covers the domain")
 
 // SenderOptions configure an SMTPSender.
 type SenderOptions struct {
@@ -77,6 +84,9 @@ func (e errHost) Error() string { return e.err.Error() }
 // Send delivers to the recipients of one domain.
 func (s *SMTPSender) Send(ctx context.Context, domain string, env Envelope, body io.ReadSeeker) []Result {
 	route, err := s.route(ctx, domain)
+	if errors.Is(err, ErrNoRoute) {
+		err = permanentError{"5.4.4", domain + ": " + err.Error()}
+	}
 	if err != nil {
 		var perm permanentError
 		if errors.As(err, &perm) {
@@ -121,10 +131,20 @@ func (s *SMTPSender) route(ctx context.Context, domain string) (Route, error) {
 		if err != nil {
 			return Route{}, err
 		}
-		if ok {
+		if ok && len(r.Hosts) > 0 {
 			return r, nil
 		}
+		if ok { // a connector routing by DNS: MX hosts, its port and TLS
+			mx, err := s.mxRoute(ctx, domain)
+			mx.Port, mx.RequireTLS, mx.VerifyTLS = r.Port, r.RequireTLS, r.VerifyTLS
+			return mx, err
+		}
 	}
+	return s.mxRoute(ctx, domain)
+}
+
+// mxRoute returns the MX hosts of domain, or the domain itself.
+func (s *SMTPSender) mxRoute(ctx context.Context, domain string) (Route, error) {
 	if s.o.LoopbackOnly {
 		// No DNS at all: only configured routes lead anywhere.
 		return Route{}, fmt.Errorf("no route to %s: the transport is loopback-only and no Resolve entry names it", domain)
@@ -235,6 +255,14 @@ func (s *SMTPSender) attempt(ctx context.Context, host string, ap netip.AddrPort
 	}
 	if (route.RequireTLS || route.VerifyTLS) && !c.IsTLS() {
 		return nil, errors.New("the route requires TLS and the server offers no STARTTLS")
+	}
+	if route.AuthUser != "" {
+		if route.AuthRequireTLS && !c.IsTLS() {
+			return nil, errors.New("the route authenticates only under TLS and the server offers no STARTTLS")
+		}
+		if err := c.AuthPlain(route.AuthUser, route.AuthPassword); err != nil {
+			return nil, fmt.Errorf("AUTH: %w", err)
+		}
 	}
 	var params []string
 	if v, ok := c.Extension("SIZE"); ok {

@@ -24,6 +24,10 @@ type OutboundSettings struct {
 	// MessageExpirationTimeout gives up on a recipient this long after
 	// the message arrived (Exchange's default: 2 days); 0 is the default.
 	MessageExpirationTimeout config.TimeSpan `json:"MessageExpirationTimeout,omitempty"`
+	// SendConnectors route remote domains (sendconnectors.go). With none,
+	// every domain goes to its MX hosts; with some, a domain none of
+	// them matches is not routable (5.4.4), as in Exchange.
+	SendConnectors []SendConnector `json:"SendConnectors,omitempty"`
 }
 
 // schedule is the queue's retry schedule.
@@ -88,7 +92,7 @@ func (s *Server) UpdateTransport(ctx context.Context, edit func(*TransportSettin
 }
 
 // outboundRoute answers the sender's route question from the test
-// resolver.
+// resolver, then the send connectors.
 func (s *Server) outboundRoute(ctx context.Context, domain string) (queue.Route, bool, error) {
 	tr, err := s.Transport(ctx)
 	if err != nil {
@@ -99,5 +103,12 @@ func (s *Server) outboundRoute(ctx context.Context, domain string) (queue.Route,
 			return queue.Route{Hosts: []string{hp}}, true, nil
 		}
 	}
-	return queue.Route{}, false, nil
+	if len(tr.SendConnectors) == 0 {
+		return queue.Route{}, false, nil
+	}
+	c, ok := matchSendConnector(tr.SendConnectors, domain)
+	if !ok {
+		return queue.Route{}, false, queue.ErrNoRoute
+	}
+	return c.route(), true, nil
 }

@@ -3,6 +3,8 @@ package smtp
 import (
 	"bufio"
 	"crypto/tls"
+	"encoding/base64"
+	"errors"
 	"strings"
 
 	"github.com/postern/postern/internal/smtp/wire"
@@ -72,4 +74,26 @@ func (c *Client) dataReply(accepted []int, perRecipient []error) ([]error, error
 		perRecipient[i] = refusal
 	}
 	return perRecipient, nil
+}
+
+// AuthPlain logs on with AUTH PLAIN (RFC 4954, RFC 4616) when the server
+// offers it.
+func (c *Client) AuthPlain(user, password string) error {
+	mechs, ok := c.ext["AUTH"]
+	offered := false
+	for _, m := range strings.Fields(mechs) {
+		offered = offered || strings.EqualFold(m, "PLAIN")
+	}
+	if !ok || !offered {
+		return errors.New("smtp: the server does not offer AUTH PLAIN")
+	}
+	if strings.ContainsRune(user, 0) || strings.ContainsRune(password, 0) {
+		return errors.New("smtp: NUL in credentials")
+	}
+	resp := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + password))
+	if err := c.command("AUTH PLAIN " + resp); err != nil {
+		return err
+	}
+	_, err := c.expect(codeAuthOK)
+	return err
 }
