@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,7 +10,6 @@ import (
 	"time"
 
 	"github.com/postern/postern/internal/smtp"
-	"github.com/postern/postern/internal/testkit"
 )
 
 // TestKillDuringDelivery is the crash test: a postern serve takes a
@@ -95,25 +91,5 @@ func crashMessage(marker string) string {
 
 // popAll retrieves every message in alice's Inbox over POP3S.
 func popAll(t *testing.T, in *instance) []string {
-	t.Helper()
-	pem, err := os.ReadFile(in.ca())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	c := testkit.Dial(t, in.POP3S, &tls.Config{RootCAs: pool, ServerName: "localhost"})
-	c.Expect("+OK*")
-	c.Cmd("USER alice@mail.test", "+OK")
-	c.Cmd("PASS secret1", "+OK User successfully logged on.")
-	var n int
-	c.Send("STAT\r\n")
-	fmt.Sscanf(c.Line(), "+OK %d", &n)
-	var out []string
-	for i := 1; i <= n; i++ {
-		c.Cmd(fmt.Sprintf("RETR %d", i), "+OK*")
-		out = append(out, strings.Join(c.Lines(), "\r\n")+"\r\n")
-	}
-	c.Cmd("QUIT", "+OK*")
-	return out
+	return popUser(t, in, "alice@mail.test", "secret1")
 }

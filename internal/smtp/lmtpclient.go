@@ -69,8 +69,11 @@ func NewClient(c net.Conn) (*Client, error) {
 }
 
 // LHLO introduces the client and records the server's extensions.
-func (c *Client) LHLO(name string) error {
-	if err := c.command("LHLO " + name); err != nil {
+func (c *Client) LHLO(name string) error { return c.hello("LHLO", name) }
+
+// hello sends LHLO or EHLO and records the extensions the reply lists.
+func (c *Client) hello(verb, name string) error {
+	if err := c.command(verb + " " + name); err != nil {
 		return err
 	}
 	rp, err := c.expect(wire.CodeOK)

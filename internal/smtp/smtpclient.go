@@ -14,19 +14,10 @@ import (
 // records its extensions; after it Send expects one reply to DATA for the
 // whole transaction.
 func (c *Client) EHLO(name string) error {
-	if err := c.command("EHLO " + name); err != nil {
-		return err
-	}
-	rp, err := c.expect(wire.CodeOK)
-	if err != nil {
+	if err := c.hello("EHLO", name); err != nil {
 		return err
 	}
 	c.smtp = true
-	c.ext = make(map[string]string)
-	for _, l := range rp.Lines[1:] {
-		k, v, _ := strings.Cut(l, " ")
-		c.ext[strings.ToUpper(k)] = v
-	}
 	return nil
 }
 
