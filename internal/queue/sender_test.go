@@ -57,9 +57,14 @@ func TestSMTPSenderToPostern(t *testing.T) {
 	if r := res[1]; r.Err == nil || !r.Permanent || r.Status != "5.1.1" || !strings.HasPrefix(r.Diagnostic, "smtp; 550 5.1.1") {
 		t.Errorf("unknown recipient: %+v", r)
 	}
+	// A non-ASCII sender: the remote Postern offers SMTPUTF8.
+	utf8 := queue.Envelope{From: "jürgen@other.test", Rcpts: []string{"bob@mail.test"}, Size: int64(len(msg))}
+	if r := snd.Send(context.Background(), "mail.test", utf8, strings.NewReader(msg)); r[0].Err != nil {
+		t.Fatalf("SMTPUTF8 relay: %+v", r[0])
+	}
 	got := popMessages(t, remote, "bob@mail.test")
-	if len(got) != 1 {
-		t.Fatalf("bob has %d messages", len(got))
+	if len(got) != 2 || !strings.Contains(got[1], "Return-Path: <jürgen@other.test>") || !strings.Contains(got[1], "with UTF8SMTPS id") {
+		t.Fatalf("bob has %d messages: %q", len(got), got)
 	}
 	for _, want := range []string{"from sender.test", "with ESMTPS", "Subject: relayed", "\r\n.dot line"} {
 		if !strings.Contains(got[0], want) {
@@ -121,6 +126,11 @@ func TestSMTPSenderTemporaryAndRefusedHosts(t *testing.T) {
 	res := snd.Send(ctx, "remote.test", envelope("bob@remote.test"), strings.NewReader(msg))
 	if r := res[0]; r.Err == nil || r.Permanent || r.Status != "4.3.0" || !strings.Contains(r.Diagnostic, "451 4.3.0 try later") {
 		t.Errorf("451: %+v", r)
+	}
+	// A non-ASCII address to a server without SMTPUTF8: refused for good.
+	utf8 := queue.Envelope{From: "jürgen@other.test", Rcpts: []string{"bob@remote.test"}, Size: int64(len(msg))}
+	if r := snd.Send(ctx, "remote.test", utf8, strings.NewReader(msg))[0]; !r.Permanent || r.Status != "5.6.7" {
+		t.Errorf("SMTPUTF8 needed: %+v", r)
 	}
 	// A host that refuses service is skipped for the next one.
 	busy := scripted(t, "554 no service", "250 ok")

@@ -275,6 +275,15 @@ func (s *SMTPSender) attempt(ctx context.Context, host string, ap netip.AddrPort
 	if _, ok := c.Extension("8BITMIME"); ok && env.EightBit {
 		params = append(params, "BODY=8BITMIME")
 	}
+	if needsUTF8(env) {
+		// A non-ASCII address goes only to a server that takes SMTPUTF8
+		// (RFC 6531 3.2, 3.6: 5.6.7 otherwise).
+		if _, ok := c.Extension("SMTPUTF8"); !ok {
+			return repeat(Result{Err: fmt.Errorf("%s does not offer SMTPUTF8, needed for a non-ASCII address", host),
+				Permanent: true, Status: "5.6.7", RemoteMTA: host}, len(env.Rcpts)), nil
+		}
+		params = append(params, "SMTPUTF8")
+	}
 	c.SetMailParams(strings.Join(params, " "))
 	per, err := c.Send(env.From, env.Rcpts, body)
 	var re *smtp.ReplyError
@@ -314,4 +323,16 @@ func replyResult(re *smtp.ReplyError, host string) Result {
 		Diagnostic: "smtp; " + rp.String(),
 		RemoteMTA:  host,
 	}
+}
+
+// needsUTF8 reports a non-ASCII address in the envelope.
+func needsUTF8(env Envelope) bool {
+	for _, a := range append([]string{env.From}, env.Rcpts...) {
+		for i := 0; i < len(a); i++ {
+			if a[i] >= 0x80 {
+				return true
+			}
+		}
+	}
+	return false
 }

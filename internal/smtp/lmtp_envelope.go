@@ -80,7 +80,7 @@ func (s *session) parseRcpt(arg string) (p wire.Path, ok bool) {
 		s.replyParseError(err, wire.StatusBadRcptSyntax, "Syntax: RCPT TO:<address>")
 	case len(p.Params) > 0:
 		s.reply(wire.CodeParamNotSupported, wire.StatusInvalidArgs, "Unsupported parameter")
-	case p.UTF8:
+	case p.UTF8 && (s.sub == nil || !s.sub.utf8): // SMTPUTF8 is for SMTP only
 		s.reply(wire.CodeMailboxNameBad, wire.StatusNonASCIIAddress, "Non-ASCII address not permitted")
 	case len(s.rcpts) >= s.lim.maxRecipients:
 		// RFC 5321 4.5.3.1.10: 452, and the client sends the rest later.

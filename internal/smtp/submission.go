@@ -217,7 +217,7 @@ func submissionCommands() map[string]command {
 		"QUIT":     {allowed: anyState, handle: (*session).cmdQUIT},
 		"EXPN":     notImplemented,
 		"HELP":     notImplemented,
-		"BDAT":     notImplemented,
+		"BDAT":     {allowed: anyState, handle: (*session).cmdBDAT},
 		"ETRN":     notImplemented,
 		"TURN":     notImplemented,
 	}
@@ -236,12 +236,18 @@ type upgrader interface {
 
 // submission is the SMTP-only state of a session.
 type submission struct {
-	o        *SubmissionOptions
-	c        upgrader
-	grant    *login.Grant    // set by AUTH
-	remote   map[string]bool // this transaction's recipients for the Queue
-	esmtp    bool            // EHLO rather than HELO
-	failures int             // failed AUTH
+	o      *SubmissionOptions
+	c      upgrader
+	grant  *login.Grant    // set by AUTH
+	remote map[string]bool // this transaction's recipients for the Queue
+	utf8   bool            // MAIL had SMTPUTF8 (RFC 6531)
+	// BDAT state of the transaction (RFC 3030): chunks came; the message
+	// already failed (the rest is read and dropped); a line-end check
+	// carried across chunks.
+	chunked, prevCR, bareEnding bool
+	chunkFail                   *failure
+	esmtp                       bool // EHLO rather than HELO
+	failures                    int  // failed AUTH
 }
 
 // ServeConn runs one SMTP session on c (implicit TLS already done by

@@ -23,6 +23,11 @@ func (s *session) cmdSubmitDATA(arg string) action {
 		s.reply(wire.CodeParamSyntax, wire.StatusInvalidArgs, "DATA takes no argument")
 		return actContinue
 	}
+	if s.sub.chunked || s.sub.chunkFail != nil {
+		// DATA may not follow BDAT in one transaction (RFC 3030 3).
+		s.reply(wire.CodeBadSequence, wire.StatusInvalidCommand, "DATA after BDAT")
+		return actContinue
+	}
 	s.reply(wire.CodeStartData, wire.StatusNone, "Start mail input; end with <CRLF>.<CRLF>")
 	if err := s.receive(); err != nil {
 		f, fatal := s.receiveFailure(err)
@@ -154,12 +159,16 @@ func (s *session) checkFrom(h headerInfo) (failure, bool) {
 }
 
 // withKeyword is the Received field's protocol (RFC 3848): SMTP after
-// HELO; ESMTP with S for TLS and A for authentication.
+// HELO; ESMTP (UTF8SMTP with SMTPUTF8) with S for TLS and A for
+// authentication.
 func (s *session) withKeyword() string {
 	if !s.sub.esmtp {
 		return "SMTP"
 	}
 	w := "ESMTP"
+	if s.sub.utf8 {
+		w = "UTF8SMTP" // RFC 6531 3.7.3
+	}
 	if s.sub.c.IsTLS() {
 		w += "S"
 	}

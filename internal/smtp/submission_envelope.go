@@ -27,13 +27,13 @@ func (s *session) cmdSubmitMAIL(arg string) action {
 		return actContinue
 	}
 	for _, p := range m.Params {
-		if p.Key != "SIZE" && p.Key != "BODY" && p.Key != "AUTH" || m.Body == "BINARYMIME" {
+		if p.Key != "SIZE" && p.Key != "BODY" && p.Key != "AUTH" && p.Key != "SMTPUTF8" || m.Body == "BINARYMIME" {
 			s.reply(wire.CodeParamNotSupported, wire.StatusInvalidArgs, "Unsupported parameter")
 			return actContinue
 		}
 	}
-	if m.UTF8 {
-		// SMTPUTF8 is not offered (RFC 6531 3.5).
+	if m.UTF8 && !m.SMTPUTF8 {
+		// A non-ASCII address needs the SMTPUTF8 parameter (RFC 6531 3.4).
 		s.reply(wire.CodeMailboxNameBad, wire.StatusNonASCIIAddress, "Non-ASCII address not permitted")
 		return actContinue
 	}
@@ -58,7 +58,8 @@ func (s *session) cmdSubmitMAIL(arg string) action {
 		return actContinue
 	}
 	s.from = m.Addr
-	s.sub.remote = nil
+	s.sub.remote, s.sub.utf8 = nil, m.SMTPUTF8
+	s.sub.chunked, s.sub.prevCR, s.sub.bareEnding, s.sub.chunkFail = false, false, false, nil
 	s.state = stateMail
 	s.reply(wire.CodeOK, wire.StatusAddressOther, "Sender OK")
 	return actContinue

@@ -34,6 +34,14 @@ var submissionSeeds = []string{
 	"EHLO c\r\nAUTH PLAIN " + plainIR("alice", "pw") + "\r\nMAIL FROM:<alice@mx.test>\r\nRCPT TO:<bob@mx.test>\r\nDATA\r\nFrom: bob@mx.test\r\nX: " + strings.Repeat("y", 3000) + "\r\n\r\nbody\r\n.\r\n",
 }
 
+// bdatSeed is a chunked transaction (RFC 3030), then one with a bare LF,
+// then BDAT out of place, then a malformed BDAT that ends the session.
+const bdatSeed = "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<alice@mx.test>\r\nBDAT 20\r\nSubject: chunked\r\n\r\nBDAT 7 LAST\r\nhello\r\n" +
+	"MAIL FROM:<a@example.org>\r\nRCPT TO:<alice@mx.test>\r\nBDAT 4 last\r\nx\ny\nRSET\r\nBDAT 3\r\nabcNOOP\r\n" +
+	"MAIL FROM:<a@example.org>\r\nRCPT TO:<alice@mx.test>\r\nBDAT 3\r\nz\r\nDATA\r\nBDAT x\r\nNOOP\r\n"
+
+func init() { submissionSeeds = append(submissionSeeds, bdatSeed) }
+
 var submissionIDs = regexp.MustCompile(`id [A-Z2-7]{13};|<[A-Z2-7]{16}@mx\.test>`)
 
 // runSubmission runs one SMTP session over in, on a connector that takes

@@ -52,7 +52,7 @@ func (s *session) cmdEHLO(arg string) action {
 	if mechs := s.authMechanisms(); len(mechs) > 0 && s.sub.grant == nil {
 		lines = append(lines, "AUTH "+strings.Join(mechs, " ")) // RFC 4954
 	}
-	lines = append(lines, "8BITMIME") // RFC 6152
+	lines = append(lines, "CHUNKING", "SMTPUTF8", "8BITMIME") // RFC 3030, RFC 6531, RFC 6152
 	// No enhanced status codes on the EHLO reply (RFC 2034 3).
 	s.replyLines(wire.CodeOK, wire.StatusNone, lines...)
 	return actContinue

@@ -66,7 +66,7 @@ func TestSubmissionLimits(t *testing.T) {
 	c.ehlo("mx.test")
 	c.do("NOOP "+strings.Repeat("x", 5000), "500 5.5.2 Line too long")
 	c.do("MAIL FROM:<someone@example.org> SIZE=307201", "552 5.3.4 Message size exceeds fixed maximum message size")
-	c.do("MAIL FROM:<someone@example.org> SMTPUTF8", "555 5.5.4 Unsupported parameter")
+	c.do("MAIL FROM:<someone@example.org> SMTPUTF8=yes", "501 5.5.4 Invalid parameter")
 	c.do("MAIL FROM:<someone@example.org> BODY=BINARYMIME", "555 5.5.4 Unsupported parameter")
 	c.do("MAIL FROM:<ü@example.org>", "553 5.6.7 Non-ASCII address not permitted")
 	c.do("MAIL FROM:<someone@example.org>", "250 2.1.0 Sender OK")
@@ -167,7 +167,7 @@ func TestSubmissionPipelining(t *testing.T) {
 	c := ts.greeted(t, false)
 	c.send("EHLO client.test\r\nMAIL FROM:<someone@example.org>\r\nRCPT TO:<alice@mx.test>\r\nRCPT TO:<nobody@mx.test>\r\nRCPT TO:<bob@mx.test>\r\nDATA\r\n")
 	c.expectMatch(`^250-mx\.test Hello`)
-	for range 4 { // SIZE, PIPELINING, ENHANCEDSTATUSCODES, STARTTLS
+	for range 6 { // SIZE, PIPELINING, ENHANCEDSTATUSCODES, STARTTLS, CHUNKING, SMTPUTF8
 		c.expectMatch(`^250-`)
 	}
 	c.expect("250 8BITMIME", "250 2.1.0 Sender OK", "250 2.1.5 Recipient OK", "550 5.1.1 User unknown", "250 2.1.5 Recipient OK",

@@ -87,7 +87,8 @@ func TestSubmissionEndToEnd(t *testing.T) {
 	p.Cmd("STAT", "+OK 1 *")
 	p.Cmd("RETR 1", "+OK*")
 	body := strings.Join(p.Lines(), "\n")
-	for _, want := range []string{"Return-Path: <alice@mail.test>", "by mail.test with ESMTPSA id", "Subject: lunch?", "Message-ID: <", "Date: ", "\n.leading dot"} {
+	// net/smtp declares SMTPUTF8 when offered: UTF8SMTPSA (RFC 6531 3.7.3).
+	for _, want := range []string{"Return-Path: <alice@mail.test>", "by mail.test with UTF8SMTPSA id", "Subject: lunch?", "Message-ID: <", "Date: ", "\n.leading dot"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("POP3 message lacks %q:\n%s", want, body)
 		}

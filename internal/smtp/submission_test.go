@@ -20,7 +20,7 @@ func TestSubmissionClientFrontend(t *testing.T) {
 	t.Parallel()
 	ts := startSubmission(t, false, clientOptions)
 	c := ts.greeted(t, false)
-	want := []string{"SIZE 37748736", "PIPELINING", "ENHANCEDSTATUSCODES", "STARTTLS", "8BITMIME"}
+	want := []string{"SIZE 37748736", "PIPELINING", "ENHANCEDSTATUSCODES", "STARTTLS", "CHUNKING", "SMTPUTF8", "8BITMIME"}
 	if got := c.ehlo("mx.test"); !slices.Equal(got, want) {
 		t.Fatalf("EHLO before STARTTLS %q, want %q", got, want)
 	}
@@ -39,7 +39,7 @@ func TestSubmissionClientFrontend(t *testing.T) {
 	c.do("STARTTLS", "220 2.0.0 SMTP server ready")
 	c.startTLS(ts.clientTLS)
 	c.do("MAIL FROM:<alice@mx.test>", "503 5.5.1 Send EHLO first")
-	want = []string{"SIZE 37748736", "PIPELINING", "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN", "8BITMIME"}
+	want = []string{"SIZE 37748736", "PIPELINING", "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN", "CHUNKING", "SMTPUTF8", "8BITMIME"}
 	if got := c.ehlo("mx.test"); !slices.Equal(got, want) {
 		t.Fatalf("EHLO after STARTTLS %q, want %q", got, want)
 	}
@@ -96,7 +96,9 @@ func (tc *tconn) expectMatch(re string) string {
 func TestSubmissionEHLOMatrix(t *testing.T) {
 	t.Parallel()
 	base := []string{"SIZE 37748736", "PIPELINING", "ENHANCEDSTATUSCODES"}
-	with := func(extra ...string) []string { return append(append(slices.Clone(base), extra...), "8BITMIME") }
+	with := func(extra ...string) []string {
+		return append(append(slices.Clone(base), extra...), "CHUNKING", "SMTPUTF8", "8BITMIME")
+	}
 	for _, c := range []struct {
 		name          string
 		mod           func(*SubmissionOptions)
