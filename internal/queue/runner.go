@@ -148,8 +148,8 @@ func (r *Runner) deliver(ctx context.Context, id int64, sched Schedule) {
 	// Read again now that the message is claimed: the list the pass read
 	// may predate another worker's results for it.
 	m, err := r.o.Queue.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return // finished or removed meanwhile
+	if errors.Is(err, ErrNotFound) || ctx.Err() != nil {
+		return // finished or removed meanwhile, or shutting down
 	}
 	if err != nil {
 		log.Error("reading the queue failed", "err", err)
