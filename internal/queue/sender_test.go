@@ -96,6 +96,8 @@ func scripted(t *testing.T, greeting, rcptReply string) string {
 					break
 				}
 				switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+				case strings.HasPrefix(cmd, "EHLO") && greeting == "220 old":
+					c.Write([]byte("502 5.5.1 EHLO not known\r\n"))
 				case strings.HasPrefix(cmd, "EHLO"):
 					c.Write([]byte("250-sink\r\n250 ENHANCEDSTATUSCODES\r\n"))
 				case strings.HasPrefix(cmd, "RCPT"):
@@ -141,6 +143,11 @@ func TestSMTPSenderTemporaryAndRefusedHosts(t *testing.T) {
 		}})
 	if res := snd.Send(ctx, "remote.test", envelope("bob@remote.test"), strings.NewReader(msg)); res[0].Err != nil {
 		t.Errorf("second host: %+v", res[0])
+	}
+	// A server that knows only HELO.
+	snd = queue.NewSMTPSender(queue.SenderOptions{Hostname: "sender.test", Route: routeTo(scripted(t, "220 old", "250 ok")), LoopbackOnly: true})
+	if r := snd.Send(ctx, "remote.test", envelope("bob@remote.test"), strings.NewReader(msg))[0]; r.Err != nil {
+		t.Errorf("HELO fallback: %+v", r)
 	}
 	// Nothing listening: temporary.
 	l, _ := net.Listen("tcp", "127.0.0.1:0")

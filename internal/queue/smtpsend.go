@@ -242,7 +242,14 @@ func (s *SMTPSender) attempt(ctx context.Context, host string, ap netip.AddrPort
 	}
 	defer c.Close()
 	if err := c.EHLO(s.o.Hostname); err != nil {
-		return nil, fmt.Errorf("EHLO: %w", err)
+		var re *smtp.ReplyError
+		if !errors.As(err, &re) || re.Reply.Code.Class() != 5 {
+			return nil, fmt.Errorf("EHLO: %w", err)
+		}
+		// A server that does not know EHLO gets HELO (RFC 5321 3.2).
+		if err := c.HELO(s.o.Hostname); err != nil {
+			return nil, fmt.Errorf("HELO: %w", err)
+		}
 	}
 	if _, ok := c.Extension("STARTTLS"); ok && useTLS {
 		cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, RootCAs: s.o.RootCAs, InsecureSkipVerify: !route.VerifyTLS}

@@ -21,6 +21,19 @@ func (c *Client) EHLO(name string) error {
 	return nil
 }
 
+// HELO introduces the client to a server that refused EHLO (RFC 5321
+// 3.2): no extensions.
+func (c *Client) HELO(name string) error {
+	if err := c.command("HELO " + name); err != nil {
+		return err
+	}
+	if _, err := c.expect(wire.CodeOK); err != nil {
+		return err
+	}
+	c.smtp, c.ext = true, map[string]string{}
+	return nil
+}
+
 // StartTLS upgrades the connection (RFC 3207); the caller says EHLO again
 // afterwards, as the server forgets what it knew.
 func (c *Client) StartTLS(cfg *tls.Config) error {
