@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"os/exec"
 	"os"
 	"strings"
 	"testing"
@@ -140,6 +141,16 @@ func TestOutboundRelay(t *testing.T) {
 		}
 	}
 
+	// Over IMAP4 the DSN is a multipart/report whose second part is the
+	// machine-readable status (imaplib, BODYSTRUCTURE and BODY[2]).
+	if _, err := exec.LookPath("python3"); err == nil {
+		a.setupIMAP()
+		out := run(t, "", "python3", "-c", dsnOverIMAP, a.ca(), port(a.IMAPS))
+		if !strings.Contains(out, "dsn ok") {
+			t.Errorf("DSN over IMAP4:\n%s", out)
+		}
+	}
+
 	// The remote server stops: the message waits in the queue.
 	b.cli("", "service", "stop", "smtp")
 	swaksFrom(t, a, sa.Submission, "carol@remote.test", "while down")
@@ -193,3 +204,24 @@ func queueList(t *testing.T, in *instance) []queueMsg {
 	}
 	return list
 }
+
+// dsnOverIMAP finds the DSN in alice's Inbox over IMAP4 and checks its
+// structure and status part.
+const dsnOverIMAP = `
+import imaplib, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+m = imaplib.IMAP4_SSL('127.0.0.1', int(sys.argv[2]), ssl_context=ctx)
+assert m.login('alice@mail.test', 'secret1')[0] == 'OK'
+m.select('INBOX', readonly=True)
+typ, data = m.search(None, 'SUBJECT', '"Undeliverable"')
+ids = data[0].split()
+assert len(ids) == 1, data
+typ, data = m.fetch(ids[0], '(BODYSTRUCTURE)')
+bs = data[0].upper()
+assert b'"REPORT" ("REPORT-TYPE" "DELIVERY-STATUS"' in bs and b'"MESSAGE" "DELIVERY-STATUS"' in bs, bs
+typ, data = m.fetch(ids[0], '(BODY.PEEK[2])')
+status = data[0][1]
+assert b'Final-Recipient: rfc822; nobody@remote.test' in status and b'Status: 5.1.1' in status, status
+m.logout()
+print('dsn ok')
+`
