@@ -30,7 +30,7 @@ type cmdlet struct {
 func builtins() []*cmdlet {
 	var all []*cmdlet
 	for _, group := range [][]*cmdlet{settingsCmdlets(), casCmdlets(), mailboxCmdlets(), domainCmdlets(), roleCmdlets(), serviceCmdlets(),
-		certCmdlets(), connectivityCmdlets(), connectorCmdlets(), queueCmdlets(), formatCmdlets(), utilityCmdlets()} {
+		certCmdlets(), connectivityCmdlets(), connectorCmdlets(), queueCmdlets(), sendConnectorCmdlets(), formatCmdlets(), utilityCmdlets()} {
 		all = append(all, group...)
 	}
 	return all
