@@ -29,7 +29,7 @@ func (c *cli) queue(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list []queue.Message
+		var list admin.QueueList
 		if err := cl.Get(ctx, "/v1/queue", &list); err != nil {
 			return err
 		}
@@ -66,7 +66,8 @@ func (c *cli) queue(ctx context.Context, args []string) error {
 }
 
 // printQueue shows one line per recipient, under its message.
-func printQueue(w io.Writer, list []queue.Message) {
+func printQueue(w io.Writer, ql admin.QueueList) {
+	list := ql.Messages
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Id\tFromAddress\tRecipient\tStatus\tAttempts\tNextRetryTime\tLastError")
 	for _, m := range list {
@@ -86,6 +87,10 @@ func printQueue(w io.Writer, list []queue.Message) {
 		}
 	}
 	tw.Flush()
+	if ql.Total > len(list) {
+		fmt.Fprintf(w, "%d message(s), the oldest %d shown\n", ql.Total, len(list))
+		return
+	}
 	fmt.Fprintf(w, "%d message(s)\n", len(list))
 }
 

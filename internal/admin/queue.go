@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/postern/postern/internal/config"
@@ -10,13 +11,29 @@ import (
 	"github.com/postern/postern/internal/server"
 )
 
+// QueueList is the answer of GET /v1/queue: the oldest messages, at
+// most ?limit= of them (queue.MaxList by default), and how many are
+// queued in all.
+type QueueList struct {
+	Total    int             `json:"total"`
+	Messages []queue.Message `json:"messages"`
+}
+
 // listQueue answers GET /v1/queue (Get-Queue, Get-Message).
-func (a *API) listQueue(r *http.Request) ([]queue.Message, error) {
-	list, err := a.s.Queue().List(r.Context())
+func (a *API) listQueue(r *http.Request) (QueueList, error) {
+	limit := 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return QueueList{}, fmt.Errorf("%w: limit %q", errBadRequest, v)
+		}
+		limit = n
+	}
+	list, total, err := a.s.Queue().List(r.Context(), limit)
 	if list == nil {
 		list = []queue.Message{}
 	}
-	return list, err
+	return QueueList{Total: total, Messages: list}, err
 }
 
 // QueueRequest names a queued message, or all of them.

@@ -198,11 +198,14 @@ type queueMsg struct {
 
 func queueList(t *testing.T, in *instance) []queueMsg {
 	t.Helper()
-	var list []queueMsg
-	if err := in.client().Get(context.Background(), "/v1/queue", &list); err != nil {
+	var ql struct {
+		Total    int
+		Messages []queueMsg
+	}
+	if err := in.client().Get(context.Background(), "/v1/queue", &ql); err != nil {
 		t.Fatal(err)
 	}
-	return list
+	return ql.Messages
 }
 
 // dsnOverIMAP finds the DSN in alice's Inbox over IMAP4 and checks its

@@ -33,9 +33,21 @@ type Recipient struct {
 // pending reports whether the recipient still waits for delivery.
 func (r Recipient) pending() bool { return r.State == StateReady || r.State == StateRetry }
 
-// List returns every queued message, oldest first.
-func (q *Queue) List(ctx context.Context) ([]Message, error) {
-	return q.messages(ctx, `SELECT id, sender, created, size, eightbit, file FROM messages ORDER BY id`)
+// MaxList bounds the messages one List returns.
+const MaxList = 5000
+
+// List returns the queued messages, oldest first: at most limit of them
+// (MaxList when limit is 0 or more), and how many are queued in all.
+func (q *Queue) List(ctx context.Context, limit int) ([]Message, int, error) {
+	if limit <= 0 || limit > MaxList {
+		limit = MaxList
+	}
+	var total int
+	if err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	list, err := q.messages(ctx, `SELECT id, sender, created, size, eightbit, file FROM messages ORDER BY id LIMIT ?`, limit)
+	return list, total, err
 }
 
 // Get returns one queued message.

@@ -104,7 +104,7 @@ func TestEnqueueSurvivesReopen(t *testing.T) {
 	q.Close()
 
 	q = openTest(t, dir, nil)
-	list, err := q.List(context.Background())
+	list, _, err := q.List(context.Background(), 0)
 	if err != nil || len(list) != 1 {
 		t.Fatalf("after reopen: %+v, %v", list, err)
 	}
@@ -141,7 +141,7 @@ func TestEnqueueRefusesBadInput(t *testing.T) {
 	if _, err := q.Enqueue(ctx, "a@b", nil, strings.NewReader("x"), 1); err == nil {
 		t.Error("no recipients accepted")
 	}
-	list, _ := q.List(ctx)
+	list, _, _ := q.List(ctx, 0)
 	ents, _ := os.ReadDir(filepath.Join(q.dir, "msg"))
 	if len(list) != 0 || len(ents) != 0 {
 		t.Errorf("refused messages left %d rows, %d files", len(list), len(ents))
@@ -228,7 +228,7 @@ func TestRetryNowAndRemove(t *testing.T) {
 		t.Errorf("remove of an unknown message: %v", err)
 	}
 	runOnce(r)
-	if list, _ := q.List(ctx); len(list) != 0 || len(s.got) != 3 {
+	if list, _, _ := q.List(ctx, 0); len(list) != 0 || len(s.got) != 3 {
 		t.Errorf("queue %+v after %d sends", list, len(s.got))
 	}
 }
@@ -257,7 +257,7 @@ func TestPermanentFailureSendsOneDSN(t *testing.T) {
 	if rep.msg["reporting-mta"] != "dns; mail.test" || !strings.Contains(rep.headers, "Subject: hello there") {
 		t.Errorf("report: %v, headers %q", rep.msg, rep.headers)
 	}
-	if list, _ := q.List(context.Background()); len(list) != 0 {
+	if list, _, _ := q.List(context.Background(), 0); len(list) != 0 {
 		t.Errorf("finished message still queued: %+v", list)
 	}
 }
@@ -287,7 +287,7 @@ func TestExpiryAndNoDSNAboutDSN(t *testing.T) {
 	if f := rep.recipients[0]; f["status"] != "4.4.7" || f["action"] != "failed" {
 		t.Errorf("expiry report: %v", f)
 	}
-	if list, _ := q.List(context.Background()); len(list) != 0 {
+	if list, _, _ := q.List(context.Background(), 0); len(list) != 0 {
 		t.Errorf("expired messages still queued: %+v", list)
 	}
 }
@@ -337,11 +337,22 @@ func TestOpenDropsFinishedMessages(t *testing.T) {
 	}
 	q.Close()
 	q = openTest(t, dir, nil)
-	list, err := q.List(ctx)
+	list, _, err := q.List(ctx, 0)
 	if err != nil || len(list) != 1 || list[0].ID != keep {
 		t.Fatalf("after reopen: %+v, %v", list, err)
 	}
 	if ents, _ := os.ReadDir(filepath.Join(dir, "msg")); len(ents) != 1 {
 		t.Errorf("%d message files left", len(ents))
+	}
+}
+
+func TestListLimit(t *testing.T) {
+	q := openTest(t, t.TempDir(), nil)
+	for range 3 {
+		enqueue(t, q, "alice@mail.test", "bob@remote.test")
+	}
+	list, total, err := q.List(context.Background(), 2)
+	if err != nil || total != 3 || len(list) != 2 || list[0].ID > list[1].ID {
+		t.Errorf("List(2): %d messages of %d, %v", len(list), total, err)
 	}
 }

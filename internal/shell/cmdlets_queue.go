@@ -36,8 +36,8 @@ func listQueue(ctx context.Context, c *call) (string, []queue.Message, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var list []queue.Message
-	return in.Name, list, c.get(ctx, "/v1/queue", &list)
+	var ql admin.QueueList
+	return in.Name, ql.Messages, c.get(ctx, "/v1/queue", &ql)
 }
 
 // domainQueue is the pending recipients of one next-hop domain.

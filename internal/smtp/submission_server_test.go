@@ -76,7 +76,7 @@ func TestSubmissionEndToEnd(t *testing.T) {
 	if err := sendMail(t, s, "alice@mail.test", "alice@mail.test", []string{"carol@example.org"}, msg); err != nil {
 		t.Errorf("remote recipient: %v", err)
 	}
-	if list, err := s.Queue().List(context.Background()); err != nil || len(list) != 1 || list[0].Recipients[0].Address != "carol@example.org" {
+	if list, _, err := s.Queue().List(context.Background(), 0); err != nil || len(list) != 1 || list[0].Recipients[0].Address != "carol@example.org" {
 		t.Errorf("queue after a remote recipient: %+v, %v", list, err)
 	}
 
