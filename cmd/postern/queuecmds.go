@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/queue"
 	"github.com/postern/postern/internal/server"
 )
@@ -21,7 +22,8 @@ const queueUsage = `Outbound queue (the transport service delivers it):
   queue retry ID|--all                   Retry-Queue: try the pending recipients now
   queue remove ID                        Remove-Message -WithNDR $false
   transport set --resolve DOMAIN=HOST:PORT [--resolve DOMAIN= ...]   test resolver (DOMAIN= removes)
-  transport set RetryIntervals=00:01:00,00:05:00 MessageExpirationTimeout=2.00:00:00 LoopbackOnly=$true
+  transport set RetryIntervals=00:01:00,00:05:00 MessageExpirationTimeout=2.00:00:00
+                DelayNotificationTimeout=04:00:00 LoopbackOnly=$true
 `
 
 // queue runs the `postern queue` verbs over the admin API.
@@ -124,6 +126,8 @@ func (c *cli) transportOutbound(ctx context.Context, args []string) (server.Tran
 				req.RetryIntervals = &v
 			case "messageexpirationtimeout":
 				req.MessageExpirationTimeout = &v
+			case "delaynotificationtimeout":
+				req.DelayNotificationTimeout = &v
 			case "loopbackonly":
 				b, err := parseBool(v)
 				if err != nil {
@@ -161,10 +165,13 @@ func printOutbound(w io.Writer, tr server.TransportSettings) {
 	if len(iv) == 0 {
 		iv = []string{"(default) 00:01:00, 00:05:00, 00:15:00, 00:30:00, 01:00:00"}
 	}
-	exp := tr.MessageExpirationTimeout.String()
-	if tr.MessageExpirationTimeout == 0 {
-		exp = "(default) 2.00:00:00"
+	span := func(t config.TimeSpan, deflt string) string {
+		if t == 0 {
+			return "(default) " + deflt
+		}
+		return t.String()
 	}
-	fmt.Fprintf(w, "Resolve                  : {%s}\nLoopbackOnly             : %v\nRetryIntervals           : {%s}\nMessageExpirationTimeout : %s\n",
-		strings.Join(res, ", "), tr.LoopbackOnly, strings.Join(iv, ", "), exp)
+	fmt.Fprintf(w, "Resolve                  : {%s}\nLoopbackOnly             : %v\nRetryIntervals           : {%s}\nMessageExpirationTimeout : %s\nDelayNotificationTimeout : %s\n",
+		strings.Join(res, ", "), tr.LoopbackOnly, strings.Join(iv, ", "), span(tr.MessageExpirationTimeout, "2.00:00:00"),
+		span(tr.DelayNotificationTimeout, "04:00:00"))
 }

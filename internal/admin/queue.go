@@ -86,6 +86,7 @@ type OutboundRequest struct {
 	LoopbackOnly             *bool    `json:"loopbackOnly,omitempty"`
 	RetryIntervals           *string  `json:"retryIntervals,omitempty"`
 	MessageExpirationTimeout *string  `json:"messageExpirationTimeout,omitempty"`
+	DelayNotificationTimeout *string  `json:"delayNotificationTimeout,omitempty"`
 }
 
 func (a *API) setOutbound(r *http.Request, req OutboundRequest) (server.TransportSettings, error) {
@@ -115,12 +116,22 @@ func (a *API) setOutbound(r *http.Request, req OutboundRequest) (server.Transpor
 				tr.RetryIntervals = append(tr.RetryIntervals, ts)
 			}
 		}
-		if req.MessageExpirationTimeout != nil {
-			ts, err := config.ParseTimeSpan(*req.MessageExpirationTimeout)
-			if err != nil {
-				return fmt.Errorf("MessageExpirationTimeout: %w", err)
+		for _, t := range []struct {
+			name string
+			text *string
+			to   *config.TimeSpan
+		}{
+			{"MessageExpirationTimeout", req.MessageExpirationTimeout, &tr.MessageExpirationTimeout},
+			{"DelayNotificationTimeout", req.DelayNotificationTimeout, &tr.DelayNotificationTimeout},
+		} {
+			if t.text == nil {
+				continue
 			}
-			tr.MessageExpirationTimeout = ts
+			ts, err := config.ParseTimeSpan(*t.text)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			*t.to = ts
 		}
 		return nil
 	})

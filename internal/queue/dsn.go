@@ -21,7 +21,10 @@ type Failure struct {
 	// RemoteMTA is the host that answered, if one did.
 	RemoteMTA string
 	// Reason is the text for the human-readable part.
-	Reason      string
+	Reason string
+	// Delayed reports a delay (Action: delayed, RFC 3464 2.3.3): the
+	// recipient is still being tried. All failures of one DSN agree.
+	Delayed     bool
 	LastAttempt time.Time
 }
 
@@ -50,7 +53,7 @@ func BuildDSN(reportingMTA, to string, arrival, now time.Time, failures []Failur
 	}
 	w("From: Mail Delivery System <MAILER-DAEMON@", reportingMTA, ">")
 	w("To: <", to, ">")
-	w("Subject: ", dsnSubject(header))
+	w("Subject: ", dsnSubject(header, len(failures) > 0 && failures[0].Delayed))
 	w("Date: ", now.Format(rfc5322Date))
 	w("Message-ID: <", hex.EncodeToString(rnd[:]), "@", reportingMTA, ">")
 	w("Auto-Submitted: auto-replied")
@@ -62,7 +65,11 @@ func BuildDSN(reportingMTA, to string, arrival, now time.Time, failures []Failur
 	w("--", boundary)
 	w("Content-Type: text/plain; charset=us-ascii")
 	w()
-	w("Delivery has failed to these recipients or groups:")
+	if len(failures) > 0 && failures[0].Delayed {
+		w("Delivery is delayed to these recipients or groups; the server keeps trying:")
+	} else {
+		w("Delivery has failed to these recipients or groups:")
+	}
 	w()
 	for _, f := range failures {
 		w(f.Recipient)
@@ -77,7 +84,11 @@ func BuildDSN(reportingMTA, to string, arrival, now time.Time, failures []Failur
 	for _, f := range failures {
 		w()
 		w("Final-Recipient: rfc822; ", f.Recipient)
-		w("Action: failed")
+		if f.Delayed {
+			w("Action: delayed")
+		} else {
+			w("Action: failed")
+		}
 		w("Status: ", f.Status)
 		if f.RemoteMTA != "" {
 			w("Remote-MTA: dns; ", ascii(f.RemoteMTA))
@@ -121,9 +132,13 @@ func readHeader(r io.Reader) []byte {
 	return out.Bytes()
 }
 
-// dsnSubject is "Undeliverable: " and the original subject, unfolded and
-// bounded.
-func dsnSubject(header []byte) string {
+// dsnSubject is "Undeliverable: " (or "Delivery delayed: ") and the
+// original subject, unfolded and bounded.
+func dsnSubject(header []byte, delayed bool) string {
+	prefix := "Undeliverable: "
+	if delayed {
+		prefix = "Delivery delayed: "
+	}
 	var subj strings.Builder
 	in := false
 	for _, line := range strings.Split(string(header), "\r\n") {
@@ -144,9 +159,9 @@ func dsnSubject(header []byte) string {
 		s = s[:200]
 	}
 	if s == "" {
-		return "Undeliverable message"
+		return strings.TrimSuffix(prefix, ": ") + " message"
 	}
-	return "Undeliverable: " + s
+	return prefix + s
 }
 
 // ascii keeps printable US-ASCII and turns everything else into '?', so

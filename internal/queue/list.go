@@ -28,6 +28,8 @@ type Recipient struct {
 	Attempts  int       `json:"attempts"`
 	NextRetry time.Time `json:"nextRetry"`
 	LastError string    `json:"lastError,omitempty"`
+	// DelayNotified: a delay DSN went out for this recipient.
+	DelayNotified bool `json:"delayNotified,omitempty"`
 }
 
 // pending reports whether the recipient still waits for delivery.
@@ -108,7 +110,7 @@ func (q *Queue) messages(ctx context.Context, query string, args ...any) ([]Mess
 }
 
 func (q *Queue) recipients(ctx context.Context, id int64) ([]Recipient, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT addr, domain, state, attempts, next_try, last_error FROM recipients WHERE msg = ? ORDER BY rowid`, id)
+	rows, err := q.db.QueryContext(ctx, `SELECT addr, domain, state, attempts, next_try, last_error, delayed FROM recipients WHERE msg = ? ORDER BY rowid`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +119,7 @@ func (q *Queue) recipients(ctx context.Context, id int64) ([]Recipient, error) {
 	for rows.Next() {
 		var r Recipient
 		var next int64
-		if err := rows.Scan(&r.Address, &r.Domain, &r.State, &r.Attempts, &next, &r.LastError); err != nil {
+		if err := rows.Scan(&r.Address, &r.Domain, &r.State, &r.Attempts, &next, &r.LastError, &r.DelayNotified); err != nil {
 			return nil, err
 		}
 		r.NextRetry = time.UnixMilli(next)
@@ -184,8 +186,8 @@ func (q *Queue) open(m Message) (*os.File, error) {
 
 // record stores the outcome of one attempt for one recipient.
 func (q *Queue) record(ctx context.Context, id int64, r Recipient) error {
-	_, err := q.db.ExecContext(ctx, `UPDATE recipients SET state = ?, attempts = ?, next_try = ?, last_error = ? WHERE msg = ? AND addr = ?`,
-		r.State, r.Attempts, r.NextRetry.UnixMilli(), clip(r.LastError), id, r.Address)
+	_, err := q.db.ExecContext(ctx, `UPDATE recipients SET state = ?, attempts = ?, next_try = ?, last_error = ?, delayed = ? WHERE msg = ? AND addr = ?`,
+		r.State, r.Attempts, r.NextRetry.UnixMilli(), clip(r.LastError), r.DelayNotified, id, r.Address)
 	return err
 }
 

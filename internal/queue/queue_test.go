@@ -356,3 +356,34 @@ func TestListLimit(t *testing.T) {
 		t.Errorf("List(2): %d messages of %d, %v", len(list), total, err)
 	}
 }
+
+// TestDelayDSN: a recipient still failing after DelayNotification gets
+// one "delayed" DSN, then, at expiry, the "failed" one.
+func TestDelayDSN(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	q := openTest(t, t.TempDir(), c)
+	enqueue(t, q, "alice@mail.test", "bob@remote.test")
+	temp := []Result{{Err: errors.New("451 later"), Status: "4.3.0", Diagnostic: "smtp; 451 4.3.0 later"}}
+	s := &scriptSender{script: map[string][][]Result{"remote.test": {temp, temp, temp, temp, temp, temp}}}
+	b := &bounces{}
+	sched := Schedule{Intervals: []time.Duration{time.Hour}, Expiration: 5 * time.Hour, DelayNotification: 2 * time.Hour}
+	r := NewRunner(RunnerOptions{Queue: q, Sender: s, Bounce: b.bounce, Hostname: "mail.test", Schedule: func(context.Context) Schedule { return sched }})
+	for range 6 {
+		runOnce(r)
+		c.add(time.Hour)
+	}
+	got := b.got["alice@mail.test"]
+	if len(got) != 2 {
+		t.Fatalf("%d DSNs, want a delay and a failure", len(got))
+	}
+	delay, fail := parseReport(t, got[0]), parseReport(t, got[1])
+	if f := delay.recipients[0]; f["action"] != "delayed" || f["status"] != "4.3.0" || !strings.HasPrefix(delay.subject, "Delivery delayed: hello there") {
+		t.Errorf("delay DSN: %v, %q", f, delay.subject)
+	}
+	if f := fail.recipients[0]; f["action"] != "failed" || f["status"] != "4.4.7" || !strings.HasPrefix(fail.subject, "Undeliverable: hello there") {
+		t.Errorf("failure DSN: %v, %q", f, fail.subject)
+	}
+	if len(s.got) != 6 {
+		t.Errorf("%d attempts", len(s.got))
+	}
+}

@@ -173,7 +173,7 @@ func (r *Runner) deliver(ctx context.Context, id int64, sched Schedule) {
 		}
 		byDomain[rc.Domain] = append(byDomain[rc.Domain], i)
 	}
-	var failed []Failure
+	var failed, delayed []Failure
 	for _, domain := range order {
 		idx := byDomain[domain]
 		env := Envelope{From: m.Sender, Size: m.Size, EightBit: m.EightBit}
@@ -211,14 +211,21 @@ func (r *Runner) deliver(ctx context.Context, id int64, sched Schedule) {
 				rc.State, rc.LastError = StateRetry, res.Err.Error()
 				rc.NextRetry = at.Add(sched.After(rc.Attempts))
 				log.Info("delivery deferred", "rcpt", rc.Address, "err", res.Err, "attempts", rc.Attempts, "next", rc.NextRetry)
+				if !rc.DelayNotified && sched.delayDue(m.Created, at) {
+					rc.DelayNotified = true
+					delayed = append(delayed, Failure{Recipient: rc.Address, Status: res.Status, Diagnostic: res.Diagnostic,
+						RemoteMTA: res.RemoteMTA, Reason: "Still trying; last error: " + res.Err.Error(), LastAttempt: at, Delayed: true})
+				}
 			}
 		}
-		if len(failed) > 0 {
-			// The DSN goes out before the failure is recorded: a crash in
-			// between repeats the DSN rather than losing it.
-			r.bounce(ctx, m, f, failed, at)
-			failed = nil
+		// A DSN goes out before its recipients' state is recorded: a crash
+		// in between repeats the DSN rather than losing it.
+		for _, list := range [][]Failure{failed, delayed} {
+			if len(list) > 0 {
+				r.bounce(ctx, m, f, list, at)
+			}
 		}
+		failed, delayed = nil, nil
 		for _, i := range idx {
 			if err := r.o.Queue.record(context.WithoutCancel(ctx), m.ID, m.Recipients[i]); err != nil {
 				log.Error("recording a delivery result failed", "rcpt", m.Recipients[i].Address, "err", err)

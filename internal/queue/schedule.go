@@ -11,14 +11,19 @@ type Schedule struct {
 	// Expiration is Exchange's MessageExpirationTimeout: a recipient still
 	// failing this long after the message arrived is given up, with a DSN.
 	Expiration time.Duration
+	// DelayNotification is Exchange's DelayNotificationTimeout: a
+	// recipient still failing this long after the message arrived gets
+	// one "delayed" DSN (RFC 3464 Action: delayed); negative sends none.
+	DelayNotification time.Duration
 }
 
 // DefaultSchedule backs off from one minute to an hour, and expires after
 // two days (Exchange's MessageExpirationTimeout default).
 func DefaultSchedule() Schedule {
 	return Schedule{
-		Intervals:  []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour},
-		Expiration: 48 * time.Hour,
+		Intervals:         []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour},
+		Expiration:        48 * time.Hour,
+		DelayNotification: 4 * time.Hour,
 	}
 }
 
@@ -40,4 +45,14 @@ func (s Schedule) expired(created, now time.Time) bool {
 		exp = DefaultSchedule().Expiration
 	}
 	return now.Sub(created) >= exp
+}
+
+// delayDue reports whether a recipient of a message that arrived at
+// created is due its delay DSN at now.
+func (s Schedule) delayDue(created, now time.Time) bool {
+	d := s.DelayNotification
+	if d == 0 {
+		d = DefaultSchedule().DelayNotification
+	}
+	return d > 0 && now.Sub(created) >= d && !s.expired(created, now)
 }

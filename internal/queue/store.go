@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS recipients (
 	attempts   INTEGER NOT NULL DEFAULT 0,
 	next_try   INTEGER NOT NULL,
 	last_error TEXT    NOT NULL DEFAULT '',
+	delayed    INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (msg, addr)
 );
 CREATE INDEX IF NOT EXISTS recipients_due ON recipients(state, next_try);

@@ -24,6 +24,11 @@ type OutboundSettings struct {
 	// MessageExpirationTimeout gives up on a recipient this long after
 	// the message arrived (Exchange's default: 2 days); 0 is the default.
 	MessageExpirationTimeout config.TimeSpan `json:"MessageExpirationTimeout,omitempty"`
+	// DelayNotificationTimeout sends one "delayed" DSN for a recipient
+	// still failing this long after the message arrived (Exchange's
+	// default: 4 hours); 0 is the default. One at least as long as the
+	// expiration sends none.
+	DelayNotificationTimeout config.TimeSpan `json:"DelayNotificationTimeout,omitempty"`
 	// SendConnectors route remote domains (sendconnectors.go). With none,
 	// every domain goes to its MX hosts; with some, a domain none of
 	// them matches is not routable (5.4.4), as in Exchange.
@@ -41,6 +46,9 @@ func (o OutboundSettings) schedule() queue.Schedule {
 	}
 	if o.MessageExpirationTimeout > 0 {
 		sc.Expiration = o.MessageExpirationTimeout.Duration()
+	}
+	if o.DelayNotificationTimeout > 0 {
+		sc.DelayNotification = o.DelayNotificationTimeout.Duration()
 	}
 	return sc
 }
@@ -60,8 +68,8 @@ func (o OutboundSettings) Validate() error {
 			return fmt.Errorf("RetryIntervals must be positive")
 		}
 	}
-	if o.MessageExpirationTimeout < 0 {
-		return fmt.Errorf("MessageExpirationTimeout must not be negative")
+	if o.MessageExpirationTimeout < 0 || o.DelayNotificationTimeout < 0 {
+		return fmt.Errorf("MessageExpirationTimeout and DelayNotificationTimeout must not be negative")
 	}
 	return nil
 }
