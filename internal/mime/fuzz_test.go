@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"io"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"testing/iotest"
@@ -128,6 +129,7 @@ func FuzzUnmarshal(f *testing.F) {
 		b, _ := p.MarshalBinary()
 		f.Add(b)
 	}
+	f.Add(readHex(f, filepath.Join("testdata", "rfc822-nested.v1.hex"))) // as earlier builds stored it
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p Part
 		if p.UnmarshalBinary(data) != nil {

@@ -26,14 +26,20 @@ func AppendEnvelope(dst []byte, e *Envelope) []byte {
 	if len(replyTo) == 0 {
 		replyTo = e.From
 	}
+	field := func(dst []byte, s string, bit EnvelopeFields) []byte {
+		if s == "" && e.Empty&bit != 0 {
+			return append(dst, `""`...)
+		}
+		return appendNString(dst, s)
+	}
 	dst = append(dst, '(')
-	dst = appendNString(dst, e.Date)
-	dst = appendNString(append(dst, ' '), e.Subject)
+	dst = field(dst, e.Date, EnvDate)
+	dst = field(append(dst, ' '), e.Subject, EnvSubject)
 	for _, l := range [][]Address{e.From, sender, replyTo, e.To, e.Cc, e.Bcc} {
 		dst = appendAddresses(append(dst, ' '), l)
 	}
-	dst = appendNString(append(dst, ' '), e.InReplyTo)
-	dst = appendNString(append(dst, ' '), e.MessageID)
+	dst = field(append(dst, ' '), e.InReplyTo, EnvInReplyTo)
+	dst = field(append(dst, ' '), e.MessageID, EnvMessageID)
 	return append(dst, ')')
 }
 

@@ -5,27 +5,37 @@ import (
 	"errors"
 )
 
-// Serialisation, version 1. All integers are unsigned varints
+// Serialisation, version 2. All integers are unsigned varints
 // (encoding/binary); offsets are stored as differences, so small parts
 // cost a few bytes:
 //
-//	message  = version(1) part
-//	part     = flags hsDelta headerLen bodyLen [lines] type subtype encoding
-//	           [params] [id] [desc] [disposition params] [language]
-//	           [location] [md5] [envelope] [part(message)] [n *part(children)]
+//	message  = version(2) part
+//	part     = flags hsDelta headerLen bodyLen [header] [lines] type subtype
+//	           encoding [params] [id] [desc] [disposition params]
+//	           [language] [location] [md5] [envelope] [part(message)]
+//	           [n *part(children)]
+//	header   = headerLen octets, the block as stored (top-level part only)
 //	params   = n *(name value)
-//	envelope = eflags [date] [subject] [from] [sender] [reply-to] [to] [cc]
-//	           [bcc] [in-reply-to] [message-id]
+//	envelope = eflags [empty] [date] [subject] [from] [sender] [reply-to]
+//	           [to] [cc] [bcc] [in-reply-to] [message-id]
 //	addrs    = n *address
 //	address  = head [name] [adl] [mailbox] [host]  (head = kind | presence bits)
 //	string   = len<<1 bytes | index<<1|1       (index into dictWords)
 //
 // hsDelta is HeaderStart minus the end of the previous sibling (or the
 // parent's body start); brackets are present when their flag bit is set.
-// Sender and Reply-To equal to From are stored as a flag. A new layout
-// needs a new version byte: readers reject versions they do not know.
+// Sender and Reply-To equal to From are stored as a flag. empty is the
+// Envelope.Empty set. A new layout needs a new version byte: readers
+// reject versions they do not know.
+//
+// Version 1 (written before 2026-12) is version 2 without the header and
+// the empty set (flags pfHeader and efEmpty never set); it still decodes,
+// to a tree without Header in which empty fields read as absent.
 
-const marshalVersion = 1
+const (
+	marshalVersion   = 2
+	marshalVersionV1 = 1
+)
 
 // ErrCorrupt is returned by UnmarshalBinary for data that is not a valid
 // serialisation (truncated, unknown version, inconsistent offsets).
@@ -44,6 +54,9 @@ const (
 	pfEnvelope
 	pfMessage
 	pfChildren
+	pfHeader
+
+	pfAll = pfHeader<<1 - 1
 )
 
 // Envelope flag bits.
@@ -60,6 +73,9 @@ const (
 	efBcc
 	efInReplyTo
 	efMessageID
+	efEmpty
+
+	efAll = efEmpty<<1 - 1
 )
 
 // maxOffset bounds stored offsets so that sums cannot overflow.
@@ -77,10 +93,10 @@ func (p *Part) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary decodes data written by MarshalBinary into p, replacing
 // its contents. It implements encoding.BinaryUnmarshaler.
 func (p *Part) UnmarshalBinary(data []byte) error {
-	if len(data) == 0 || data[0] != marshalVersion {
+	if len(data) == 0 || (data[0] != marshalVersion && data[0] != marshalVersionV1) {
 		return ErrCorrupt
 	}
-	d := decoder{buf: data[1:], dict: dictWords()}
+	d := decoder{buf: data[1:], dict: dictWords(), version: data[0]}
 	q := d.part(0, 0, -1)
 	if d.err != nil || len(d.buf) != 0 {
 		return ErrCorrupt
@@ -110,6 +126,9 @@ func (e *encoder) part(p *Part, base int64) {
 	e.uint(uint64(p.HeaderStart - base))
 	e.uint(uint64(p.HeaderEnd - p.HeaderStart))
 	e.uint(uint64(p.BodyEnd - p.HeaderEnd))
+	if hasHeaderCopy(p) {
+		e.buf = append(e.buf, p.Header...)
+	}
 	if p.Lines != 0 {
 		e.uint(uint64(p.Lines))
 	}
@@ -165,8 +184,13 @@ func partFlags(p *Part) uint64 {
 	set(pfEnvelope, p.Envelope != nil)
 	set(pfMessage, p.Message != nil)
 	set(pfChildren, len(p.Children) > 0)
+	set(pfHeader, hasHeaderCopy(p))
 	return f
 }
+
+// hasHeaderCopy reports whether p's Header is stored: only a whole,
+// non-empty block is.
+func hasHeaderCopy(p *Part) bool { return len(p.Header) > 0 && p.HasHeader() }
 
 func (e *encoder) optStr(s string) {
 	if s != "" {
@@ -190,6 +214,9 @@ func (e *encoder) params(ps []Param) {
 
 func (e *encoder) envelope(v *Envelope) {
 	e.uint(envelopeFlags(v))
+	if em := emptyFields(v); em != 0 {
+		e.uint(uint64(em))
+	}
 	e.optStr(v.Date)
 	e.optStr(v.Subject)
 	e.optAddrs(v.From)
@@ -226,7 +253,22 @@ func envelopeFlags(v *Envelope) uint64 {
 	set(efBcc, len(v.Bcc) > 0)
 	set(efInReplyTo, v.InReplyTo != "")
 	set(efMessageID, v.MessageID != "")
+	set(efEmpty, emptyFields(v) != 0)
 	return f
+}
+
+// emptyFields is v.Empty restricted to the fields that are in fact "".
+func emptyFields(v *Envelope) EnvelopeFields {
+	em := v.Empty & envAllFields
+	for _, x := range []struct {
+		bit EnvelopeFields
+		s   string
+	}{{EnvDate, v.Date}, {EnvSubject, v.Subject}, {EnvInReplyTo, v.InReplyTo}, {EnvMessageID, v.MessageID}} {
+		if x.s != "" {
+			em &^= x.bit
+		}
+	}
+	return em
 }
 
 func sameAddrs(a, b []Address) bool {

@@ -87,32 +87,124 @@ func TestDictionary(t *testing.T) {
 	}
 }
 
-// TestMarshalFormatStable freezes serialisation version 1: caches written
-// by earlier builds must still decode to the same tree. If this fails, the
-// layout changed and needs a new version byte instead.
+// TestMarshalFormatStable freezes serialisation version 2, and checks
+// that entries of version 1, written by earlier builds and kept in
+// mailbox databases, still decode to the same tree less what version 1
+// did not store (the header copy, empty envelope fields). If this fails,
+// the layout changed and needs a new version byte instead.
 func TestMarshalFormatStable(t *testing.T) {
 	t.Parallel()
 	p := mustParse(t, readTestdata(t, "rfc822-nested.eml"))
 	got, _ := p.MarshalBinary()
-	path := filepath.Join("testdata", "rfc822-nested.v1.hex")
+	path := filepath.Join("testdata", "rfc822-nested.v2.hex")
 	if *update {
 		if err := os.WriteFile(path, []byte(hex.EncodeToString(got)+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := hex.DecodeString(strings.TrimSpace(string(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := readHex(t, path)
 	if !bytes.Equal(got, want) {
 		t.Errorf("serialisation changed:\n got %x\nwant %x", got, want)
 	}
 	var q Part
 	if err := q.UnmarshalBinary(want); err != nil || !reflect.DeepEqual(p, &q) {
+		t.Errorf("stored v2 entry does not decode to the same tree: %v", err)
+	}
+	v1 := readHex(t, filepath.Join("testdata", "rfc822-nested.v1.hex"))
+	old := *p
+	old.Header = nil
+	if err := q.UnmarshalBinary(v1); err != nil || !reflect.DeepEqual(&old, &q) {
 		t.Errorf("stored v1 entry does not decode to the same tree: %v", err)
+	}
+	// Version 1 never had the bits version 2 added.
+	for _, b := range [][]byte{append([]byte{1}, got[1:]...), {1, 0x80, 0x10, 0, 0, 0, 0, 0, 0}} {
+		if err := q.UnmarshalBinary(b); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("v1 entry with v2 bits %x: %v", b, err)
+		}
+	}
+}
+
+func readHex(t testing.TB, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestEnvelopeEmptyAndAbsent: a field written with an empty value is ""
+// in ENVELOPE, an absent one NIL (RFC 3501 §7.4.2: nstring), through
+// the cache; an entry of version 1 (which could not tell them apart)
+// still reads as NIL.
+func TestEnvelopeEmptyAndAbsent(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ msg, want string }{
+		{"From: a@b.c\r\nSubject:\r\nDate: \r\nMessage-ID:\r\nIn-Reply-To:  \r\n\r\nbody\r\n",
+			`("" "" ((NIL NIL "a" "b.c")) ((NIL NIL "a" "b.c")) ((NIL NIL "a" "b.c")) NIL NIL NIL "" "")`},
+		{"From: a@b.c\r\n\r\nbody\r\n",
+			`(NIL NIL ((NIL NIL "a" "b.c")) ((NIL NIL "a" "b.c")) ((NIL NIL "a" "b.c")) NIL NIL NIL NIL NIL)`},
+		{"Subject:\r\n folded\r\nDate: Thu, 10 Jul 2025 10:00:00 +0000\r\n\r\n",
+			`("Thu, 10 Jul 2025 10:00:00 +0000" "folded" NIL NIL NIL NIL NIL NIL NIL NIL)`},
+	} {
+		want := c.want
+		p := mustParse(t, []byte(c.msg))
+		if got := string(AppendEnvelope(nil, p.Envelope)); got != want {
+			t.Errorf("%q:\n got %s\nwant %s", c.msg, got, want)
+		}
+		b, _ := p.MarshalBinary()
+		var q Part
+		if err := q.UnmarshalBinary(b); err != nil || !reflect.DeepEqual(p, &q) {
+			t.Errorf("%q: round trip differs (%v)", c.msg, err)
+		}
+		if got := string(AppendEnvelope(nil, q.Envelope)); got != want {
+			t.Errorf("%q from the cache:\n got %s\nwant %s", c.msg, got, want)
+		}
+	}
+	// Version 1 of the first message: the empty fields were not stored.
+	p := mustParse(t, []byte("Subject:\r\n\r\n"))
+	p.Header, p.Envelope.Empty = nil, 0
+	b, _ := p.MarshalBinary()
+	b[0] = 1
+	var q Part
+	if err := q.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(AppendEnvelope(nil, q.Envelope)); !strings.HasPrefix(got, "(NIL NIL ") {
+		t.Errorf("v1 entry: %s", got)
+	}
+}
+
+// TestHeaderKept: the top-level header block is kept, byte for byte,
+// up to MaxKeptHeader, and survives the cache; a longer one is not kept.
+func TestHeaderKept(t *testing.T) {
+	t.Parallel()
+	hdr := "From: a@b.c\r\nSubject: x\r\n\r\n"
+	p := mustParse(t, []byte(hdr+"body\r\n"))
+	if string(p.Header) != hdr || !p.HasHeader() {
+		t.Errorf("Header %q", p.Header)
+	}
+	long := "X-Long: " + strings.Repeat("y", MaxKeptHeader) + "\r\n" + hdr
+	p = mustParse(t, []byte(long+"body\r\n"))
+	if p.Header != nil || p.HasHeader() {
+		t.Errorf("a %d-byte header was kept", len(long))
+	}
+	exact := "X-Pad: " + strings.Repeat("z", MaxKeptHeader-len(hdr)-9) + "\r\n" + hdr
+	p = mustParse(t, []byte(exact+"body"))
+	if len(exact) != MaxKeptHeader || string(p.Header) != exact {
+		t.Errorf("a header of exactly %d bytes (%d) was not kept", MaxKeptHeader, len(exact))
+	}
+	for _, c := range p.Children {
+		if c.Header != nil {
+			t.Error("a body part has a Header")
+		}
+	}
+	p = mustParse(t, []byte("no header at all\r\n"))
+	if p.Header != nil || !p.HasHeader() {
+		t.Errorf("no header: Header %q", p.Header)
 	}
 }

@@ -32,12 +32,36 @@ func Parse(r io.Reader, o Options) (*Part, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
-	p := &parser{s: newScanner(r), o: o, budget: o.MaxTotalHeaderBytes}
+	pr := &prefixReader{r: r}
+	p := &parser{s: newScanner(pr), o: o, budget: o.MaxTotalHeaderBytes}
 	root := p.parseEntity(entity{message: true})
 	if p.s.err != nil {
 		return nil, p.s.err
 	}
+	if n := root.HeaderEnd; root.HeaderStart == 0 && n > 0 && n <= int64(len(pr.buf)) {
+		root.Header = bytes.Clone(pr.buf[:n])
+	}
 	return root, nil
+}
+
+// MaxKeptHeader bounds the top-level header block that Parse keeps in
+// Part.Header. Larger blocks (long Received chains, DKIM signatures) are
+// read from the message when asked for.
+const MaxKeptHeader = 16 << 10
+
+// prefixReader passes reads through and keeps a copy of the first
+// MaxKeptHeader bytes, from which Parse takes the top-level header block.
+type prefixReader struct {
+	r   io.Reader
+	buf []byte
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if room := MaxKeptHeader - len(p.buf); room > 0 && n > 0 {
+		p.buf = append(p.buf, b[:min(n, room)]...)
+	}
+	return n, err
 }
 
 // parser holds the state of one Parse call.

@@ -17,6 +17,13 @@ type Part struct {
 	HeaderEnd   int64 // end of the header block, which is also BodyStart
 	BodyEnd     int64 // end of the body (exclusive)
 
+	// Header is a copy of the header block [HeaderStart, HeaderEnd) of the
+	// top-level message when Parse kept it (blocks of at most
+	// MaxKeptHeader bytes), so that BODY[HEADER.FIELDS ...] is served
+	// without reading the message; nil otherwise, and on every other part.
+	// HasHeader reports whether it is usable.
+	Header []byte
+
 	// Lines is the number of lines in the body, counted for text/* and
 	// message/rfc822 parts only (RFC 3501 body-fld-lines), 0 otherwise. A
 	// final line without a line break counts.
@@ -65,6 +72,10 @@ type Param struct {
 	Name  string // lower-case
 	Value string // decoded
 }
+
+// HasHeader reports whether Header holds the whole header block (an empty
+// block needs no bytes).
+func (p *Part) HasHeader() bool { return int64(len(p.Header)) == p.HeaderEnd-p.HeaderStart }
 
 // BodyStart is the offset of the first byte of the body (= HeaderEnd).
 func (p *Part) BodyStart() int64 { return p.HeaderEnd }

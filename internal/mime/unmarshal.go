@@ -7,9 +7,19 @@ import "encoding/binary"
 // allocated, and recursion is bounded, so corrupt data cannot exhaust
 // memory or the stack.
 type decoder struct {
-	buf  []byte
-	err  error
-	dict [dictSize]string
+	buf     []byte
+	err     error
+	dict    [dictSize]string
+	version byte
+}
+
+// known reports whether flags f use only the bits of the version read:
+// all, or for version 1 those below the first bit version 2 added.
+func (d *decoder) known(f, all, added uint64) bool {
+	if d.version == marshalVersionV1 {
+		all = added - 1
+	}
+	return f&^all == 0
 }
 
 // maxUnmarshalDepth bounds nesting: a tree from Parse is at most
@@ -91,12 +101,18 @@ func (d *decoder) part(depth int, base, limit int64) *Part {
 		return &Part{}
 	}
 	f := d.uint()
+	if !d.known(f, pfAll, pfHeader) {
+		d.fail()
+	}
 	p := &Part{}
 	p.HeaderStart = base + d.offset()
 	p.HeaderEnd = p.HeaderStart + d.offset()
 	p.BodyEnd = p.HeaderEnd + d.offset()
 	if p.BodyEnd >= maxOffset || (limit >= 0 && p.BodyEnd > limit) {
 		d.fail()
+	}
+	if f&pfHeader != 0 {
+		p.Header = d.header(depth, p)
 	}
 	if f&pfLines != 0 {
 		if p.Lines = d.offset(); p.Lines == 0 || p.Lines > p.Size() {
@@ -127,6 +143,19 @@ func (d *decoder) part(depth int, base, limit int64) *Part {
 	}
 	d.checkShape(p)
 	return p
+}
+
+// header reads the copy of the top-level header block: only the top-level
+// part has one, it starts at 0, is not empty and fits MaxKeptHeader.
+func (d *decoder) header(depth int, p *Part) []byte {
+	n := p.HeaderEnd - p.HeaderStart
+	if d.err != nil || depth != 0 || p.HeaderStart != 0 || n == 0 || n > MaxKeptHeader || n > int64(len(d.buf)) {
+		d.fail()
+		return nil
+	}
+	h := append([]byte(nil), d.buf[:n]...)
+	d.buf = d.buf[n:]
+	return h
 }
 
 func (d *decoder) children(p *Part, depth int) {
@@ -194,7 +223,17 @@ func (d *decoder) strs() []string {
 
 func (d *decoder) envelope() *Envelope {
 	f := d.uint()
+	if !d.known(f, efAll, efEmpty) {
+		d.fail()
+	}
 	v := &Envelope{}
+	if f&efEmpty != 0 {
+		em := d.uint()
+		if em == 0 || em&^uint64(envAllFields) != 0 {
+			d.fail()
+		}
+		v.Empty = EnvelopeFields(em)
+	}
 	v.Date = d.optStr(f&efDate != 0)
 	v.Subject = d.optStr(f&efSubject != 0)
 	v.From = d.addrs(f&efFrom != 0)
@@ -205,6 +244,9 @@ func (d *decoder) envelope() *Envelope {
 	v.Bcc = d.addrs(f&efBcc != 0)
 	v.InReplyTo = d.optStr(f&efInReplyTo != 0)
 	v.MessageID = d.optStr(f&efMessageID != 0)
+	if emptyFields(v) != v.Empty {
+		d.fail() // a field both empty and with a value
+	}
 	if f&efSenderIsFrom != 0 {
 		v.Sender = v.From
 	}
