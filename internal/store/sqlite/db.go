@@ -91,6 +91,7 @@ type DB struct {
 	writerDone chan struct{}
 	stats      writeStats
 	stmts      *stmtCache // the writer's; see stmts.go
+	rstmts     readStmts  // the read pool's
 
 	// hookBeforeCommit, if set (by tests, before any write), runs in the
 	// writer just before each COMMIT; the crash test uses it to widen the
@@ -201,6 +202,7 @@ func (db *DB) Close() error {
 // release closes whatever open managed to open.
 func (db *DB) release() error {
 	var errs []error
+	db.rstmts.close()
 	if db.rdb != nil {
 		errs = append(errs, db.rdb.Close())
 	}

@@ -50,8 +50,11 @@ func (db *DB) Messages(ctx context.Context, f store.FolderID) ([]store.Message, 
 func (db *DB) Open(ctx context.Context, f store.FolderID, uid uint32) (store.Body, error) {
 	var blob string
 	var size int64
-	err := db.rdb.QueryRowContext(ctx, `SELECT blob, size FROM messages WHERE folder = ? AND uid = ?`,
-		f, uid).Scan(&blob, &size)
+	q, err := db.readStmt(ctx, `SELECT blob, size FROM messages WHERE folder = ? AND uid = ?`)
+	if err != nil {
+		return nil, err
+	}
+	err = q.QueryRowContext(ctx, f, uid).Scan(&blob, &size)
 	if isNoRows(err) {
 		return nil, db.whyMissing(ctx, f, uid)
 	}
@@ -68,7 +71,11 @@ func (db *DB) Open(ctx context.Context, f store.FolderID, uid uint32) (store.Bod
 // whyMissing tells an expunged message from one that never existed.
 func (db *DB) whyMissing(ctx context.Context, f store.FolderID, uid uint32) error {
 	var next int64
-	err := db.rdb.QueryRowContext(ctx, `SELECT uidnext FROM folders WHERE id = ?`, f).Scan(&next)
+	q, err := db.readStmt(ctx, `SELECT uidnext FROM folders WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	err = q.QueryRowContext(ctx, f).Scan(&next)
 	switch {
 	case isNoRows(err):
 		return fmt.Errorf("sqlite: folder %d: %w", f, store.ErrNotFound)

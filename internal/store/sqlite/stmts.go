@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync"
 )
 
 // stmtCache keeps the writer's statements prepared across transactions,
@@ -86,4 +87,41 @@ func (w *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 		return w.tx.QueryRowContext(ctx, q, args...)
 	}
 	return s.QueryRowContext(ctx, args...)
+}
+
+// readStmts keeps the read pool's statements prepared: database/sql
+// prepares each on a connection the first time it runs there and reuses
+// it after, which saves SQLite a parse per query (per FETCH of one
+// message, the parse cost more than the lookup).
+type readStmts struct {
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// readStmt returns q prepared on the read pool. Statements live until
+// Close.
+func (db *DB) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	db.rstmts.mu.Lock()
+	defer db.rstmts.mu.Unlock()
+	if s, ok := db.rstmts.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := db.rdb.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, readErr(ctx, "prepare", err)
+	}
+	if db.rstmts.stmts == nil {
+		db.rstmts.stmts = map[string]*sql.Stmt{}
+	}
+	db.rstmts.stmts[q] = s
+	return s, nil
+}
+
+func (r *readStmts) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.stmts {
+		s.Close()
+	}
+	clear(r.stmts)
 }

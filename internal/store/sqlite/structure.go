@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/postern/postern/internal/store"
 )
@@ -16,8 +18,12 @@ func (db *DB) Structure(ctx context.Context, f store.FolderID, uid uint32) ([]by
 	}
 	var blob string
 	var data []byte
-	err := db.rdb.QueryRowContext(ctx, `SELECT m.blob, s.data FROM messages m
-		LEFT JOIN structures s ON s.blob = m.blob WHERE m.folder = ? AND m.uid = ?`, f, uid).Scan(&blob, &data)
+	q, err := db.readStmt(ctx, `SELECT m.blob, s.data FROM messages m
+		LEFT JOIN structures s ON s.blob = m.blob WHERE m.folder = ? AND m.uid = ?`)
+	if err != nil {
+		return nil, err
+	}
+	err = q.QueryRowContext(ctx, f, uid).Scan(&blob, &data)
 	if isNoRows(err) {
 		return nil, db.whyMissing(ctx, f, uid)
 	}
@@ -45,4 +51,73 @@ func (db *DB) Structure(ctx context.Context, f store.FolderID, uid uint32) ([]by
 		return w.keepStructure(ref)
 	}})
 	return data, err
+}
+
+var _ store.StructureBatcher = (*DB)(nil)
+
+// structureGap is the largest gap between two wanted UIDs that one range
+// query spans: rows in a gap are read and dropped, so a sparse set (1,
+// 100000) takes two small queries rather than one over the folder.
+const structureGap = 64
+
+// Structures implements store.StructureBatcher: one range query per run
+// of nearby UIDs, all in one read transaction.
+func (db *DB) Structures(ctx context.Context, f store.FolderID, uids []uint32) (map[uint32][]byte, error) {
+	want := slices.Clone(uids)
+	slices.Sort(want)
+	want = slices.Compact(want)
+	out := make(map[uint32][]byte, len(want))
+	if len(want) == 0 {
+		return out, nil
+	}
+	q, err := db.readStmt(ctx, `SELECT m.uid, s.data FROM messages m
+		LEFT JOIN structures s ON s.blob = m.blob WHERE m.folder = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid`)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, readErr(ctx, "begin read", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	st := tx.StmtContext(ctx, q)
+	for len(want) > 0 {
+		n := 1
+		for n < len(want) && want[n]-want[n-1] <= structureGap {
+			n++
+		}
+		if err := structureRun(ctx, st, f, want[:n], out); err != nil {
+			return nil, err
+		}
+		want = want[n:]
+	}
+	return out, nil
+}
+
+// structureRun reads the structures of run (ascending, gaps bounded) into
+// out.
+func structureRun(ctx context.Context, st *sql.Stmt, f store.FolderID, run []uint32, out map[uint32][]byte) error {
+	rows, err := st.QueryContext(ctx, f, run[0], run[len(run)-1])
+	if err != nil {
+		return readErr(ctx, "read structures", err)
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var uid int64
+		var data []byte
+		if err := rows.Scan(&uid, &data); err != nil {
+			return readErr(ctx, "read structures", err)
+		}
+		for i < len(run) && int64(run[i]) < uid {
+			i++
+		}
+		if i < len(run) && int64(run[i]) == uid {
+			out[run[i]] = data
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return readErr(ctx, "read structures", err)
+	}
+	return nil
 }

@@ -86,3 +86,69 @@ func TestStructure(t *testing.T) {
 		t.Fatalf("%d structure rows left, want 1", n)
 	}
 }
+
+// TestStructures: the batch read agrees with Structure, leaves out
+// expunged and unknown UIDs, takes sparse sets and duplicates, and gives
+// nil for a message not analysed yet.
+func TestStructures(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openTest(t, Options{Dir: dir})
+	if err := db.CreateAccount(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	old, err := db.Deliver(ctx, []store.AccountID{1}, strings.NewReader("Subject: old\r\n\r\nx\r\n"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var calls atomic.Int64
+	db, err = Open(ctx, Options{Dir: dir, Analyze: countingAnalyzer(&calls)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	folder := old[0].Folder
+	var uids []uint32
+	for i := range 200 {
+		d, err := db.Deliver(ctx, []store.AccountID{1}, strings.NewReader(fmt.Sprintf("Subject: m%d\r\n\r\nx\r\n", i)), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		uids = append(uids, d[0].UID)
+	}
+	gone := []uint32{uids[5], uids[150]}
+	if _, err := db.Expunge(ctx, folder, gone); err != nil {
+		t.Fatal(err)
+	}
+	ask := []uint32{uids[199], 99999, old[0].UID, uids[5], uids[6], uids[6], uids[150], uids[7], uids[120], 0}
+	got, err := db.Structures(ctx, folder, ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uint32]string{old[0].UID: "", uids[6]: "", uids[7]: "", uids[120]: "", uids[199]: ""}
+	for uid := range want {
+		if uid != old[0].UID {
+			s, err := db.Structure(ctx, folder, uid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[uid] = string(s)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d entries, want %d: %v", len(got), len(want), got)
+	}
+	for uid, w := range want {
+		data, ok := got[uid]
+		if !ok || string(data) != w || (w == "" && data != nil) {
+			t.Errorf("UID %d: %q (present %v), want %q", uid, data, ok, w)
+		}
+	}
+	if n := calls.Load(); n != 200 {
+		t.Errorf("analysed %d times, want 200 (the batch read analyses nothing)", n)
+	}
+	if got, err := db.Structures(ctx, folder+100, uids); err != nil || len(got) != 0 {
+		t.Errorf("unknown folder: %v, %v", got, err)
+	}
+}
