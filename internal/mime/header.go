@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
 )
 
 // header holds the fields of one header block that the parser keeps: the
@@ -163,11 +162,8 @@ func (p *parser) keep(h *header, name string, raw []byte) {
 // part's encapsulated message, pass its Message. A line without a colon
 // inside the block is a field with no name: it never matches names.
 func HeaderFields(r io.ReaderAt, p *Part, names []string, not bool) ([]byte, error) {
-	want := make(map[string]bool, len(names))
-	for _, n := range names {
-		want[strings.ToLower(n)] = true
-	}
-	br := bufio.NewReaderSize(io.NewSectionReader(r, p.HeaderStart, p.HeaderEnd-p.HeaderStart), scanBufSize)
+	size := p.HeaderEnd - p.HeaderStart
+	br := bufio.NewReaderSize(io.NewSectionReader(r, p.HeaderStart, size), int(min(scanBufSize, max(size, 16))))
 	var out []byte
 	include, lineStart := false, true
 	for {
@@ -178,7 +174,7 @@ func HeaderFields(r io.ReaderAt, p *Part, names []string, not bool) ([]byte, err
 				include = true // the blank line ending the block
 			case b[0] != ' ' && b[0] != '\t':
 				n := rawFieldName(b)
-				include = want[strings.ToLower(string(n))] != not
+				include = n != nil && hasName(names, n) != not
 				if n == nil {
 					include = not
 				}
@@ -196,4 +192,23 @@ func HeaderFields(r io.ReaderAt, p *Part, names []string, not bool) ([]byte, err
 			return nil, err
 		}
 	}
+}
+
+// hasName reports whether name is one of names, ignoring ASCII case.
+func hasName(names []string, name []byte) bool {
+	for _, n := range names {
+		if len(n) == len(name) && equalFoldASCII(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFoldASCII(a []byte, b string) bool {
+	for i := range a {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -23,10 +23,11 @@ func countingAnalyzer(calls *atomic.Int64) store.Analyzer {
 	}
 }
 
-func TestStructure(t *testing.T) {
+// storedBeforeAnalyser makes account 1 in dir and delivers to it one
+// message, "Subject: old", with no analyser, then reopens the store with
+// a counting one.
+func storedBeforeAnalyser(t *testing.T, dir string, calls *atomic.Int64) (*DB, []store.Delivered) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	// Stored before there was an analyser.
 	db := openTest(t, Options{Dir: dir})
 	if err := db.CreateAccount(ctx, 1); err != nil {
 		t.Fatal(err)
@@ -39,13 +40,17 @@ func TestStructure(t *testing.T) {
 		t.Fatalf("Structure without analyser: %v", err)
 	}
 	db.Close()
-
-	var calls atomic.Int64
-	db, err = Open(ctx, Options{Dir: dir, Analyze: countingAnalyzer(&calls)})
-	if err != nil {
+	if db, err = Open(ctx, Options{Dir: dir, Analyze: countingAnalyzer(calls)}); err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db, old
+}
+
+func TestStructure(t *testing.T) {
+	ctx := context.Background()
+	var calls atomic.Int64
+	db, old := storedBeforeAnalyser(t, t.TempDir(), &calls)
 	msg := "Subject: new\r\n\r\nbody\r\n"
 	d, err := db.Deliver(ctx, []store.AccountID{1}, strings.NewReader(msg), time.Now())
 	if err != nil {
@@ -92,22 +97,8 @@ func TestStructure(t *testing.T) {
 // nil for a message not analysed yet.
 func TestStructures(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db := openTest(t, Options{Dir: dir})
-	if err := db.CreateAccount(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	old, err := db.Deliver(ctx, []store.AccountID{1}, strings.NewReader("Subject: old\r\n\r\nx\r\n"), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
 	var calls atomic.Int64
-	db, err = Open(ctx, Options{Dir: dir, Analyze: countingAnalyzer(&calls)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, old := storedBeforeAnalyser(t, t.TempDir(), &calls)
 	folder := old[0].Folder
 	var uids []uint32
 	for i := range 200 {
