@@ -79,7 +79,7 @@ func listFolders(ctx context.Context, q querier, a store.AccountID) ([]store.Fol
 
 // Folders implements store.Store. An account without folders has none.
 func (db *DB) Folders(ctx context.Context, a store.AccountID) ([]store.Folder, error) {
-	return listFolders(ctx, db.rdb, a)
+	return listFolders(ctx, reader{db: db}, a)
 }
 
 // Folder implements store.Store.
@@ -88,7 +88,7 @@ func (db *DB) Folder(ctx context.Context, a store.AccountID, name string) (store
 	if err != nil {
 		return store.Folder{}, err
 	}
-	return folderByName(ctx, db.rdb, a, name)
+	return folderByName(ctx, reader{db: db}, a, name)
 }
 
 // CreateAccount implements store.Store. The Inbox and the default folders

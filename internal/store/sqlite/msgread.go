@@ -17,10 +17,11 @@ func (db *DB) Messages(ctx context.Context, f store.FolderID) ([]store.Message, 
 		return nil, readErr(ctx, "begin read", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	if _, err := folderByID(ctx, tx, f); err != nil {
+	r := reader{db: db, tx: tx}
+	if _, err := folderByID(ctx, r, f); err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT uid, modseq, size, internal_date, date_offset, flags
+	rows, err := r.QueryContext(ctx, `SELECT uid, modseq, size, internal_date, date_offset, flags
 		FROM messages WHERE folder = ? ORDER BY uid`, f)
 	if err != nil {
 		return nil, readErr(ctx, "list messages", err)
@@ -50,11 +51,8 @@ func (db *DB) Messages(ctx context.Context, f store.FolderID) ([]store.Message, 
 func (db *DB) Open(ctx context.Context, f store.FolderID, uid uint32) (store.Body, error) {
 	var blob string
 	var size int64
-	q, err := db.readStmt(ctx, `SELECT blob, size FROM messages WHERE folder = ? AND uid = ?`)
-	if err != nil {
-		return nil, err
-	}
-	err = q.QueryRowContext(ctx, f, uid).Scan(&blob, &size)
+	err := reader{db: db}.QueryRowContext(ctx, `SELECT blob, size FROM messages WHERE folder = ? AND uid = ?`,
+		f, uid).Scan(&blob, &size)
 	if isNoRows(err) {
 		return nil, db.whyMissing(ctx, f, uid)
 	}
@@ -71,11 +69,7 @@ func (db *DB) Open(ctx context.Context, f store.FolderID, uid uint32) (store.Bod
 // whyMissing tells an expunged message from one that never existed.
 func (db *DB) whyMissing(ctx context.Context, f store.FolderID, uid uint32) error {
 	var next int64
-	q, err := db.readStmt(ctx, `SELECT uidnext FROM folders WHERE id = ?`)
-	if err != nil {
-		return err
-	}
-	err = q.QueryRowContext(ctx, f).Scan(&next)
+	err := reader{db: db}.QueryRowContext(ctx, `SELECT uidnext FROM folders WHERE id = ?`, f).Scan(&next)
 	switch {
 	case isNoRows(err):
 		return fmt.Errorf("sqlite: folder %d: %w", f, store.ErrNotFound)

@@ -99,7 +99,8 @@ type readStmts struct {
 }
 
 // readStmt returns q prepared on the read pool. Statements live until
-// Close.
+// Close, so q must be one of the package's constant queries, never text
+// built from arguments.
 func (db *DB) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	db.rstmts.mu.Lock()
 	defer db.rstmts.mu.Unlock()
@@ -124,4 +125,36 @@ func (r *readStmts) close() {
 		s.Close()
 	}
 	clear(r.stmts)
+}
+
+// reader is a querier on the read pool, or on one read transaction when
+// tx is set, whose queries run as prepared statements (readStmt).
+type reader struct {
+	db *DB
+	tx *sql.Tx
+}
+
+// stmt returns q prepared, bound to the transaction if there is one.
+func (r reader) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	s, err := r.db.readStmt(ctx, q)
+	if err != nil || r.tx == nil {
+		return s, err
+	}
+	return r.tx.StmtContext(ctx, s), nil
+}
+
+func (r reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := r.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (r reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	s, err := r.stmt(ctx, q)
+	if err != nil {
+		return r.db.rdb.QueryRowContext(ctx, q, args...) // reports the error on Scan
+	}
+	return s.QueryRowContext(ctx, args...)
 }

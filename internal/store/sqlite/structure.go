@@ -18,12 +18,8 @@ func (db *DB) Structure(ctx context.Context, f store.FolderID, uid uint32) ([]by
 	}
 	var blob string
 	var data []byte
-	q, err := db.readStmt(ctx, `SELECT m.blob, s.data FROM messages m
-		LEFT JOIN structures s ON s.blob = m.blob WHERE m.folder = ? AND m.uid = ?`)
-	if err != nil {
-		return nil, err
-	}
-	err = q.QueryRowContext(ctx, f, uid).Scan(&blob, &data)
+	err := reader{db: db}.QueryRowContext(ctx, `SELECT m.blob, s.data FROM messages m
+		LEFT JOIN structures s ON s.blob = m.blob WHERE m.folder = ? AND m.uid = ?`, f, uid).Scan(&blob, &data)
 	if isNoRows(err) {
 		return nil, db.whyMissing(ctx, f, uid)
 	}
@@ -70,17 +66,16 @@ func (db *DB) Structures(ctx context.Context, f store.FolderID, uids []uint32) (
 	if len(want) == 0 {
 		return out, nil
 	}
-	q, err := db.readStmt(ctx, `SELECT m.uid, s.data FROM messages m
-		LEFT JOIN structures s ON s.blob = m.blob WHERE m.folder = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid`)
-	if err != nil {
-		return nil, err
-	}
 	tx, err := db.rdb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, readErr(ctx, "begin read", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	st := tx.StmtContext(ctx, q)
+	st, err := reader{db: db, tx: tx}.stmt(ctx, `SELECT m.uid, s.data FROM messages m
+		LEFT JOIN structures s ON s.blob = m.blob WHERE m.folder = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid`)
+	if err != nil {
+		return nil, err
+	}
 	for len(want) > 0 {
 		n := 1
 		for n < len(want) && want[n]-want[n-1] <= structureGap {
