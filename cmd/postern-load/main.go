@@ -61,13 +61,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		timeout  = fs.Duration("timeout", 30*time.Second, "bound on every network wait")
 		exact    = fs.Bool("exact-sizes", true, "pop3-fetch: each RETR must have exactly the size LIST announced")
 		expect   = fs.Int("expect-messages", 0, "pop3-fetch, imap-fetch: every mailbox must hold this many messages (0: no check)")
-		size     = fs.Int("size", 16384, "append: size in octets of every appended message")
+		size     = fs.Int("size", 16384, "append, smtp-submit: size in octets of every appended or submitted message")
+		perSess  = fs.Int("per-session", 1, "smtp-submit: messages each session sends before QUIT")
 		idle     = fs.Int("idle-conns", 100, "idle-conns: connections held in IDLE")
 		lmtpAddr = fs.String("lmtp", "", "idle-conns: LMTP host:port to deliver to")
 		pid      = fs.Int("server-pid", 0, "idle-conns: root process id of the server, whose process tree's memory is measured")
 		seed     = fs.Int64("seed", 1, "seed of the generated messages")
 		perUser  = fs.Int("messages", 10, "seed: messages per user")
-		rcpts    = fs.Int("rcpts", 1, "deliver: recipients per transaction")
+		rcpts    = fs.Int("rcpts", 1, "deliver, smtp-submit: recipients per transaction")
 		from     = fs.String("from", "loadgen@mail.test", "deliver, seed: envelope sender")
 		asJSON   = fs.Bool("json", false, "print the result as one JSON object")
 		label    = fs.String("label", "", "server label recorded in the JSON result")
@@ -91,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Workload: *workload, Addr: *addr, Clients: *clients, Duration: *duration, Ops: *ops,
 		Timeout: *timeout, ExactSizes: *exact, ExpectMessages: *expect, Seed: *seed,
 		MessagesPerUser: *perUser, Recipients: *rcpts, From: *from,
-		MessageSize: *size, IdleConns: *idle, LMTPAddr: *lmtpAddr, ServerPID: *pid,
+		MessageSize: *size, PerSession: *perSess, IdleConns: *idle, LMTPAddr: *lmtpAddr, ServerPID: *pid,
 	}
 	var err error
 	if o.TLS, err = loadgen.ParseTLSMode(*tlsMode); err != nil {

@@ -38,29 +38,7 @@ func serveIMAPScript(t *testing.T, s imapScript) string {
 // asked first, with the command as the script keys it.
 func serveIMAP(t *testing.T, s imapScript, dyn func(cmd string) (string, bool)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				serveIMAPConn(c, s, dyn)
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	return serveLoopback(t, func(c net.Conn) { serveIMAPConn(c, s, dyn) })
 }
 
 func serveIMAPConn(c net.Conn, s imapScript, dyn func(string) (string, bool)) {

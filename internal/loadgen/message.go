@@ -179,13 +179,18 @@ func base64Lines(data []byte) string {
 // Message is, with a BodyDigestHeader. Lines end in CRLF; so does the
 // message.
 func SizedMessage(seed int64, idx, size int, to string) []byte {
+	return sizedMessageFrom(seed, idx, size, "Load Generator <loadgen@mail.test>", to)
+}
+
+// sizedMessageFrom is SizedMessage with the From field's value from.
+func sizedMessageFrom(seed int64, idx, size int, from, to string) []byte {
 	rng := rand.New(rand.NewPCG(uint64(seed), 1<<63|uint64(uint32(idx))))
 	header := func(digest string) string {
-		return fmt.Sprintf("From: Load Generator <loadgen@mail.test>\r\nTo: <%s>\r\n"+
+		return fmt.Sprintf("From: %s\r\nTo: <%s>\r\n"+
 			"Subject: Sized message %d\r\nDate: %s\r\nMessage-ID: <sized.%d.%d@loadgen.mail.test>\r\n"+
 			"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n"+
 			"Content-Transfer-Encoding: 7bit\r\n%s: %s\r\n\r\n",
-			to, idx, epoch.Add(time.Duration(idx)*time.Minute).Format(time.RFC1123Z), seed, idx, BodyDigestHeader, digest)
+			from, to, idx, epoch.Add(time.Duration(idx)*time.Minute).Format(time.RFC1123Z), seed, idx, BodyDigestHeader, digest)
 	}
 	n := max(size-len(header(strings.Repeat("0", 64))), 2)
 	body := []byte(text(rng, n))[:n-2]

@@ -26,6 +26,41 @@ type script map[string]string
 // "" (an empty reply hangs up, to cut a reply short).
 func serveScript(t *testing.T, s script) string {
 	t.Helper()
+	return serveLoopback(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(c)
+		c.Write([]byte("+OK fake\r\n"))
+		for i := 0; i < 100; i++ {
+			l, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			l = strings.TrimRight(l, "\r\n")
+			reply, ok := s[l]
+			if !ok {
+				reply = "-ERR unknown\r\n"
+			}
+			if reply == "" {
+				return
+			}
+			if slow, ok := strings.CutPrefix(reply, "\x00slow"); ok {
+				for i := 0; i < len(slow); i++ {
+					c.Write([]byte{slow[i]})
+				}
+			} else {
+				c.Write([]byte(reply))
+			}
+			if l == "QUIT" {
+				return
+			}
+		}
+	})
+}
+
+// serveLoopback runs a server on a free loopback port that serves each
+// connection with handle (which need not close it) until the test ends.
+func serveLoopback(t *testing.T, handle func(c net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -44,33 +79,7 @@ func serveScript(t *testing.T, s script) string {
 			go func() {
 				defer wg.Done()
 				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				r := bufio.NewReader(c)
-				c.Write([]byte("+OK fake\r\n"))
-				for i := 0; i < 100; i++ {
-					l, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					l = strings.TrimRight(l, "\r\n")
-					reply, ok := s[l]
-					if !ok {
-						reply = "-ERR unknown\r\n"
-					}
-					if reply == "" {
-						return
-					}
-					if slow, ok := strings.CutPrefix(reply, "\x00slow"); ok {
-						for i := 0; i < len(slow); i++ {
-							c.Write([]byte{slow[i]})
-						}
-					} else {
-						c.Write([]byte(reply))
-					}
-					if l == "QUIT" {
-						return
-					}
-				}
+				handle(c)
 			}()
 		}
 	}()

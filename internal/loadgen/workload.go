@@ -79,8 +79,11 @@ type Options struct {
 	From            string
 
 	// MessageSize is the size in octets of every message append appends
-	// (default 16384, at least 512).
+	// and smtp-submit submits (default 16384, at least 512).
 	MessageSize int
+	// PerSession is how many messages an smtp-submit session sends
+	// before QUIT (default 1).
+	PerSession int
 	// IdleConns is how many connections idle-conns holds in IDLE
 	// (default 100).
 	IdleConns int
@@ -140,15 +143,16 @@ type preparer interface {
 // workloads is the registry: name → constructor. IMAP and SMTP
 // workloads add their line here.
 var workloads = map[string]func(o *Options) (Workload, error){
-	"pop3-fetch": newPOP3Fetch,
-	"pop3-login": newPOP3Login,
-	"deliver":    newDeliver,
-	"seed":       newSeed,
-	"imap-fetch": newIMAPFetch,
-	"imap-mixed": newIMAPMixed,
-	"imap-login": newIMAPLogin,
-	"append":     newAppend,
-	"idle-conns": newIdleConns,
+	"pop3-fetch":  newPOP3Fetch,
+	"pop3-login":  newPOP3Login,
+	"deliver":     newDeliver,
+	"seed":        newSeed,
+	"imap-fetch":  newIMAPFetch,
+	"imap-mixed":  newIMAPMixed,
+	"imap-login":  newIMAPLogin,
+	"append":      newAppend,
+	"idle-conns":  newIdleConns,
+	"smtp-submit": newSMTPSubmit,
 }
 
 // Workloads returns the registered workload names, sorted.
@@ -204,6 +208,12 @@ func (o *Options) Validate() error {
 	}
 	if o.IdleConns == 0 {
 		o.IdleConns = 100
+	}
+	if o.PerSession == 0 {
+		o.PerSession = 1
+	}
+	if o.PerSession < 0 || o.PerSession > 1000000 {
+		return errors.New("loadgen: messages per session out of range (1-1000000)")
 	}
 	if o.MessageSize < 512 || o.MessageSize > 64<<20 || o.IdleConns < 0 || o.IdleConns > 100000 || o.ServerPID < 0 {
 		return errors.New("loadgen: message size (512 B-64 MiB), idle connections (1-100000) or server pid out of range")
