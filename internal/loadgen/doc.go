@@ -1,5 +1,5 @@
 // Package loadgen is Postern's load generator: small, checking protocol
-// clients (POP3, IMAP4, LMTP today; SMTP submission later), a message
+// clients (POP3, IMAP4, LMTP, SMTP submission), a message
 // generator for seeding mailboxes, and a runner that drives N concurrent
 // clients for a duration or a number of operations and reports
 // throughput, latency percentiles and errors. cmd/postern-load is its
