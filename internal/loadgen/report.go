@@ -46,6 +46,10 @@ type Comparison struct {
 	// ErrorsA and ErrorsB add up the failed operations of every round.
 	ErrorsA, ErrorsB int64
 	Rounds           int
+	// OnlyA is set when B ran no round of the line (smtp-submit: Dovecot
+	// has no submission service): the table shows B's columns as "—",
+	// and Rounds counts A's rounds.
+	OnlyA bool
 	// IdleConns is the median of the connections idle-conns held (0 for
 	// other workloads).
 	IdleConns int
@@ -108,6 +112,9 @@ func Compare(results []Result, a, b string) []Comparison {
 			}
 		}
 		c.A, c.B, c.Ratio = median(va), median(vb), median(ratios)
+		if c.OnlyA = len(vb) == 0; c.OnlyA {
+			c.Rounds = len(va)
+		}
 		c.P50A, c.P50B, c.P99A, c.P99B = median(p5a), median(p5b), median(p9a), median(p9b)
 		c.IdleConns = int(median(idle))
 		out = append(out, c)
@@ -148,6 +155,11 @@ func WriteTable(w io.Writer, cs []Comparison, nameA, nameB string) {
 		fmt.Fprintf(w, "|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	}
 	for _, c := range rest {
+		if c.OnlyA {
+			fmt.Fprintf(w, "| %s | %d | %s | %.1f | — | — (%s only) | %.1f / — | %d / — | %d |\n",
+				c.Workload, c.Clients, c.Metric, c.A, nameA, c.P99A, c.ErrorsA, c.Rounds)
+			continue
+		}
 		fmt.Fprintf(w, "| %s | %d | %s | %.1f | %.1f | %.2f× | %.1f / %.1f | %d / %d | %d |\n",
 			c.Workload, c.Clients, c.Metric, c.A, c.B, c.Ratio, c.P99A, c.P99B, c.ErrorsA, c.ErrorsB, c.Rounds)
 	}

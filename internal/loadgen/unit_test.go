@@ -217,12 +217,13 @@ func TestCompareMedians(t *testing.T) {
 	if c.Workload != "pop3-fetch" || c.A != 100 || c.B != 60 || c.Ratio != 2 || c.P99A != 5 || c.P99B != 8 || c.ErrorsB != 1 || c.Rounds != 3 {
 		t.Errorf("%+v", c)
 	}
-	if cs[1].Rounds != 0 || cs[1].Ratio != 0 || cs[1].A != 10 {
+	if cs[1].Rounds != 1 || cs[1].Ratio != 0 || cs[1].A != 10 || !cs[1].OnlyA || cs[0].OnlyA {
 		t.Errorf("%+v", cs[1])
 	}
 	var b strings.Builder
 	WriteTable(&b, cs, "Postern", "Dovecot")
-	if !strings.Contains(b.String(), "| pop3-fetch | 0 | messages/s | 100.0 | 60.0 | 2.00× |") || strings.Contains(b.String(), "idle") {
+	if !strings.Contains(b.String(), "| pop3-fetch | 0 | messages/s | 100.0 | 60.0 | 2.00× |") || strings.Contains(b.String(), "idle") ||
+		!strings.Contains(b.String(), "| pop3-login | 0 | ops/s | 10.0 | — | — (Postern only) | 0.0 / — | 0 / — | 1 |") {
 		t.Errorf("table:\n%s", b.String())
 	}
 	if _, err := ReadResults(strings.NewReader("{broken\n")); err == nil {
