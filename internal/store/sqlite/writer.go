@@ -149,8 +149,17 @@ func (db *DB) commitBatch(batch []*item) {
 // or a batch error when the transaction itself failed and nothing
 // committed.
 func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
+	// The blobs' directories are synced while the items run; the commit
+	// waits for them.
+	var pins []string
+	for _, o := range live {
+		pins = append(pins, o.pins...)
+	}
+	dirsSynced := make(chan error, 1)
+	go func() { dirsSynced <- db.blobs.syncDirs(pins) }()
 	tx, err := db.wdb.Begin()
 	if err != nil {
+		<-dirsSynced
 		return nil, nil, errTemp("begin", err)
 	}
 	w := &wtx{tx: tx, cache: db.stmts}
@@ -169,11 +178,7 @@ func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
 		tx.Rollback()
 		return nil, nil, err
 	}
-	var pins []string
-	for _, o := range live {
-		pins = append(pins, o.pins...)
-	}
-	if err := db.blobs.syncDirs(pins); err != nil {
+	if err := <-dirsSynced; err != nil {
 		tx.Rollback()
 		return nil, nil, err
 	}
