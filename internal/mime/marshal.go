@@ -81,6 +81,13 @@ const (
 // maxOffset bounds stored offsets so that sums cannot overflow.
 const maxOffset = 1 << 52
 
+// IsCurrent reports whether data was written by this version's
+// MarshalBinary. Older forms still decode, but lack what was added since
+// (the kept header, empty envelope fields): a store makes them again.
+func IsCurrent(data []byte) bool {
+	return len(data) > 0 && data[0] == marshalVersion
+}
+
 // MarshalBinary encodes the part tree in the compact, versioned form
 // described above. It implements encoding.BinaryMarshaler.
 func (p *Part) MarshalBinary() ([]byte, error) {

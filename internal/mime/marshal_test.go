@@ -208,3 +208,23 @@ func TestHeaderKept(t *testing.T) {
 		t.Errorf("no header: Header %q", p.Header)
 	}
 }
+
+func TestIsCurrent(t *testing.T) {
+	p, err := Parse(strings.NewReader("Subject: x\r\n\r\nbody\r\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := append([]byte{marshalVersionV1}, b[1:]...)
+	for _, c := range []struct {
+		data []byte
+		want bool
+	}{{b, true}, {v1, false}, {nil, false}, {[]byte{}, false}} {
+		if got := IsCurrent(c.data); got != c.want {
+			t.Errorf("IsCurrent(% x...) = %v, want %v", c.data[:min(len(c.data), 2)], got, c.want)
+		}
+	}
+}

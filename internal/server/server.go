@@ -199,7 +199,8 @@ func (s *Server) Store(name string) (store.Store, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(s.dataDir, path)
 	}
-	st, err := sqlite.Open(context.Background(), sqlite.Options{Dir: path, Logger: s.log.With("database", name), Analyze: analyzeMessage})
+	st, err := sqlite.Open(context.Background(), sqlite.Options{Dir: path, Logger: s.log.With("database", name), Analyze: analyzeMessage,
+		AnalysisCurrent: mime.IsCurrent})
 	if err != nil {
 		return nil, fmt.Errorf("mounting %q: %w", name, err)
 	}

@@ -42,6 +42,10 @@ type Options struct {
 	// Analyze, if set, is run over every message's bytes as they are
 	// stored; its result is kept with the bytes (Structure).
 	Analyze store.Analyzer
+	// AnalysisCurrent, if set, reports whether a kept analysis is in the
+	// analyser's current form. One that is not (kept by an older version)
+	// is made again from the bytes when it is read, and replaces the old.
+	AnalysisCurrent func(data []byte) bool
 	// BusyTimeout is how long a connection waits for a lock held by
 	// another (checkpoints, readers at open). Zero means 10 seconds.
 	BusyTimeout time.Duration

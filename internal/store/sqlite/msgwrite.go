@@ -220,10 +220,19 @@ func normUIDs(uids []uint32) []uint32 {
 // keepStructure stores a blob's analysis, if it has one and the blob has
 // none yet.
 func (w *wtx) keepStructure(ref blobRef) error {
+	return w.putStructure(ref, `INSERT INTO structures (blob, data) VALUES (?, ?) ON CONFLICT (blob) DO NOTHING`)
+}
+
+// replaceStructure keeps ref's analysis in place of any kept before.
+func (w *wtx) replaceStructure(ref blobRef) error {
+	return w.putStructure(ref, `INSERT INTO structures (blob, data) VALUES (?, ?) ON CONFLICT (blob) DO UPDATE SET data = excluded.data`)
+}
+
+func (w *wtx) putStructure(ref blobRef, query string) error {
 	if ref.structure == nil {
 		return nil
 	}
-	ins, err := w.prepared(`INSERT INTO structures (blob, data) VALUES (?, ?) ON CONFLICT (blob) DO NOTHING`)
+	ins, err := w.prepared(query)
 	if err == nil {
 		_, err = ins.Exec(ref.hash, ref.structure)
 	}

@@ -10,8 +10,8 @@ import (
 )
 
 // Structure implements store.Store: the analysis kept with the message's
-// bytes, or, for bytes stored before there was one, the analysis made now
-// and kept.
+// bytes, or, for bytes stored before there was one or kept in a form the
+// analyser no longer writes, the analysis made now and kept.
 func (db *DB) Structure(ctx context.Context, f store.FolderID, uid uint32) ([]byte, error) {
 	if db.opt.Analyze == nil {
 		return nil, fmt.Errorf("sqlite: no analyser: %w", store.ErrInvalid)
@@ -26,7 +26,7 @@ func (db *DB) Structure(ctx context.Context, f store.FolderID, uid uint32) ([]by
 	if err != nil {
 		return nil, readErr(ctx, "read structure", err)
 	}
-	if data != nil {
+	if db.current(data) {
 		return data, nil
 	}
 	file, err := db.blobs.open(blob)
@@ -44,9 +44,14 @@ func (db *DB) Structure(ctx context.Context, f store.FolderID, uid uint32) ([]by
 		if w.queryRow(`SELECT 1 FROM messages WHERE blob = ? LIMIT 1`, blob).Scan(&one) != nil {
 			return nil
 		}
-		return w.keepStructure(ref)
+		return w.replaceStructure(ref)
 	}})
 	return data, err
+}
+
+// current reports whether data is a kept analysis in the current form.
+func (db *DB) current(data []byte) bool {
+	return data != nil && (db.opt.AnalysisCurrent == nil || db.opt.AnalysisCurrent(data))
 }
 
 var _ store.StructureBatcher = (*DB)(nil)
@@ -81,7 +86,7 @@ func (db *DB) Structures(ctx context.Context, f store.FolderID, uids []uint32) (
 		for n < len(want) && want[n]-want[n-1] <= structureGap {
 			n++
 		}
-		if err := structureRun(ctx, st, f, want[:n], out); err != nil {
+		if err := db.structureRun(ctx, st, f, want[:n], out); err != nil {
 			return nil, err
 		}
 		want = want[n:]
@@ -90,8 +95,9 @@ func (db *DB) Structures(ctx context.Context, f store.FolderID, uids []uint32) (
 }
 
 // structureRun reads the structures of run (ascending, gaps bounded) into
-// out.
-func structureRun(ctx context.Context, st *sql.Stmt, f store.FolderID, run []uint32, out map[uint32][]byte) error {
+// out; an analysis not in the current form reads as none, for Structure
+// to make again.
+func (db *DB) structureRun(ctx context.Context, st *sql.Stmt, f store.FolderID, run []uint32, out map[uint32][]byte) error {
 	rows, err := st.QueryContext(ctx, f, run[0], run[len(run)-1])
 	if err != nil {
 		return readErr(ctx, "read structures", err)
@@ -108,6 +114,9 @@ func structureRun(ctx context.Context, st *sql.Stmt, f store.FolderID, run []uin
 			i++
 		}
 		if i < len(run) && int64(run[i]) == uid {
+			if !db.current(data) {
+				data = nil
+			}
 			out[run[i]] = data
 		}
 	}

@@ -143,3 +143,58 @@ func TestStructures(t *testing.T) {
 		t.Errorf("unknown folder: %v, %v", got, err)
 	}
 }
+
+// TestStructureNotCurrent: an analysis kept by an older analyser (here
+// "old:" rather than "new:") is made again when it is read, replaces the
+// old one, and reads as none in Structures until then.
+func TestStructureNotCurrent(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	tagged := func(tag string, calls *atomic.Int64) store.Analyzer {
+		return func(r io.Reader) ([]byte, error) {
+			calls.Add(1)
+			b, err := io.ReadAll(r)
+			return fmt.Appendf(nil, "%s%d", tag, len(b)), err
+		}
+	}
+	var oldCalls, newCalls atomic.Int64
+	db, err := Open(ctx, Options{Dir: dir, Analyze: tagged("old:", &oldCalls)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateAccount(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	var got []store.Delivered
+	for _, body := range []string{"Subject: a\r\n\r\nx\r\n", "Subject: bb\r\n\r\nx\r\n"} {
+		d, err := db.Deliver(ctx, []store.AccountID{1}, strings.NewReader(body), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, d...)
+	}
+	db.Close()
+	db, err = Open(ctx, Options{Dir: dir, Analyze: tagged("new:", &newCalls),
+		AnalysisCurrent: func(b []byte) bool { return strings.HasPrefix(string(b), "new:") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f := got[0].Folder
+	uids := []uint32{got[0].UID, got[1].UID}
+	kept, err := db.Structures(ctx, f, uids)
+	if err != nil || len(kept) != 2 || kept[uids[0]] != nil || kept[uids[1]] != nil {
+		t.Fatalf("Structures before any read: %v %v, want two without analysis", kept, err)
+	}
+	s, err := db.Structure(ctx, f, got[0].UID)
+	if err != nil || string(s) != "new:17" || newCalls.Load() != 1 {
+		t.Fatalf("Structure: %q %v after %d analyses, want new:17 after 1", s, err, newCalls.Load())
+	}
+	kept, err = db.Structures(ctx, f, uids)
+	if err != nil || len(kept) != 2 || string(kept[uids[0]]) != "new:17" || kept[uids[1]] != nil {
+		t.Fatalf("Structures after one read: %v %v", kept, err)
+	}
+	if s, _ := db.Structure(ctx, f, got[0].UID); string(s) != "new:17" || newCalls.Load() != 1 {
+		t.Fatalf("second read: %q after %d analyses, want it kept", s, newCalls.Load())
+	}
+}
