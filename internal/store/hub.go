@@ -9,24 +9,27 @@ import (
 // calls Publish after each commit, in commit order, and serves Subscribe
 // from it. The zero value is ready to use.
 //
-// Publish never blocks on a subscriber: each subscription has its own queue
-// and goroutine, so a slow fn delays only itself (its queue grows meanwhile).
-// Each fn sees the changes of its account in the order they were published,
-// one call at a time.
+// Publish never blocks on a subscriber: each subscription has its own queue,
+// drained by a goroutine of its own that runs only while the queue holds
+// something, so a slow fn delays only itself (its queue grows meanwhile) and
+// an idle subscription (an IMAP session in IDLE) costs no goroutine. Each fn
+// sees the changes of its account in the order they were published, one
+// call at a time.
 type Hub struct {
 	mu     sync.Mutex
 	subs   map[AccountID]map[*hubSub]struct{}
 	closed bool
 }
 
-// hubSub is one subscription: a queue drained by its own goroutine.
+// hubSub is one subscription: a queue, and at most one goroutine draining
+// it.
 type hubSub struct {
-	fn   func(Change)
-	wake chan struct{} // capacity 1: "the queue may be non-empty"
+	fn func(Change)
 
-	mu      sync.Mutex
-	queue   []Change
-	stopped bool
+	mu       sync.Mutex
+	queue    []Change
+	stopped  bool
+	draining bool // a drain goroutine is running
 }
 
 // Subscribe calls fn with every change later published for account a, until
@@ -34,7 +37,7 @@ type hubSub struct {
 // called again, except that a call already running may finish. cancel may be
 // called more than once, and from inside fn.
 func (h *Hub) Subscribe(a AccountID, fn func(Change)) (cancel func()) {
-	s := &hubSub{fn: fn, wake: make(chan struct{}, 1)}
+	s := &hubSub{fn: fn}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -48,8 +51,6 @@ func (h *Hub) Subscribe(a AccountID, fn func(Change)) (cancel func()) {
 	}
 	h.subs[a][s] = struct{}{}
 	h.mu.Unlock()
-
-	go s.run()
 	return func() {
 		h.mu.Lock()
 		if m := h.subs[a]; m != nil {
@@ -91,15 +92,17 @@ func (h *Hub) Close() {
 	}
 }
 
+// push queues c and starts a drain goroutine unless one is running.
 func (s *hubSub) push(c Change) {
 	s.mu.Lock()
-	if !s.stopped {
-		s.queue = append(s.queue, c)
+	defer s.mu.Unlock()
+	if s.stopped {
+		return
 	}
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	s.queue = append(s.queue, c)
+	if !s.draining {
+		s.draining = true
+		go s.drain()
 	}
 }
 
@@ -108,31 +111,24 @@ func (s *hubSub) stop() {
 	s.stopped = true
 	s.queue = nil
 	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
 }
 
-// run delivers the queue to fn until the subscription stops. The stopped
-// flag is checked before every call, so nothing is delivered after cancel.
-func (s *hubSub) run() {
-	for range s.wake {
-		for {
-			s.mu.Lock()
-			if s.stopped {
-				s.mu.Unlock()
-				return
-			}
-			if len(s.queue) == 0 {
-				s.mu.Unlock()
-				break
-			}
-			c := s.queue[0]
-			s.queue[0] = Change{}
-			s.queue = s.queue[1:]
+// drain delivers the queue to fn until it is empty or the subscription
+// stops, then ends. The stopped flag is checked before every call, so
+// nothing is delivered after cancel.
+func (s *hubSub) drain() {
+	for {
+		s.mu.Lock()
+		if s.stopped || len(s.queue) == 0 {
+			s.draining = false
+			s.queue = nil // give back what a burst grew
 			s.mu.Unlock()
-			s.fn(c)
+			return
 		}
+		c := s.queue[0]
+		s.queue[0] = Change{}
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		s.fn(c)
 	}
 }
