@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -27,7 +28,9 @@ type Directory struct {
 	params HashParams
 	cache  *verifyCache
 	// hashing bounds concurrent argon2id computations: each costs
-	// MemoryKiB of RAM and a core.
+	// MemoryKiB of RAM and a core, so one per core runs at once; more
+	// would only hold more memory (which a burst of logons would leave
+	// behind in the heap) without finishing sooner.
 	hashing chan struct{}
 }
 
@@ -56,7 +59,7 @@ func Open(ctx context.Context, o Options) (*Directory, error) {
 	if p == (HashParams{}) {
 		p = DefaultHashParams()
 	}
-	return &Directory{db: db, params: p, cache: newVerifyCache(5*time.Minute, 10000), hashing: make(chan struct{}, 4)}, nil
+	return &Directory{db: db, params: p, cache: newVerifyCache(5*time.Minute, 10000), hashing: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}, nil
 }
 
 // Close closes the directory.
