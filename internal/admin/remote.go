@@ -53,7 +53,8 @@ func ListenHTTPS(s *server.Server, o HTTPSOptions, log *slog.Logger) (*API, erro
 		return nil, err
 	}
 	a := &API{s: s, log: log, ln: ln}
-	ra := &remoteAuth{dir: s.Directory(), o: o, log: log}
+	ra := &remoteAuth{dir: s.Directory(), o: o, log: log,
+		engine: login.NewEngine(login.Options{Protocol: "Admin", Verifier: s.Directory(), Logger: log})}
 	a.hs = &http.Server{Handler: ra.wrap(a.routes()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: 64 << 10, TLSConfig: s.WebTLSConfig(), ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	go a.hs.Serve(tls.NewListener(ln, a.hs.TLSConfig))
@@ -74,9 +75,10 @@ type remoteCaller struct {
 }
 
 type remoteAuth struct {
-	dir *directory.Directory
-	o   HTTPSOptions
-	log *slog.Logger
+	dir    *directory.Directory
+	engine *login.Engine // the mail protocols' logon rules; no delay of its own
+	o      HTTPSOptions
+	log    *slog.Logger
 }
 
 // wrap admits only requests from an administrator.
@@ -116,28 +118,32 @@ var (
 	errNotAdmin    = errors.New("not an administrator")
 )
 
-// verify checks the credentials and the role. A failed or refused logon
-// waits FailureDelay and counts in the throttle; a throttled one checks
-// nothing.
+// verify checks the credentials, through the logon engine as the mail
+// protocols do, and the role. A failed or refused logon waits
+// FailureDelay and counts in the throttle; a throttled one checks nothing.
 func (ra *remoteAuth) verify(ctx context.Context, ip netip.Addr, user, pass string) (directory.User, error) {
-	fail := func(err error) (directory.User, error) {
-		ra.o.Throttle.Failed(ip, user)
+	wait := func(err error) (directory.User, error) {
 		select {
 		case <-time.After(ra.o.FailureDelay):
 		case <-ctx.Done():
 		}
 		return directory.User{}, err
 	}
-	if !ra.o.Throttle.Allow(ip, user) {
-		return fail(errLogonFailed)
+	fail := func(err error) (directory.User, error) {
+		ra.o.Throttle.Failed(ip, user)
+		return wait(err)
 	}
-	u, err := ra.dir.Verify(ctx, user, pass)
+	g, err := ra.engine.LoginThrottled(ctx, ra.log, ra.o.Throttle, ip, user, pass)
 	switch {
-	case errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrBadName), errors.Is(err, directory.ErrBadPassword):
+	case errors.Is(err, login.ErrThrottled):
 		return fail(errLogonFailed)
+	case errors.Is(err, login.ErrFailed): // LoginThrottled counted it
+		return wait(errLogonFailed)
 	case err != nil:
 		return directory.User{}, err
 	}
+	g.Release()
+	u := g.User
 	ok, err := ra.dir.IsAdministrator(ctx, u.ID)
 	if err != nil {
 		return directory.User{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -23,6 +24,9 @@ var (
 	ErrUserLimit = errors.New("login: too many connections for this user")
 	// ErrTemporary: the directory could not answer.
 	ErrTemporary = errors.New("login: temporary failure")
+	// ErrThrottled: too many failures from the address or for the account;
+	// refused before any credential check.
+	ErrThrottled = errors.New("login: too many failed logons from this address or for this account")
 )
 
 // blocked are the built-in accounts that may never log on over POP3 or
@@ -107,6 +111,21 @@ func (e *Engine) Login(ctx context.Context, log *slog.Logger, name, password str
 	}
 	log.Info("logon", "user", g.User.Address())
 	return g, nil
+}
+
+// LoginThrottled is Login behind t: a logon t does not allow is refused
+// with ErrThrottled before any credential check (and without the failure
+// delay), and a failed one counts in t. ip is the client's address.
+func (e *Engine) LoginThrottled(ctx context.Context, log *slog.Logger, t *Throttle, ip netip.Addr, name, password string) (*Grant, error) {
+	if !t.Allow(ip, name) {
+		log.Warn("logon throttled", "user", name)
+		return nil, ErrThrottled
+	}
+	g, err := e.Login(ctx, log, name, password)
+	if errors.Is(err, ErrFailed) {
+		t.Failed(ip, name)
+	}
+	return g, err
 }
 
 func (e *Engine) login(ctx context.Context, name, password string) (*Grant, error) {

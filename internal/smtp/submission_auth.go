@@ -60,16 +60,8 @@ func (s *session) cmdAUTH(arg string) action {
 		s.log.Info("logon failed", "user", user, "err", "authorization identity differs")
 		return s.logonFailed(login.ErrFailed)
 	}
-	if !s.sub.o.Throttle.Allow(s.remote, user) {
-		// Refused before any credential check.
-		s.log.Warn("logon throttled", "user", user)
-		return s.logonFailed(errThrottled)
-	}
-	g, err := s.sub.o.Engine.Login(s.ctx, s.log, user, pass)
+	g, err := s.sub.o.Engine.LoginThrottled(s.ctx, s.log, s.sub.o.Throttle, s.remote, user, pass)
 	if err != nil {
-		if errors.Is(err, login.ErrFailed) {
-			s.sub.o.Throttle.Failed(s.remote, user)
-		}
 		return s.logonFailed(err)
 	}
 	s.sub.grant = g
@@ -101,14 +93,11 @@ func (s *session) saslFailed(err error) action {
 	return actContinue
 }
 
-// errThrottled is a logon the Throttle refused.
-var errThrottled = errors.New("smtp: too many failed logons from this address or for this account")
-
 // logonFailed answers a failed logon and closes the connection after
 // MaxLogonFailures of them.
 func (s *session) logonFailed(err error) action {
 	switch {
-	case errors.Is(err, errThrottled):
+	case errors.Is(err, login.ErrThrottled):
 		s.reply(codeTLSUnavailable, statusTempAuthError, "Too many failed logons, try again later")
 	case errors.Is(err, login.ErrTemporary) || errors.Is(err, login.ErrUserLimit):
 		s.reply(codeTLSUnavailable, statusTempAuthError, "Temporary authentication failure")

@@ -103,7 +103,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, msg := http.StatusUnauthorized, msgBadCredentials
 		switch {
-		case errors.Is(err, errThrottled):
+		case errors.Is(err, login.ErrThrottled):
 			status, msg = http.StatusTooManyRequests, msgThrottled
 		case !errors.Is(err, login.ErrFailed):
 			status, msg = http.StatusServiceUnavailable, msgTemporary
@@ -122,24 +122,12 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// errThrottled is a sign-in the Throttle refused before any credential
-// check.
-var errThrottled = errors.New("web: too many failed sign-ins from this address or for this account")
-
 // verify runs one sign-in through the throttle and the logon engine (which
 // refuses the built-in accounts and tarpits failures). The grant is given
 // back at once: a web session holds no protocol connection slot.
 func (h *Handler) verify(ctx context.Context, ip netip.Addr, address, password string) (directory.User, error) {
-	log := h.o.Logger.With("remote", ip.String())
-	if !h.o.Throttle.Allow(ip, address) {
-		log.Warn("sign-in throttled", "user", address)
-		return directory.User{}, errThrottled
-	}
-	g, err := h.engine.Login(ctx, log, address, password)
+	g, err := h.engine.LoginThrottled(ctx, h.o.Logger.With("remote", ip.String()), h.o.Throttle, ip, address, password)
 	if err != nil {
-		if errors.Is(err, login.ErrFailed) {
-			h.o.Throttle.Failed(ip, address)
-		}
 		return directory.User{}, err
 	}
 	g.Release()
