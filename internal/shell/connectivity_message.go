@@ -46,7 +46,7 @@ func messageRoundTrip(ctx context.Context, c *call, in *admin.Info, t connectivi
 	var sendErr error
 	out := []any{connectivityResult(sub, pp, send, func() error {
 		sendErr = dialProbe(ctx, sub.addr, per, smtpConf, implicit, func(p *probe) error {
-			return smtpSubmit(p, smtpUpgrade(p, smtpConf, implicit), "localhost", cred.UserName, cred.Password.text, address, msg)
+			return smtpSubmit(p, smtpConf, implicit, "localhost", cred.UserName, cred.Password.text, address, msg)
 		})
 		return sendErr
 	})}
