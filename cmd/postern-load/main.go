@@ -66,6 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		idle     = fs.Int("idle-conns", 100, "idle-conns: connections held in IDLE")
 		lmtpAddr = fs.String("lmtp", "", "idle-conns: LMTP host:port to deliver to")
 		pid      = fs.Int("server-pid", 0, "idle-conns: root process id of the server, whose process tree's memory is measured")
+		settle   = fs.Duration("mem-settle", 40*time.Second, "idle-conns: longest wait for the server's memory to settle before each sample")
 		seed     = fs.Int64("seed", 1, "seed of the generated messages")
 		perUser  = fs.Int("messages", 10, "seed: messages per user")
 		rcpts    = fs.Int("rcpts", 1, "deliver, smtp-submit: recipients per transaction")
@@ -92,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Workload: *workload, Addr: *addr, Clients: *clients, Duration: *duration, Ops: *ops,
 		Timeout: *timeout, ExactSizes: *exact, ExpectMessages: *expect, Seed: *seed,
 		MessagesPerUser: *perUser, Recipients: *rcpts, From: *from,
-		MessageSize: *size, PerSession: *perSess, IdleConns: *idle, LMTPAddr: *lmtpAddr, ServerPID: *pid,
+		MessageSize: *size, PerSession: *perSess, IdleConns: *idle, LMTPAddr: *lmtpAddr, ServerPID: *pid, MemSettle: *settle,
 	}
 	var err error
 	if o.TLS, err = loadgen.ParseTLSMode(*tlsMode); err != nil {

@@ -84,7 +84,7 @@ func TestCommandIMAPWorkloads(t *testing.T) {
 		{[]string{"-workload", "imap-mixed"}, "ops=4 errors=0"},
 		{[]string{"-workload", "imap-login"}, "ops=4 errors=0"},
 		{[]string{"-workload", "append", "-size", "2048"}, "messages=4"},
-		{[]string{"-workload", "idle-conns", "-idle-conns", "4", "-lmtp", s.LMTP, "-server-pid", strconv.Itoa(os.Getpid())}, "idle=4 memory="},
+		{[]string{"-workload", "idle-conns", "-idle-conns", "4", "-lmtp", s.LMTP, "-server-pid", strconv.Itoa(os.Getpid()), "-mem-settle", "2s"}, "idle=4 memory="},
 	} {
 		code, out, errs := load(append(c.args, imap...)...)
 		if code != 0 || !strings.Contains(out, c.want) {

@@ -157,8 +157,8 @@ func (w *idleConns) keep(conns []*idleConn) {
 
 // Steadiness of a memory sample: the tree's memory must stay within
 // memSlack (or 1%, whichever is more) over memWindow, and memQuiet must
-// have passed since the sampling began; after memMax the last sample is
-// taken as it is, marked unsteady.
+// have passed since the sampling began; after memMax (Options.MemSettle)
+// the last sample is taken as it is, marked unsteady.
 const (
 	memEvery  = 500 * time.Millisecond
 	memWindow = 4 * time.Second
@@ -173,7 +173,7 @@ func (w *idleConns) sample(ctx context.Context, quiet time.Duration) (MemSample,
 	if w.o.ServerPID == 0 {
 		return MemSample{}, nil
 	}
-	s, steady, err := steadyMemory(ctx, w.o.ServerPID, quiet, memMax)
+	s, steady, err := steadyMemory(ctx, w.o.ServerPID, min(quiet, w.o.MemSettle), w.o.MemSettle)
 	w.unsteady = w.unsteady || !steady
 	return s, err
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postern/postern/internal/testkit"
 )
@@ -223,6 +224,9 @@ func TestIdleConnsMemoryAndLatency(t *testing.T) {
 	s, o := startIMAP(t, 3)
 	o.Workload, o.IdleConns, o.Ops, o.Clients, o.LMTPAddr = "idle-conns", 7, 9, 2, s.LMTP
 	o.ServerPID = os.Getpid() // the test server runs in this process
+	// ... beside the package's other tests, so its memory never settles:
+	// wait for it briefly (the default 40s per sample overruns mustRun).
+	o.MemSettle = 2 * time.Second
 	res := mustRun(t, o)
 	if res.Errors != 0 || res.Ops != 9 || res.Messages != 9 || res.IdleConns != 7 {
 		t.Fatalf("got %v", res)
