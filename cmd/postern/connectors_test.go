@@ -19,14 +19,11 @@ func TestConnectorVerbs(t *testing.T) {
 	dir := t.TempDir()
 	log := slog.New(slog.DiscardHandler)
 	s, err := server.Open(ctx, server.Options{DataDir: dir, FQDN: "mail.test", Logger: log,
-		HashParams: server.HashParams{MemoryKiB: 1024, Time: 1, Threads: 1}})
+		HashParams: server.HashParams{MemoryKiB: 1024, Time: 1, Threads: 1}, NoAutostart: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.StopService(ctx, "smtp"); err != nil {
-		t.Fatal(err)
-	}
 	api, err := admin.Listen(s, filepath.Join(dir, "admin.sock"), log)
 	if err != nil {
 		t.Fatal(err)

@@ -26,12 +26,11 @@ func TestRemoteAdmin(t *testing.T) {
 	dir := t.TempDir()
 	log := slog.New(slog.DiscardHandler)
 	s, err := server.Open(ctx, server.Options{DataDir: dir, FQDN: "mail.test", Logger: log, Local: true,
-		HashParams: server.HashParams{MemoryKiB: 1024, Time: 1, Threads: 1}})
+		HashParams: server.HashParams{MemoryKiB: 1024, Time: 1, Threads: 1}, NoAutostart: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.StopService(ctx, "smtp")
 	for _, u := range []string{"boss@mail.test", "clerk@mail.test"} {
 		if _, err := s.AddUser(ctx, u, "Right-1", ""); err != nil {
 			t.Fatal(err)

@@ -48,6 +48,10 @@ type Options struct {
 	Logger *slog.Logger
 	// HashParams overrides the argon2id cost (tests use a cheap one).
 	HashParams directory.HashParams
+	// NoAutostart leaves every service stopped at Open, whatever its
+	// startup type: tests rebind the listeners to free ports first, then
+	// start what they use.
+	NoAutostart bool
 }
 
 // HashParams is the argon2id cost of new password hashes.
@@ -74,7 +78,7 @@ type Server struct {
 }
 
 // Open opens (creating on first start) the data folder and starts the
-// services whose startup type is Automatic.
+// services whose startup type is Automatic (unless o.NoAutostart).
 func Open(ctx context.Context, o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -97,7 +101,9 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.registerServices()
-	s.startAutomatic(ctx)
+	if !o.NoAutostart {
+		s.startAutomatic(ctx)
+	}
 	return s, nil
 }
 

@@ -64,6 +64,9 @@ func Start(t testing.TB, o Options) *Server {
 		Local:      true, // nothing but loopback, even before the tests rebind
 		Logger:     log,
 		HashParams: server.HashParams{MemoryKiB: 1024, Time: 1, Threads: 1},
+		// Nothing listens on the default ports (24, 25, 443, 587) that
+		// another test, or the machine's own MTA, may hold.
+		NoAutostart: true,
 	})
 	if err != nil {
 		t.Fatal(err)
