@@ -178,6 +178,13 @@ type Store interface {
 
 	// Messages lists a folder's messages in ascending UID order.
 	Messages(ctx context.Context, f FolderID) ([]Message, error)
+	// Changes reads, in one snapshot, the folder as it is now and, in
+	// ascending UID order, its messages whose ModSeq is above since: the
+	// ones added, and those whose flags changed, after the folder's
+	// HighestModSeq was since (since 0: every message). Expunged messages
+	// are not named; a reader holding the earlier listing tells from
+	// Folder.Messages whether any went.
+	Changes(ctx context.Context, f FolderID, since uint64) (Folder, []Message, error)
 	// Open opens a message's bytes (ErrExpunged or ErrNotFound if gone).
 	Open(ctx context.Context, f FolderID, uid uint32) (Body, error)
 	// StoreFlags changes flags on the given UIDs (missing UIDs are skipped)

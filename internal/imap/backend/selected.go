@@ -32,7 +32,9 @@ func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.P
 	}
 	s.watched.Store(int64(f.ID))
 	s.dirty.Store(false)
-	msgs, err := s.st.Messages(ctx, f.ID)
+	// The folder again with its listing, in one snapshot: UIDNEXT and the
+	// modseq the view starts from match the messages.
+	f, msgs, err := s.st.Changes(ctx, f.ID, 0)
 	if err != nil {
 		s.watched.Store(0)
 		return s.storeReply(cmd.Name, err), nil
@@ -75,16 +77,14 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 	if !s.dirty.Swap(false) {
 		return
 	}
-	msgs, err := s.st.Messages(ctx, s.view.folder.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		msgs, err = nil, nil // deleted elsewhere: every message is gone
-	}
+	msgs, modseq, err := s.current(ctx)
 	if err != nil {
 		s.log.Warn("sync", "err", err)
 		s.dirty.Store(true)
 		return
 	}
 	u := s.view.sync(msgs, mayExpunge)
+	s.view.modseq = modseq
 	for _, seq := range u.expunged {
 		s.untaggedN(seq, "EXPUNGE")
 	}
@@ -97,6 +97,25 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 	if len(s.view.gone) > 0 {
 		s.dirty.Store(true) // announce them at the next point that may
 	}
+}
+
+// current reads the selected folder's present listing and the
+// HighestModSeq it reflects: from the changes since the view's modseq
+// when they fit the view (a change to a few messages costs a few rows),
+// else the whole folder. A folder deleted elsewhere has no messages.
+func (s *session) current(ctx context.Context) ([]store.Message, uint64, error) {
+	id := s.view.folder.ID
+	f, changed, err := s.st.Changes(ctx, id, s.view.modseq)
+	if err == nil {
+		if cur, ok := s.view.current(f, changed); ok {
+			return cur, f.HighestModSeq, nil
+		}
+		f, changed, err = s.st.Changes(ctx, id, 0)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, s.view.modseq, nil
+	}
+	return changed, f.HighestModSeq, err
 }
 
 // flagList formats flags as an IMAP list.
@@ -129,9 +148,11 @@ func (s *session) expungeCmd(ctx context.Context, cmd *wire.Command, args *wire.
 		return no("EXPUNGE failed: the mailbox is read-only."), nil
 	}
 	if uids := s.deletedUIDs(set); len(uids) > 0 {
-		if _, err := s.st.Expunge(ctx, s.view.folder.ID, uids); err != nil {
+		removed, err := s.st.Expunge(ctx, s.view.folder.ID, uids)
+		if err != nil {
 			return s.storeReply("EXPUNGE", err), nil
 		}
+		s.view.expunged(removed)
 		s.dirty.Store(true)
 	}
 	return ok("EXPUNGE completed."), nil

@@ -20,7 +20,7 @@ type view struct {
 	folder   store.Folder
 	msgs     []store.Message // by sequence number - 1; UIDs ascending
 	gone     map[uint32]bool // expunged in the store, not yet announced
-	modseq   uint64          // the folder's HighestModSeq when last synced
+	modseq   uint64          // the folder's HighestModSeq the view reflects
 	recent   int
 	readOnly bool
 }
@@ -103,6 +103,49 @@ func (v *view) sync(cur []store.Message, mayExpunge bool) update {
 	// which renumber: they were computed on the kept list, so they are
 	// already right once the expunges are sent first.
 	return u
+}
+
+// current builds the store's present listing from the view and the
+// messages changed since the view's modseq (Store.Changes), without
+// reading the folder again: the view's messages that are not ghosts, with
+// the changed ones in their place and the new ones after. ok is false when
+// the changes do not fit the view (messages expunged that the view cannot
+// name, because only f.Messages counts them): the caller lists the folder.
+func (v *view) current(f store.Folder, changed []store.Message) (cur []store.Message, ok bool) {
+	top := v.maxUID()
+	cur = make([]store.Message, 0, f.Messages)
+	j := 0
+	for _, m := range v.msgs {
+		if v.gone[m.UID] {
+			continue
+		}
+		if j < len(changed) && changed[j].UID < m.UID {
+			return nil, false // a message the view never had, or a ghost changed
+		}
+		if j < len(changed) && changed[j].UID == m.UID {
+			m = changed[j]
+			j++
+		}
+		cur = append(cur, m)
+	}
+	for ; j < len(changed); j++ {
+		if changed[j].UID <= top {
+			return nil, false
+		}
+		cur = append(cur, changed[j])
+	}
+	return cur, len(cur) == f.Messages
+}
+
+// expunged records messages this session expunged: ghosts until the
+// sync that announces them, so that sync needs no full listing to find
+// them.
+func (v *view) expunged(uids []uint32) {
+	for _, uid := range uids {
+		if v.seqOf(uid) != 0 {
+			v.gone[uid] = true
+		}
+	}
 }
 
 // isGone reports whether the message at seq was expunged but not yet

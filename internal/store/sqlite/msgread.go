@@ -12,36 +12,47 @@ import (
 // Messages implements store.Store. It reads one snapshot: the folder check
 // and the listing see the same commit.
 func (db *DB) Messages(ctx context.Context, f store.FolderID) ([]store.Message, error) {
+	_, msgs, err := db.Changes(ctx, f, 0)
+	return msgs, err
+}
+
+// Changes implements store.Store. Every message's ModSeq is at least 1:
+// each commit raises the folder's HighestModSeq before using it.
+func (db *DB) Changes(ctx context.Context, f store.FolderID, since uint64) (store.Folder, []store.Message, error) {
 	tx, err := db.rdb.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, readErr(ctx, "begin read", err)
+		return store.Folder{}, nil, readErr(ctx, "begin read", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
 	r := reader{db: db, tx: tx}
-	if _, err := folderByID(ctx, r, f); err != nil {
-		return nil, err
+	folder, err := folderByID(ctx, r, f)
+	if err != nil {
+		return folder, nil, err
+	}
+	out := []store.Message{}
+	if since >= folder.HighestModSeq {
+		return folder, out, nil // nothing changed: no need to scan
 	}
 	rows, err := r.QueryContext(ctx, `SELECT uid, modseq, size, internal_date, date_offset, flags
-		FROM messages WHERE folder = ? ORDER BY uid`, f)
+		FROM messages WHERE folder = ? AND modseq > ? ORDER BY uid`, f, since)
 	if err != nil {
-		return nil, readErr(ctx, "list messages", err)
+		return folder, nil, readErr(ctx, "list messages", err)
 	}
 	defer rows.Close()
-	out := []store.Message{}
 	for rows.Next() {
 		var m msgRow
 		var uid int64
 		var flags string
 		if err := rows.Scan(&uid, &m.modseq, &m.size, &m.date, &m.offset, &flags); err != nil {
-			return nil, readErr(ctx, "list messages", err)
+			return folder, nil, readErr(ctx, "list messages", err)
 		}
 		m.uid, m.flags = uint32(uid), strings.Fields(flags)
 		out = append(out, m.message())
 	}
 	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "list messages", err)
+		return folder, nil, readErr(ctx, "list messages", err)
 	}
-	return out, nil
+	return folder, out, nil
 }
 
 // Open implements store.Store. A UID below the folder's UIDNEXT that has no

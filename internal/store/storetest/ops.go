@@ -164,6 +164,46 @@ func testExpunge(t *testing.T, s store.Store) {
 	wantErr(t, "Expunge in a missing folder", err, store.ErrNotFound)
 }
 
+// Changes names, in one snapshot with the folder, exactly the messages
+// added or re-flagged after a given HighestModSeq; expunges show only in
+// the folder's count.
+func testChanges(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const a = 135
+	newAccount(t, s, a)
+	in := getFolder(t, s, a, store.Inbox)
+	for i := range 4 {
+		appendMsg(t, s, in.ID, []byte{byte('a' + i)})
+	}
+	f, all, err := s.Changes(ctx, in.ID, 0)
+	if err != nil || f.Messages != 4 || !slices.Equal(uidsOf(all), []uint32{1, 2, 3, 4}) {
+		t.Fatalf("Changes since 0 = %+v, %v, %v; want the 4 messages", f, uidsOf(all), err)
+	}
+	if !slices.Equal(uidsOf(all), uidsOf(listMessages(t, s, in.ID))) {
+		t.Errorf("Changes since 0 lists %v, Messages %v", uidsOf(all), uidsOf(listMessages(t, s, in.ID)))
+	}
+	since := f.HighestModSeq
+	if f, none, err := s.Changes(ctx, in.ID, since); err != nil || len(none) != 0 || f.HighestModSeq != since {
+		t.Errorf("Changes with nothing changed = %+v, %v, %v", f, uidsOf(none), err)
+	}
+	if _, err := s.StoreFlags(ctx, in.ID, []uint32{2}, store.FlagsAdd, []string{store.FlagFlagged}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Expunge(ctx, in.ID, []uint32{3}); err != nil {
+		t.Fatal(err)
+	}
+	appendMsg(t, s, in.ID, []byte("e"))
+	f, changed, err := s.Changes(ctx, in.ID, since)
+	if err != nil || !slices.Equal(uidsOf(changed), []uint32{2, 5}) {
+		t.Fatalf("Changes after a flag change, an expunge and an append = %v, %v; want UIDs [2 5]", uidsOf(changed), err)
+	}
+	if !store.HasFlag(changed[0].Flags, store.FlagFlagged) || changed[0].ModSeq <= since || f.Messages != 4 || f.HighestModSeq < changed[1].ModSeq {
+		t.Errorf("Changes: folder %+v, messages %+v", f, changed)
+	}
+	_, _, err = s.Changes(ctx, 987654, 0)
+	wantErr(t, "Changes of a missing folder", err, store.ErrNotFound)
+}
+
 // A body shared by several messages survives until the last one goes.
 func testSharedBlob(t *testing.T, s store.Store) {
 	ctx := t.Context()

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OpenThenExpunge", testOpenThenExpunge},
 		{"StoreFlags", testStoreFlags},
 		{"Expunge", testExpunge},
+		{"Changes", testChanges},
 		{"SharedBlob", testSharedBlob},
 		{"CopyMove", testCopyMove},
 		{"UIDRules", testUIDRules},
