@@ -49,6 +49,9 @@ type Options struct {
 	// BusyTimeout is how long a connection waits for a lock held by
 	// another (checkpoints, readers at open). Zero means 10 seconds.
 	BusyTimeout time.Duration
+	// StructureCache bounds the analyses kept in memory (structcache.go),
+	// in bytes, twice over. Zero means 16 MiB; negative keeps none.
+	StructureCache int
 }
 
 // Validate reports options that cannot work.
@@ -78,6 +81,9 @@ func (o Options) withDefaults() Options {
 	if o.BusyTimeout == 0 {
 		o.BusyTimeout = 10 * time.Second
 	}
+	if o.StructureCache == 0 {
+		o.StructureCache = 16 << 20
+	}
 	return o
 }
 
@@ -89,6 +95,7 @@ type DB struct {
 	rdb   *sql.DB // read pool
 	blobs *blobStore
 	hub   store.Hub
+	sc    *structCache
 	lock  *os.File
 
 	ops        chan *item
@@ -119,7 +126,8 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
 		return nil, errTemp("create dir", err)
 	}
-	db := &DB{opt: opt, log: opt.Logger, ops: make(chan *item, 4*opt.MaxBatch), writerDone: make(chan struct{})}
+	db := &DB{opt: opt, log: opt.Logger, ops: make(chan *item, 4*opt.MaxBatch), writerDone: make(chan struct{}),
+		sc: newStructCache(opt.StructureCache)}
 	if err := db.open(ctx); err != nil {
 		db.release()
 		return nil, err

@@ -17,16 +17,19 @@ func (db *DB) Structure(ctx context.Context, f store.FolderID, uid uint32) ([]by
 		return nil, fmt.Errorf("sqlite: no analyser: %w", store.ErrInvalid)
 	}
 	var blob string
-	var data []byte
-	err := reader{db: db}.QueryRowContext(ctx, `SELECT m.blob, s.data FROM messages m
-		LEFT JOIN structures s ON s.blob = m.blob WHERE m.folder = ? AND m.uid = ?`, f, uid).Scan(&blob, &data)
+	r := reader{db: db}
+	err := r.QueryRowContext(ctx, `SELECT blob FROM messages WHERE folder = ? AND uid = ?`, f, uid).Scan(&blob)
 	if isNoRows(err) {
 		return nil, db.whyMissing(ctx, f, uid)
 	}
 	if err != nil {
 		return nil, readErr(ctx, "read structure", err)
 	}
-	if db.current(data) {
+	data, err := db.keptStructure(ctx, r, blob)
+	if err != nil {
+		return nil, err
+	}
+	if data != nil {
 		return data, nil
 	}
 	file, err := db.blobs.open(blob)
@@ -54,6 +57,24 @@ func (db *DB) current(data []byte) bool {
 	return data != nil && (db.opt.AnalysisCurrent == nil || db.opt.AnalysisCurrent(data))
 }
 
+// keptStructure returns blob's kept analysis in the current form, from
+// the cache or the table (then cached), or nil if there is none.
+func (db *DB) keptStructure(ctx context.Context, q querier, blob string) ([]byte, error) {
+	if data, ok := db.sc.get(blob); ok && db.current(data) {
+		return data, nil
+	}
+	var data []byte
+	err := q.QueryRowContext(ctx, `SELECT data FROM structures WHERE blob = ?`, blob).Scan(&data)
+	if err != nil && !isNoRows(err) {
+		return nil, readErr(ctx, "read structure", err)
+	}
+	if !db.current(data) {
+		return nil, nil
+	}
+	db.sc.put(blob, data)
+	return data, nil
+}
+
 var _ store.StructureBatcher = (*DB)(nil)
 
 // structureGap is the largest gap between two wanted UIDs that one range
@@ -76,28 +97,33 @@ func (db *DB) Structures(ctx context.Context, f store.FolderID, uids []uint32) (
 		return nil, readErr(ctx, "begin read", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	st, err := reader{db: db, tx: tx}.stmt(ctx, `SELECT m.uid, s.data FROM messages m
-		LEFT JOIN structures s ON s.blob = m.blob WHERE m.folder = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid`)
+	r := reader{db: db, tx: tx}
+	st, err := r.stmt(ctx, `SELECT uid, blob FROM messages WHERE folder = ? AND uid BETWEEN ? AND ? ORDER BY uid`)
 	if err != nil {
 		return nil, err
 	}
+	blobs := make(map[uint32]string, len(want))
 	for len(want) > 0 {
 		n := 1
 		for n < len(want) && want[n]-want[n-1] <= structureGap {
 			n++
 		}
-		if err := db.structureRun(ctx, st, f, want[:n], out); err != nil {
+		if err := db.structureRun(ctx, st, f, want[:n], blobs); err != nil {
 			return nil, err
 		}
 		want = want[n:]
 	}
+	for uid, blob := range blobs {
+		if out[uid], err = db.keptStructure(ctx, r, blob); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
-// structureRun reads the structures of run (ascending, gaps bounded) into
-// out; an analysis not in the current form reads as none, for Structure
-// to make again.
-func (db *DB) structureRun(ctx context.Context, st *sql.Stmt, f store.FolderID, run []uint32, out map[uint32][]byte) error {
+// structureRun reads the blobs of run (ascending, gaps bounded) into
+// blobs.
+func (db *DB) structureRun(ctx context.Context, st *sql.Stmt, f store.FolderID, run []uint32, blobs map[uint32]string) error {
 	rows, err := st.QueryContext(ctx, f, run[0], run[len(run)-1])
 	if err != nil {
 		return readErr(ctx, "read structures", err)
@@ -106,18 +132,15 @@ func (db *DB) structureRun(ctx context.Context, st *sql.Stmt, f store.FolderID, 
 	i := 0
 	for rows.Next() {
 		var uid int64
-		var data []byte
-		if err := rows.Scan(&uid, &data); err != nil {
+		var blob string
+		if err := rows.Scan(&uid, &blob); err != nil {
 			return readErr(ctx, "read structures", err)
 		}
 		for i < len(run) && int64(run[i]) < uid {
 			i++
 		}
 		if i < len(run) && int64(run[i]) == uid {
-			if !db.current(data) {
-				data = nil
-			}
-			out[run[i]] = data
+			blobs[run[i]] = blob
 		}
 	}
 	if err := rows.Err(); err != nil {
