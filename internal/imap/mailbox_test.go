@@ -238,3 +238,55 @@ func TestFetchExpungedElsewhere(t *testing.T) {
 	a.Cmd("g NOOP", "* 2 EXPUNGE")
 	a.Expect("g OK NOOP completed.")
 }
+
+// TestOwnChangesAndReselect: a session's own STORE and EXPUNGE are
+// announced once, by the command itself, and never again; its own APPEND
+// is announced by EXISTS; changes made elsewhere still reach it, and a
+// SELECT of the folder already selected reports the folder as it is now.
+func TestOwnChangesAndReselect(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 4)
+	a, b := loginTLS(t, s), loginTLS(t, s)
+	for _, c := range []*testkit.Client{a, b} {
+		c.Send("s SELECT INBOX\r\n")
+		untilTagged(t, c, "s", "s OK [READ-WRITE] SELECT completed.")
+	}
+	a.Send("t STORE 1 +FLAGS (\\Seen)\r\n")
+	if got := untilTagged(t, a, "t", "t OK STORE completed."); strings.Join(got, "|") != `* 1 FETCH (FLAGS (\Seen))` {
+		t.Errorf("own STORE: %q", got)
+	}
+	a.Cmd(`u STORE 2 +FLAGS.SILENT (\Deleted)`, "u OK STORE completed.")
+	a.Send("v EXPUNGE\r\n")
+	if got := untilTagged(t, a, "v", "v OK EXPUNGE completed."); strings.Join(got, "|") != "* 2 EXPUNGE" {
+		t.Errorf("own EXPUNGE: %q", got)
+	}
+	// Nothing of its own comes back at the next poll.
+	a.Send("n NOOP\r\n")
+	if got := untilTagged(t, a, "n", "n OK NOOP completed."); len(got) != 0 {
+		t.Errorf("NOOP after own changes: %q", got)
+	}
+	// b sees a's changes; then b changes flags, expunges and delivers.
+	b.Send("n NOOP\r\n")
+	if got := untilTagged(t, b, "n", "n OK NOOP completed."); strings.Join(got, "|") != `* 2 EXPUNGE|* 1 FETCH (FLAGS (\Seen))` {
+		t.Errorf("b's NOOP: %q", got)
+	}
+	b.Cmd(`w STORE 3 +FLAGS.SILENT (\Flagged \Deleted)`, "w OK STORE completed.") // UID 4
+	b.Send("x EXPUNGE\r\n")
+	untilTagged(t, b, "x", "x OK EXPUNGE completed.")
+	s.Deliver(message(5), "alice@mail.test")
+	// a's own APPEND next to b's changes.
+	a.Send("p APPEND INBOX {" + strconv.Itoa(len(message(6))) + "+}\r\n" + message(6) + "\r\n")
+	untilTagged(t, a, "p", "p OK [APPENDUID *")
+	// a re-selects: the listing it started from, brought up to date.
+	a.Send("r SELECT INBOX\r\n")
+	got := untilTagged(t, a, "r", "r OK [READ-WRITE] SELECT completed.")
+	if got[0] != "* 4 EXISTS" || !strings.Contains(strings.Join(got, "|"), "[UIDNEXT 7]") {
+		t.Errorf("re-SELECT: %q", got)
+	}
+	a.Send("f FETCH 1:* (UID FLAGS)\r\n")
+	got = untilTagged(t, a, "f", "f OK FETCH completed.")
+	want := `* 1 FETCH (UID 1 FLAGS (\Seen))|* 2 FETCH (UID 3 FLAGS ())|* 3 FETCH (UID 5 FLAGS ())|* 4 FETCH (UID 6 FLAGS ())`
+	if strings.Join(got, "|") != want {
+		t.Errorf("after re-SELECT:\n got %q\nwant %q", strings.Join(got, "|"), want)
+	}
+}

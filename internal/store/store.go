@@ -146,6 +146,23 @@ type Change struct {
 	Folder  FolderID
 	UIDs    []uint32
 	ModSeq  uint64
+	// Origin is the origin the change's context carried (WithOrigin), 0
+	// if none: a session knows its own changes by it.
+	Origin uint64
+}
+
+type originKey struct{}
+
+// WithOrigin marks the changes made with ctx as coming from origin
+// (non-zero), so that their Change events carry it.
+func WithOrigin(ctx context.Context, origin uint64) context.Context {
+	return context.WithValue(ctx, originKey{}, origin)
+}
+
+// OriginOf returns the origin ctx carries, or 0.
+func OriginOf(ctx context.Context) uint64 {
+	o, _ := ctx.Value(originKey{}).(uint64)
+	return o
 }
 
 // Store is one mailbox database.

@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/postern/postern/internal/protolog"
@@ -65,8 +66,11 @@ func (b *Backend) Open(ctx context.Context, h proxy.Handoff) (proxy.Session, err
 	if _, err := st.Folder(ctx, acct, store.Inbox); err != nil {
 		return nil, fmt.Errorf("mailbox of %s: %w", h.User.Address(), err)
 	}
-	return &session{b: b, h: h, st: st, acct: acct, log: h.Log, changed: make(chan struct{}, 1)}, nil
+	return &session{b: b, h: h, st: st, acct: acct, log: h.Log, changed: make(chan struct{}, 1), origin: origins.Add(1)}, nil
 }
+
+// origins numbers the sessions' store changes (session.origin), from 1.
+var origins atomic.Uint64
 
 // Stop ends every session and waits for them, at most grace.
 func (b *Backend) Stop(grace time.Duration) { b.sessions.Stop(grace) }

@@ -141,8 +141,7 @@ func (s *session) transfer(ctx context.Context, cmd *wire.Command, args *wire.Pa
 	code := "COPYUID " + strconv.FormatUint(uint64(to.UIDValidity), 10) + " " + uidSet(src) + " " + uidSet(dst)
 	if move {
 		s.c.WriteString("* OK [" + code + "] Moved.\r\n")
-		s.view.expunged(src)
-		s.dirty.Store(true) // the sync before the tagged OK sends the EXPUNGEs
+		s.view.expunged(src) // the sync before the tagged OK sends the EXPUNGEs
 		return ok("MOVE completed."), nil
 	}
 	return okCode(code, "COPY completed."), nil

@@ -25,16 +25,21 @@ func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.P
 		return bad(textArgError), nil
 	}
 	readOnly := cmd.Name == "EXAMINE"
+	prev := s.view
 	s.deselect() // a failed SELECT still leaves the selected state
 	f, err := s.st.Folder(ctx, s.acct, name)
 	if err != nil {
 		return s.storeReply(cmd.Name, err), nil
 	}
+	if prev != nil && (prev.folder.ID != f.ID || prev.folder.UIDValidity != f.UIDValidity) {
+		prev = nil
+	}
 	s.watched.Store(int64(f.ID))
 	s.dirty.Store(false)
-	// The folder again with its listing, in one snapshot: UIDNEXT and the
-	// modseq the view starts from match the messages.
-	f, msgs, err := s.st.Changes(ctx, f.ID, 0)
+	// The folder again with its listing, in one snapshot, so that UIDNEXT
+	// and the modseq the view starts from match the messages. Selecting
+	// the folder already selected starts from what that view holds.
+	f, msgs, err := s.listing(ctx, f.ID, prev)
 	if err != nil {
 		s.watched.Store(0)
 		return s.storeReply(cmd.Name, err), nil
@@ -73,15 +78,22 @@ func (s *session) deselect() {
 
 // sync brings the view up to date with the store and announces the
 // differences (RFC 3501 §7.3.1 EXISTS, §7.4.1 EXPUNGE, §7.4.2 FETCH).
+// Without a change event or a poll (dirty) there is nothing to read; the
+// messages this session expunged itself (ghosts already) are announced at
+// the first point that may.
 func (s *session) sync(ctx context.Context, mayExpunge bool) {
-	if !s.dirty.Swap(false) {
+	read := s.dirty.Swap(false)
+	if !read && (!mayExpunge || len(s.view.gone) == 0) {
 		return
 	}
-	msgs, modseq, err := s.current(ctx)
-	if err != nil {
-		s.log.Warn("sync", "err", err)
-		s.dirty.Store(true)
-		return
+	msgs, modseq := s.view.live(), s.view.modseq
+	if read {
+		var err error
+		if msgs, modseq, err = s.current(ctx); err != nil {
+			s.log.Warn("sync", "err", err)
+			s.dirty.Store(true)
+			return
+		}
 	}
 	u := s.view.sync(msgs, mayExpunge)
 	s.view.modseq = modseq
@@ -94,28 +106,33 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 	for _, seq := range u.flags {
 		s.untaggedN(seq, "FETCH (FLAGS "+flagList(s.view.msgs[seq-1].Flags)+")")
 	}
-	if len(s.view.gone) > 0 {
-		s.dirty.Store(true) // announce them at the next point that may
-	}
 }
 
 // current reads the selected folder's present listing and the
-// HighestModSeq it reflects: from the changes since the view's modseq
-// when they fit the view (a change to a few messages costs a few rows),
-// else the whole folder. A folder deleted elsewhere has no messages.
+// HighestModSeq it reflects. A folder deleted elsewhere has no messages.
 func (s *session) current(ctx context.Context) ([]store.Message, uint64, error) {
-	id := s.view.folder.ID
-	f, changed, err := s.st.Changes(ctx, id, s.view.modseq)
-	if err == nil {
-		if cur, ok := s.view.current(f, changed); ok {
-			return cur, f.HighestModSeq, nil
-		}
-		f, changed, err = s.st.Changes(ctx, id, 0)
-	}
+	f, msgs, err := s.listing(ctx, s.view.folder.ID, s.view)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, s.view.modseq, nil
 	}
-	return changed, f.HighestModSeq, err
+	return msgs, f.HighestModSeq, err
+}
+
+// listing reads folder id and its present listing in one snapshot: from
+// v, a view of that folder (or nil), and the changes since its modseq
+// when they fit it (a change to a few messages costs a few rows), else
+// the whole folder.
+func (s *session) listing(ctx context.Context, id store.FolderID, v *view) (store.Folder, []store.Message, error) {
+	if v != nil {
+		f, changed, err := s.st.Changes(ctx, id, v.modseq)
+		if err != nil {
+			return f, nil, err
+		}
+		if cur, ok := v.current(f, changed); ok {
+			return f, cur, nil
+		}
+	}
+	return s.st.Changes(ctx, id, 0)
 }
 
 // flagList formats flags as an IMAP list.
@@ -152,8 +169,7 @@ func (s *session) expungeCmd(ctx context.Context, cmd *wire.Command, args *wire.
 		if err != nil {
 			return s.storeReply("EXPUNGE", err), nil
 		}
-		s.view.expunged(removed)
-		s.dirty.Store(true)
+		s.view.expunged(removed) // the sync before the tagged OK sends the EXPUNGEs
 	}
 	return ok("EXPUNGE completed."), nil
 }

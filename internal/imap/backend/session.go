@@ -117,7 +117,9 @@ type session struct {
 	changed chan struct{}
 	dirty   atomic.Bool
 	watched atomic.Int64 // the selected folder's id, 0 if none
-	bad     int
+	// origin marks the store changes this session makes (store.WithOrigin).
+	origin uint64
+	bad    int
 }
 
 // Run serves the authenticated session until LOGOUT, a drop, a time-out
@@ -129,6 +131,7 @@ func (s *session) Run(ctx context.Context, c *netserve.Conn) {
 		return
 	}
 	defer leave()
+	ctx = store.WithOrigin(ctx, s.origin)
 	s.c, s.state = c, authenticated
 	s.plog = s.b.o.ProtoLog.Session(s.h.SessionID, s.h.Local, s.h.Remote)
 	s.plog.SetUser(s.h.User.Address())
@@ -167,8 +170,14 @@ func (s *session) Run(ctx context.Context, c *netserve.Conn) {
 	}
 }
 
-// onChange runs on the store's delivery goroutine: it only flags.
+// onChange runs on the store's delivery goroutine: it only flags. The
+// session's own flag changes and expunges are in its view already (STORE
+// takes the updated messages, EXPUNGE and MOVE make ghosts), so they need
+// no reading.
 func (s *session) onChange(ch store.Change) {
+	if ch.Origin == s.origin && (ch.Kind == store.ChangeFlags || ch.Kind == store.ChangeExpunge) {
+		return
+	}
 	if ch.Kind == store.ChangeFolder || int64(ch.Folder) == s.watched.Load() {
 		s.dirty.Store(true)
 		select {

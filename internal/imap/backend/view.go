@@ -137,6 +137,18 @@ func (v *view) current(f store.Folder, changed []store.Message) (cur []store.Mes
 	return cur, len(cur) == f.Messages
 }
 
+// live returns the view's messages that are not ghosts: the store's
+// listing as of the view's modseq, with this session's own expunges.
+func (v *view) live() []store.Message {
+	out := make([]store.Message, 0, len(v.msgs)-len(v.gone))
+	for _, m := range v.msgs {
+		if !v.gone[m.UID] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // expunged records messages this session expunged: ghosts until the
 // sync that announces them, so that sync needs no full listing to find
 // them.

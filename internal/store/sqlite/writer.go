@@ -204,6 +204,11 @@ func (w *wtx) runOp(o *item) (opErr, fatal error) {
 			return nil, errTemp("rollback to savepoint", err)
 		}
 	}
+	if origin := store.OriginOf(o.ctx); origin != 0 {
+		for i := nChanges; i < len(w.changes); i++ {
+			w.changes[i].Origin = origin
+		}
+	}
 	if _, err := w.exec(`RELEASE item`); err != nil {
 		return nil, errTemp("release savepoint", err)
 	}

@@ -52,7 +52,9 @@ func testSubscribe(t *testing.T, s store.Store) {
 	defer cancelB()
 
 	m := appendMsg(t, s, in.ID, []byte("event"))
-	if _, err := s.StoreFlags(ctx, in.ID, []uint32{m.UID}, store.FlagsAdd, []string{store.FlagSeen}); err != nil {
+	// A change made under an origin carries it (IMAP sessions know their
+	// own changes by it); the others carry none.
+	if _, err := s.StoreFlags(store.WithOrigin(ctx, 77), in.ID, []uint32{m.UID}, store.FlagsAdd, []string{store.FlagSeen}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Expunge(ctx, in.ID, []uint32{m.UID}); err != nil {
@@ -79,6 +81,9 @@ func testSubscribe(t *testing.T, s store.Store) {
 		if c.Kind != w.Kind || c.Account != w.Account || c.Folder != w.Folder ||
 			(w.Kind != store.ChangeFolder && !slices.Equal(c.UIDs, w.UIDs)) {
 			t.Errorf("change %d = %+v, want %+v", i, c, w)
+		}
+		if wantOrigin := map[bool]uint64{true: 77}[i == 1]; c.Origin != wantOrigin {
+			t.Errorf("change %d has origin %d, want %d", i, c.Origin, wantOrigin)
 		}
 		if i > 0 && i < 3 && c.ModSeq <= got[i-1].ModSeq {
 			t.Errorf("change %d mod-sequence %d not above %d", i, c.ModSeq, got[i-1].ModSeq)
