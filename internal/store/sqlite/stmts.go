@@ -100,22 +100,41 @@ type readStmts struct {
 
 // readStmt returns q prepared on the read pool. Statements live until
 // Close, so q must be one of the package's constant queries, never text
-// built from arguments.
+// built from arguments. Preparing takes a connection of the pool, so the
+// caller must not hold one (see reader.stmt), and no lock is held while
+// it waits for one.
 func (db *DB) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	db.rstmts.mu.Lock()
-	defer db.rstmts.mu.Unlock()
-	if s, ok := db.rstmts.stmts[q]; ok {
+	if s, ok := db.rstmts.get(q); ok {
 		return s, nil
 	}
 	s, err := db.rdb.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, readErr(ctx, "prepare", err)
 	}
-	if db.rstmts.stmts == nil {
-		db.rstmts.stmts = map[string]*sql.Stmt{}
+	return db.rstmts.keep(q, s), nil
+}
+
+func (r *readStmts) get(q string) (*sql.Stmt, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.stmts[q]
+	return s, ok
+}
+
+// keep records s as q's statement, unless another was recorded first:
+// then s is closed and that one returned.
+func (r *readStmts) keep(q string, s *sql.Stmt) *sql.Stmt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if have, ok := r.stmts[q]; ok {
+		s.Close()
+		return have
 	}
-	db.rstmts.stmts[q] = s
-	return s, nil
+	if r.stmts == nil {
+		r.stmts = map[string]*sql.Stmt{}
+	}
+	r.stmts[q] = s
+	return s
 }
 
 func (r *readStmts) close() {
@@ -134,13 +153,21 @@ type reader struct {
 	tx *sql.Tx
 }
 
-// stmt returns q prepared, bound to the transaction if there is one.
+// stmt returns q prepared, bound to the transaction if there is one. A
+// transaction holds a connection of the pool: were it to wait for another
+// to prepare q, as many transactions as connections would wait for ever.
+// So a statement the pool does not have yet is prepared on the
+// transaction's own connection this once, and on the pool in the
+// background, once a connection is free.
 func (r reader) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	s, err := r.db.readStmt(ctx, q)
-	if err != nil || r.tx == nil {
-		return s, err
+	if r.tx == nil {
+		return r.db.readStmt(ctx, q)
 	}
-	return r.tx.StmtContext(ctx, s), nil
+	if s, ok := r.db.rstmts.get(q); ok {
+		return r.tx.StmtContext(ctx, s), nil
+	}
+	go r.db.readStmt(context.Background(), q) //nolint:errcheck // only a missed saving
+	return r.tx.PrepareContext(ctx, q)
 }
 
 func (r reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {

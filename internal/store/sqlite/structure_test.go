@@ -198,3 +198,31 @@ func TestStructureNotCurrent(t *testing.T) {
 		t.Fatalf("second read: %q after %d analyses, want it kept", s, newCalls.Load())
 	}
 }
+
+// TestReadTransactionsNeverWaitForThePool: a read transaction holds one
+// of the pool's connections; a query it runs for the first time must not
+// wait for another to be prepared on (with every connection held by such
+// transactions, none would ever come back). One connection makes the
+// smallest such pool.
+func TestReadTransactionsNeverWaitForThePool(t *testing.T) {
+	t.Parallel()
+	db := openTest(t, Options{ReadConns: 1, Analyze: func(r io.Reader) ([]byte, error) {
+		_, err := io.Copy(io.Discard, r)
+		return []byte("analysis"), err
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := db.CreateAccount(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Deliver(ctx, []store.AccountID{1}, strings.NewReader("Subject: s\r\n\r\nx\r\n"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Structures(ctx, d[0].Folder, []uint32{d[0].UID}); err != nil || string(got[d[0].UID]) != "analysis" {
+		t.Fatalf("Structures = %v, %v", got, err)
+	}
+	if _, msgs, err := db.Changes(ctx, d[0].Folder, 0); err != nil || len(msgs) != 1 {
+		t.Fatalf("Changes = %v, %v", msgs, err)
+	}
+}
