@@ -180,8 +180,11 @@ func (r reader) QueryContext(ctx context.Context, q string, args ...any) (*sql.R
 
 func (r reader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	s, err := r.stmt(ctx, q)
+	if err != nil && r.tx != nil {
+		return r.tx.QueryRowContext(ctx, q, args...) // reports the error on Scan
+	}
 	if err != nil {
-		return r.db.rdb.QueryRowContext(ctx, q, args...) // reports the error on Scan
+		return r.db.rdb.QueryRowContext(ctx, q, args...) // likewise
 	}
 	return s.QueryRowContext(ctx, args...)
 }
