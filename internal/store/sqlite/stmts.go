@@ -94,8 +94,13 @@ func (w *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 // it after, which saves SQLite a parse per query (per FETCH of one
 // message, the parse cost more than the lookup).
 type readStmts struct {
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt
+	pending map[string]bool // being prepared in the background
+	closed  bool
+	bg      sync.WaitGroup // the background preparations
+	stop    context.CancelFunc
+	ctx     context.Context // ends at close
 }
 
 // readStmt returns q prepared on the read pool. Statements live until
@@ -114,6 +119,30 @@ func (db *DB) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return db.rstmts.keep(q, s), nil
 }
 
+// prepareLater prepares q on the pool in the background, once at a time,
+// so that the next transaction finds it; close waits for it.
+func (db *DB) prepareLater(q string) {
+	r := &db.rstmts
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.pending[q] {
+		return
+	}
+	if r.pending == nil {
+		r.pending = map[string]bool{}
+		r.ctx, r.stop = context.WithCancel(context.Background())
+	}
+	r.pending[q] = true
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		db.readStmt(r.ctx, q) //nolint:errcheck // only a missed saving
+		r.mu.Lock()
+		delete(r.pending, q)
+		r.mu.Unlock()
+	}()
+}
+
 func (r *readStmts) get(q string) (*sql.Stmt, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -130,6 +159,10 @@ func (r *readStmts) keep(q string, s *sql.Stmt) *sql.Stmt {
 		s.Close()
 		return have
 	}
+	if r.closed {
+		s.Close() // the caller's query fails on the closed pool
+		return s
+	}
 	if r.stmts == nil {
 		r.stmts = map[string]*sql.Stmt{}
 	}
@@ -137,7 +170,16 @@ func (r *readStmts) keep(q string, s *sql.Stmt) *sql.Stmt {
 	return s
 }
 
+// close ends the background preparations, waits for them, and closes
+// every statement.
 func (r *readStmts) close() {
+	r.mu.Lock()
+	r.closed = true
+	if r.stop != nil {
+		r.stop()
+	}
+	r.mu.Unlock()
+	r.bg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range r.stmts {
@@ -166,7 +208,7 @@ func (r reader) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if s, ok := r.db.rstmts.get(q); ok {
 		return r.tx.StmtContext(ctx, s), nil
 	}
-	go r.db.readStmt(context.Background(), q) //nolint:errcheck // only a missed saving
+	r.db.prepareLater(q)
 	return r.tx.PrepareContext(ctx, q)
 }
 
