@@ -118,5 +118,9 @@ func (s *Server) outboundRoute(ctx context.Context, domain string) (queue.Route,
 	if !ok {
 		return queue.Route{}, false, queue.ErrNoRoute
 	}
-	return c.route(), true, nil
+	r := c.route()
+	if r.AuthPassword, err = s.unseal(r.AuthPassword); err != nil {
+		return queue.Route{}, false, fmt.Errorf("send connector %q: %w", c.Name, err)
+	}
+	return r, true, nil
 }

@@ -32,7 +32,8 @@ type SendConnector struct {
 	// SmartHostAuthMechanism is None, BasicAuth or BasicAuthRequireTLS.
 	SmartHostAuthMechanism string `json:"SmartHostAuthMechanism"`
 	AuthenticationUser     string `json:"AuthenticationUser,omitempty"`
-	// AuthenticationPassword is never shown by the API.
+	// AuthenticationPassword is never shown by the API, and kept sealed
+	// under the server's key (secrets.go).
 	AuthenticationPassword string `json:"AuthenticationPassword,omitempty"`
 }
 
@@ -201,6 +202,10 @@ func (s *Server) EditSendConnector(ctx context.Context, name string, create bool
 			return err
 		}
 		if err := c.Validate(); err != nil {
+			return fmt.Errorf("send connector %q: %w", c.Name, err)
+		}
+		var err error
+		if c.AuthenticationPassword, err = s.seal(c.AuthenticationPassword); err != nil {
 			return fmt.Errorf("send connector %q: %w", c.Name, err)
 		}
 		if j := findSendConnector(tr.SendConnectors, c.Name); j >= 0 && j != i {

@@ -75,6 +75,9 @@ type Server struct {
 	services []*service
 	backends backends
 	queue    *queue.Queue // the outbound queue
+
+	secretMu  sync.Mutex
+	secretKey []byte // secrets.go; read on first use
 }
 
 // Open opens (creating on first start) the data folder and starts the
