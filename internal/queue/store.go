@@ -14,6 +14,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/postern/postern/internal/durable"
 )
 
 // Recipient states, as `postern queue list` shows them.
@@ -234,7 +236,7 @@ func (q *Queue) writeFile(body io.Reader) (name string, n int64, eightBit bool, 
 		err = os.Rename(tmp, filepath.Join(dir, name))
 	}
 	if err == nil {
-		err = syncDir(dir)
+		err = durable.SyncDir(dir)
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -242,15 +244,6 @@ func (q *Queue) writeFile(body io.Reader) (name string, n int64, eightBit bool, 
 		return "", 0, false, fmt.Errorf("queue: storing the message: %w", err)
 	}
 	return name, n, w.seen, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // eightBitWriter notes whether any octet has its high bit set.

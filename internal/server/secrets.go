@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/postern/postern/internal/durable"
 )
 
 // Secrets the server must give back in clear (a smarthost's password for
@@ -100,35 +102,9 @@ func writeSecretKey(path string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err := durable.CreateFile(path, key, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return os.ReadFile(path)
 	}
-	if err != nil {
-		return nil, err
-	}
-	_, err = f.Write(key)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(path))
-	}
-	if err != nil {
-		os.Remove(path)
-		return nil, err
-	}
-	return key, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return key, err
 }

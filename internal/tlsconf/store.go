@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/postern/postern/internal/durable"
 )
 
 // Errors returned by Store methods; test them with errors.Is.
@@ -194,7 +196,7 @@ func (s *Store) writeServices(name string, services []string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.path(name, servicesExt), append(b, '\n'), 0o644)
+	return durable.WriteFile(s.path(name, servicesExt), append(b, '\n'), 0o644)
 }
 
 func (s *Store) path(name, ext string) string {
@@ -290,46 +292,11 @@ func (s *Store) find(thumbprint string) *entry {
 
 // writePair writes <name>.key (0600) and then <name>.crt (0644).
 func (s *Store) writePair(name string, certPEM, keyPEM []byte) error {
-	if err := writeFileAtomic(s.path(name, keyExt), keyPEM, 0o600); err != nil {
+	if err := durable.WriteFile(s.path(name, keyExt), keyPEM, 0o600); err != nil {
 		return fmt.Errorf("tlsconf: %w", err)
 	}
-	if err := writeFileAtomic(s.path(name, certExt), certPEM, 0o644); err != nil {
+	if err := durable.WriteFile(s.path(name, certExt), certPEM, 0o644); err != nil {
 		return fmt.Errorf("tlsconf: %w", err)
 	}
-	return nil
-}
-
-// writeFileAtomic writes data to a temporary file in the same folder with
-// mode perm, syncs it and renames it over path.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir, base := filepath.Split(path)
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/postern/postern/internal/durable"
 	"github.com/postern/postern/internal/store"
 )
 
@@ -52,7 +53,7 @@ func openBlobs(dir string, maxSize int64) (*blobStore, error) {
 			return nil, errTemp("create blob dir", err)
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return nil, errTemp("sync blob dir", err)
 	}
 	return bs, nil
@@ -190,7 +191,7 @@ func (bs *blobStore) syncDirs(hashes []string) error {
 	}
 	errs := make(chan error, len(dirs))
 	for d := range dirs {
-		go func() { errs <- syncDir(d) }()
+		go func() { errs <- durable.SyncDir(d) }()
 	}
 	var first error
 	for range dirs {

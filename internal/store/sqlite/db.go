@@ -16,6 +16,7 @@ import (
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 
+	"github.com/postern/postern/internal/durable"
 	"github.com/postern/postern/internal/store"
 	"github.com/postern/postern/internal/store/migrate"
 )
@@ -161,7 +162,7 @@ func (db *DB) open(ctx context.Context) error {
 		return err
 	}
 	db.blobs.analyze = db.opt.Analyze
-	if err := syncDir(db.opt.Dir); err != nil {
+	if err := durable.SyncDir(db.opt.Dir); err != nil {
 		return errTemp("sync dir", err)
 	}
 	if err := db.sweep(ctx); err != nil {
@@ -248,18 +249,4 @@ func readErr(ctx context.Context, what string, err error) error {
 		return ctx.Err()
 	}
 	return errTemp(what, err)
-}
-
-// syncDir fsyncs a directory so that entries created or renamed in it are
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
