@@ -39,15 +39,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	}
 	tmp := f.Name()
 	err = f.Chmod(perm)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = finish(f, data, err)
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
@@ -65,13 +57,7 @@ func CreateFile(path string, data []byte, perm os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = finish(f, data, nil)
 	if err == nil {
 		err = SyncDir(filepath.Dir(path))
 	}
@@ -79,6 +65,21 @@ func CreateFile(path string, data []byte, perm os.FileMode) error {
 		return errors.Join(err, removeIfExists(path))
 	}
 	return nil
+}
+
+// finish writes data to f and syncs it, unless err already says the
+// file failed, and closes it; it returns the first error.
+func finish(f *os.File, data []byte, err error) error {
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func removeIfExists(path string) error {
