@@ -41,3 +41,8 @@ CREATE TABLE IF NOT EXISTS accepted_domain_names (
 CREATE TABLE IF NOT EXISTS administrators (
 	user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE
 );
+CREATE TABLE IF NOT EXISTS mailbox_permissions (
+	mailbox_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	PRIMARY KEY (mailbox_id, user_id)
+);

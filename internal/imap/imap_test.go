@@ -1,6 +1,8 @@
 package imap_test
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -163,4 +165,50 @@ func TestSelectFetchStore(t *testing.T) {
 		t.Fatalf("after EXPUNGE: %q", got)
 	}
 	c.Cmd("l FETCH 5 UID", "l BAD Invalid sequence number.")
+}
+
+// TestDelegateLogon is spec §11 item 37: LOGIN as "dom/alice/shared" (and
+// the other forms, and AUTHENTICATE PLAIN with shared as the
+// authorization identity) with alice's password opens shared's mailbox
+// when alice has full access to it, and fails otherwise.
+func TestDelegateLogon(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 1) // alice has one message
+	s.AddUser("shared@mail.test", "shared-pw")
+	s.AddUser("carol@mail.test", "carol-pw")
+	s.Deliver(message(7), "shared@mail.test")
+	s.Deliver(message(8), "shared@mail.test")
+	ctx := context.Background()
+	d := s.Directory()
+	sh, _ := d.Lookup(ctx, "shared@mail.test")
+	al, _ := d.Lookup(ctx, "alice@mail.test")
+	c := testkit.Dial(t, s.IMAPS, s.ClientTLS("localhost"))
+	c.Expect(greeting)
+	c.Cmd("a LOGIN mail/alice/shared secret1", "a NO LOGIN failed.") // no full access yet
+	if err := d.SetFullAccess(ctx, sh.ID, al.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	c.Cmd("b LOGIN carol@mail.test/shared carol-pw", "b NO LOGIN failed.")
+	c.Cmd("c LOGIN alice@mail.test/shared shared-pw", "c NO LOGIN failed.") // the delegate's password is asked
+	for i, user := range []string{"mail/alice/shared", "alice@mail.test/shared@mail.test", `"MAIL\\alice\\shared"`} {
+		c := testkit.Dial(t, s.IMAPS, s.ClientTLS("localhost"))
+		c.Expect(greeting)
+		c.Cmd("a LOGIN "+user+" secret1", "a OK LOGIN completed.")
+		c.Send("b SELECT INBOX\r\n")
+		if got := untilTagged(t, c, "b", "b OK [READ-WRITE] SELECT completed."); got[0] != "* 2 EXISTS" {
+			t.Errorf("form %d: %q", i, got)
+		}
+	}
+	// AUTHENTICATE PLAIN: authzid shared, authcid alice.
+	c2 := testkit.Dial(t, s.IMAPS, s.ClientTLS("localhost"))
+	c2.Expect(greeting)
+	ir := base64.StdEncoding.EncodeToString([]byte("shared@mail.test\x00alice@mail.test\x00secret1"))
+	c2.Cmd("a AUTHENTICATE PLAIN "+ir, "a OK AUTHENTICATE completed.")
+	c2.Send("b SELECT INBOX\r\n")
+	if got := untilTagged(t, c2, "b", "b OK [READ-WRITE] SELECT completed."); got[0] != "* 2 EXISTS" {
+		t.Errorf("AUTHENTICATE PLAIN as shared: %q", got)
+	}
+	// Revoked: refused again.
+	d.SetFullAccess(ctx, sh.ID, al.ID, false)
+	c.Cmd("d LOGIN mail/alice/shared secret1", "d NO LOGIN failed.")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"strings"
 
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/imap/wire"
@@ -68,7 +69,12 @@ func (p *preLogin) authenticate(ctx context.Context, cmd *wire.Command, args *wi
 	}
 	authz, user, pass := s.Credentials()
 	if authz != "" && !sameUser(authz, user) {
-		return p.logonFailed(cmd.Tag, "AUTHENTICATE", login.ErrFailed)
+		// Authorizing as another identity (RFC 4616) is a delegate logon
+		// to that mailbox: the engine allows it with full access only.
+		if strings.ContainsAny(user+authz, `/\`) {
+			return p.logonFailed(cmd.Tag, "AUTHENTICATE", login.ErrFailed)
+		}
+		user += "/" + authz
 	}
 	return p.logon(ctx, cmd.Tag, "AUTHENTICATE", user, pass)
 }

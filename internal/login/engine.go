@@ -3,8 +3,10 @@ package login
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +60,44 @@ type Options struct {
 	// FailureDelay is how long a failed logon waits before its reply.
 	FailureDelay time.Duration
 	Logger       *slog.Logger
+	// Delegation, if set, allows delegate logon (SplitDelegate): the
+	// delegate's credentials open the principal's mailbox when the
+	// delegate has full access to it. IMAP4 sets it.
+	Delegation Delegation
+}
+
+// Delegation answers the questions of a delegate logon;
+// *directory.Directory is one.
+type Delegation interface {
+	Lookup(ctx context.Context, name string) (directory.User, error)
+	HasFullAccess(ctx context.Context, mailbox, user int64) (bool, error)
+}
+
+// SplitDelegate recognises the user names of a delegate logon (spec §1,
+// MS-OXIMAP4 2.2.2): "domain/delegateAlias/principal" and
+// "delegateUPN/principal", and also "domain\delegateAlias\principal",
+// as Exchange's documentation writes it for shared mailboxes. principal
+// is an alias or an address. ok is false for any other name.
+func SplitDelegate(name string) (delegate, principal string, ok bool) {
+	parts := strings.Split(name, "/")
+	if len(parts) == 1 {
+		parts = strings.Split(name, `\`)
+		if len(parts) != 3 {
+			return "", "", false
+		}
+	}
+	for _, p := range parts {
+		if p == "" {
+			return "", "", false
+		}
+	}
+	switch len(parts) {
+	case 2:
+		return parts[0], parts[1], true
+	case 3:
+		return parts[0] + `\` + parts[1], parts[2], true
+	}
+	return "", "", false
 }
 
 // Engine performs logons for one running frontend service.
@@ -77,9 +117,13 @@ func NewEngine(o Options) *Engine {
 
 // Grant is a successful logon. Release it when the session ends.
 type Grant struct {
+	// User owns the mailbox the session opens.
 	User directory.User
-	once sync.Once
-	e    *Engine
+	// Delegate, after a delegate logon, is who logged on (User's mailbox
+	// is open to them by full access); zero otherwise.
+	Delegate directory.User
+	once     sync.Once
+	e        *Engine
 }
 
 // Release gives back the user's connection slot.
@@ -109,7 +153,11 @@ func (e *Engine) Login(ctx context.Context, log *slog.Logger, name, password str
 		}
 		return nil, err
 	}
-	log.Info("logon", "user", g.User.Address())
+	if g.Delegate.ID != 0 {
+		log.Info("logon", "user", g.User.Address(), "delegate", g.Delegate.Address())
+	} else {
+		log.Info("logon", "user", g.User.Address())
+	}
 	return g, nil
 }
 
@@ -129,16 +177,26 @@ func (e *Engine) LoginThrottled(ctx context.Context, log *slog.Logger, t *Thrott
 }
 
 func (e *Engine) login(ctx context.Context, name, password string) (*Grant, error) {
+	var delegate directory.User
+	if d, principal, ok := SplitDelegate(name); ok && e.o.Delegation != nil {
+		u, err := e.verify(ctx, d, password)
+		if err != nil {
+			return nil, err
+		}
+		delegate, name = u, principal
+	}
 	if Blocked(name) {
 		return nil, ErrFailed
 	}
-	u, err := e.o.Verifier.Verify(ctx, name, password)
-	switch {
-	case err == nil:
-	case errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrBadPassword), errors.Is(err, directory.ErrBadName):
-		return nil, ErrFailed
-	default:
-		return nil, errors.Join(ErrTemporary, err)
+	var u directory.User
+	var err error
+	if delegate.ID == 0 {
+		u, err = e.verify(ctx, name, password)
+	} else {
+		u, err = e.principal(ctx, delegate, name)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if blocked[u.Alias] {
 		return nil, ErrFailed
@@ -154,5 +212,49 @@ func (e *Engine) login(ctx context.Context, name, password string) (*Grant, erro
 		return nil, ErrUserLimit
 	}
 	e.users[u.ID]++
-	return &Grant{User: u, e: e}, nil
+	return &Grant{User: u, Delegate: delegate, e: e}, nil
+}
+
+// verify checks a name and password, mapping the directory's answers to
+// the engine's errors.
+func (e *Engine) verify(ctx context.Context, name, password string) (directory.User, error) {
+	if Blocked(name) {
+		return directory.User{}, ErrFailed
+	}
+	u, err := e.o.Verifier.Verify(ctx, name, password)
+	switch {
+	case err == nil:
+	case errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrBadPassword), errors.Is(err, directory.ErrBadName):
+		return u, ErrFailed
+	default:
+		return u, errors.Join(ErrTemporary, err)
+	}
+	if blocked[u.Alias] {
+		return u, ErrFailed
+	}
+	return u, nil
+}
+
+// principal finds the mailbox a verified delegate asks for; one they have
+// no full access to fails like a wrong password.
+func (e *Engine) principal(ctx context.Context, delegate directory.User, name string) (directory.User, error) {
+	u, err := e.o.Delegation.Lookup(ctx, name)
+	switch {
+	case err == nil:
+	case errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrBadName):
+		return u, ErrFailed
+	default:
+		return u, errors.Join(ErrTemporary, err)
+	}
+	if u.ID == delegate.ID {
+		return u, nil
+	}
+	ok, err := e.o.Delegation.HasFullAccess(ctx, u.ID, delegate.ID)
+	if err != nil {
+		return u, errors.Join(ErrTemporary, err)
+	}
+	if !ok {
+		return u, fmt.Errorf("%w: %s has no full access to %s", ErrFailed, delegate.Address(), u.Address())
+	}
+	return u, nil
 }

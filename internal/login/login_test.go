@@ -127,3 +127,85 @@ func TestEngine(t *testing.T) {
 	g2.Release()
 	g3.Release()
 }
+
+func TestSplitDelegate(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string][2]string{
+		"contoso/alice/shared":            {`contoso\alice`, "shared"},
+		"alice@contoso.com/shared":        {"alice@contoso.com", "shared"},
+		"alice@contoso.com/s@contoso.com": {"alice@contoso.com", "s@contoso.com"},
+		`contoso\alice\shared`:            {`contoso\alice`, "shared"},
+	} {
+		d, p, ok := SplitDelegate(name)
+		if !ok || d != want[0] || p != want[1] {
+			t.Errorf("%q: %q %q %v; want %q %q", name, d, p, ok, want[0], want[1])
+		}
+	}
+	for _, name := range []string{"alice", `contoso\alice`, "alice@contoso.com", "a//b", "/a", "a/", "a/b/c/d", `a\\b`, `a\b\c\d`, "a/b/"} {
+		if d, p, ok := SplitDelegate(name); ok {
+			t.Errorf("%q split into %q and %q", name, d, p)
+		}
+	}
+}
+
+// TestDelegateLogon: the delegate's password opens the principal's mailbox
+// only with full access; the principal's switches and the built-in
+// accounts' block apply to the mailbox opened.
+func TestDelegateLogon(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := directory.Open(ctx, directory.Options{Path: filepath.Join(t.TempDir(), "d.db"), Hash: directory.HashParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.Init(ctx, directory.InitOptions{Server: directory.Server{Name: "S", FQDN: "mail.test"}, Domain: "mail.test", Database: directory.Database{Name: "DB", Path: "db"}})
+	users := map[string]directory.User{}
+	for _, a := range []string{"alice", "shared", "off", "administrator", "carol"} {
+		u, err := d.AddUser(ctx, directory.NewUser{Address: a + "@mail.test", Password: "pw-" + a, Database: "DB"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[a] = u
+	}
+	for _, m := range []string{"shared", "off", "administrator"} {
+		if err := d.SetFullAccess(ctx, users[m].ID, users["alice"].ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	permit := func(u directory.User) error {
+		if u.Alias == "off" {
+			return ErrDisabled
+		}
+		return nil
+	}
+	e := NewEngine(Options{Verifier: d, Delegation: d, Permit: permit})
+	log := slog.New(slog.DiscardHandler)
+	for _, name := range []string{"mail/alice/shared", "alice@mail.test/shared", "alice@mail.test/shared@mail.test", `MAIL\alice\shared`} {
+		g, err := e.Login(ctx, log, name, "pw-alice")
+		if err != nil || g.User.ID != users["shared"].ID || g.Delegate.ID != users["alice"].ID {
+			t.Fatalf("%q: %+v %v", name, g, err)
+		}
+		g.Release()
+	}
+	for _, c := range []struct {
+		name, pw string
+		want     error
+	}{
+		{"alice@mail.test/shared", "pw-shared", ErrFailed},       // the principal's password is not the delegate's
+		{"carol@mail.test/shared", "pw-carol", ErrFailed},        // no full access
+		{"alice@mail.test/nobody", "pw-alice", ErrFailed},        // no such mailbox
+		{"alice@mail.test/administrator", "pw-alice", ErrFailed}, // blocked whatever the access
+		{"administrator@mail.test/alice", "pw-administrator", ErrFailed},
+		{"alice@mail.test/off", "pw-alice", ErrDisabled}, // the principal's ImapEnabled
+	} {
+		if _, err := e.Login(ctx, log, c.name, c.pw); !errors.Is(err, c.want) {
+			t.Errorf("%q: %v, want %v", c.name, err, c.want)
+		}
+	}
+	// Without Delegation (POP3, SMTP, web) the form is just an unknown name.
+	plain := NewEngine(Options{Verifier: d})
+	if _, err := plain.Login(ctx, log, "alice@mail.test/shared", "pw-alice"); !errors.Is(err, ErrFailed) {
+		t.Errorf("delegate logon without Delegation: %v", err)
+	}
+}

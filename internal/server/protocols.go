@@ -153,14 +153,18 @@ func (s *Server) startFrontend(ctx context.Context, p protocol) (instance, error
 		return nil, err
 	}
 	log := s.log.With("service", p.service)
-	engine := login.NewEngine(login.Options{
+	lo := login.Options{
 		Protocol:     p.name,
 		Verifier:     s.dir,
 		Permit:       s.permit(p.name),
 		MaxPerUser:   ps.MaxConnectionsPerUser,
 		FailureDelay: time.Second,
 		Logger:       log,
-	})
+	}
+	if p.name == config.ProtocolIMAP4 {
+		lo.Delegation = s.dir // delegate logon is IMAP4's (spec §1)
+	}
+	engine := login.NewEngine(lo)
 	handler := p.frontend(login.FrontendOptions{
 		Banner:         ps.Banner,
 		LoginType:      login.Type(ps.LoginType),
