@@ -71,6 +71,8 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		return cl.Post(ctx, "/v1/users/remove", admin.NameRequest{Name: args[1]}, nil)
 	case args[0] == "admin":
 		return c.userAdmin(ctx, args[1:])
+	case args[0] == "access":
+		return c.userAccess(ctx, args[1:])
 	case args[0] == "passwd" && len(args) == 2:
 		pw, err := c.readPassword(true)
 		if err != nil {

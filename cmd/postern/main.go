@@ -27,6 +27,7 @@ Users and mailboxes:
   user remove ADDRESS
   user passwd ADDRESS                    reset the password (read like user add)
   user admin ADDRESS on|off|list         the administrator role: may use the remote admin API
+  user access MAILBOX [grant|revoke USER] full access: USER opens MAILBOX by IMAP delegate logon
   mailbox show ADDRESS                   per-mailbox protocol settings (Get-CASMailbox)
   mailbox set ADDRESS Name=Value ...     e.g. PopEnabled=$false (Set-CASMailbox)
 

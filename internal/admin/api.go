@@ -106,6 +106,7 @@ func (a *API) routes() http.Handler {
 	a.shellRoutes(m)
 	a.domainRoutes(m)
 	a.roleRoutes(m)
+	a.permissionRoutes(m)
 	return a.audited(m)
 }
 
