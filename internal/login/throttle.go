@@ -63,8 +63,12 @@ func NewThrottle(o ThrottleOptions) *Throttle {
 }
 
 // accountKey folds a name as the directory does, so every spelling of one
-// account shares its count.
+// account shares its count; a delegate logon counts against the delegate,
+// whose password it tries, whatever mailbox it names.
 func accountKey(name string) string {
+	if d, _, ok := SplitDelegate(name); ok {
+		name = d
+	}
 	n, err := directory.Canonical(name)
 	if err != nil {
 		return ""

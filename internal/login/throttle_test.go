@@ -20,6 +20,13 @@ func TestThrottle(t *testing.T) {
 	if th.Allow(netip.MustParseAddr("198.51.100.9"), "ALICE@mail.test") {
 		t.Error("alice allowed after two failures")
 	}
+	// A delegate logon tries the delegate's password: it counts for them,
+	// whatever mailbox it names.
+	for _, name := range []string{"alice@mail.test/shared", "mail/alice/other"} {
+		if th.Allow(netip.MustParseAddr("198.51.100.9"), name) {
+			t.Errorf("%s allowed after alice's two failures", name)
+		}
+	}
 	if !th.Allow(a, "bob") {
 		t.Error("bob refused")
 	}
