@@ -81,12 +81,7 @@ func TestSASL(t *testing.T) {
 func TestEngine(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d, err := directory.Open(ctx, directory.Options{Path: filepath.Join(t.TempDir(), "d.db"), Hash: directory.HashParams{MemoryKiB: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	d.Init(ctx, directory.InitOptions{Server: directory.Server{Name: "S", FQDN: "mail.test"}, Domain: "mail.test", Database: directory.Database{Name: "DB", Path: "db"}})
+	d := testDirectory(t)
 	for _, a := range []string{"alice@mail.test", "administrator@mail.test", "guest@mail.test", "bob@mail.test"} {
 		if _, err := d.AddUser(ctx, directory.NewUser{Address: a, Password: "pw", Database: "DB"}); err != nil {
 			t.Fatal(err)
@@ -154,12 +149,7 @@ func TestSplitDelegate(t *testing.T) {
 func TestDelegateLogon(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d, err := directory.Open(ctx, directory.Options{Path: filepath.Join(t.TempDir(), "d.db"), Hash: directory.HashParams{MemoryKiB: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	d.Init(ctx, directory.InitOptions{Server: directory.Server{Name: "S", FQDN: "mail.test"}, Domain: "mail.test", Database: directory.Database{Name: "DB", Path: "db"}})
+	d := testDirectory(t)
 	users := map[string]directory.User{}
 	for _, a := range []string{"alice", "shared", "off", "administrator", "carol"} {
 		u, err := d.AddUser(ctx, directory.NewUser{Address: a + "@mail.test", Password: "pw-" + a, Database: "DB"})
@@ -208,4 +198,19 @@ func TestDelegateLogon(t *testing.T) {
 	if _, err := plain.Login(ctx, log, "alice@mail.test/shared", "pw-alice"); !errors.Is(err, ErrFailed) {
 		t.Errorf("delegate logon without Delegation: %v", err)
 	}
+}
+
+// testDirectory opens a directory for mail.test with database "DB".
+func testDirectory(t *testing.T) *directory.Directory {
+	t.Helper()
+	ctx := context.Background()
+	d, err := directory.Open(ctx, directory.Options{Path: filepath.Join(t.TempDir(), "d.db"), Hash: directory.HashParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.Init(ctx, directory.InitOptions{Server: directory.Server{Name: "S", FQDN: "mail.test"}, Domain: "mail.test", Database: directory.Database{Name: "DB", Path: "db"}}); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
