@@ -93,7 +93,7 @@ func (s *session) markSeen(ctx context.Context, seqs []int, items []wire.FetchIt
 	if len(uids) == 0 {
 		return nil
 	}
-	updated, err := s.st.StoreFlags(ctx, s.view.folder.ID, uids, store.FlagsAdd, []string{store.FlagSeen})
+	updated, err := s.st.StoreFlags(s.own(ctx), s.view.folder.ID, uids, store.FlagsAdd, []string{store.FlagSeen})
 	if err != nil {
 		s.log.Warn("set \\Seen", "err", err)
 		return nil

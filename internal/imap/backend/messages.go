@@ -70,7 +70,7 @@ func (s *session) storeCmd(ctx context.Context, cmd *wire.Command, args *wire.Pa
 		}
 	}
 	op := map[wire.StoreMode]store.FlagOp{wire.StoreReplace: store.FlagsReplace, wire.StoreAdd: store.FlagsAdd, wire.StoreRemove: store.FlagsRemove}[sf.Mode]
-	updated, err := s.st.StoreFlags(ctx, s.view.folder.ID, s.uidsOf(seqs), op, flags)
+	updated, err := s.st.StoreFlags(s.own(ctx), s.view.folder.ID, s.uidsOf(seqs), op, flags)
 	if err != nil {
 		return s.storeReply("STORE", err), nil
 	}
@@ -131,7 +131,7 @@ func (s *session) transfer(ctx context.Context, cmd *wire.Command, args *wire.Pa
 	}
 	var src, dst []uint32
 	if move {
-		src, dst, err = s.st.Move(ctx, s.view.folder.ID, uids, to.ID)
+		src, dst, err = s.st.Move(s.own(ctx), s.view.folder.ID, uids, to.ID)
 	} else {
 		src, dst, err = s.st.Copy(ctx, s.view.folder.ID, uids, to.ID)
 	}

@@ -165,7 +165,7 @@ func (s *session) expungeCmd(ctx context.Context, cmd *wire.Command, args *wire.
 		return no("EXPUNGE failed: the mailbox is read-only."), nil
 	}
 	if uids := s.deletedUIDs(set); len(uids) > 0 {
-		removed, err := s.st.Expunge(ctx, s.view.folder.ID, uids)
+		removed, err := s.st.Expunge(s.own(ctx), s.view.folder.ID, uids)
 		if err != nil {
 			return s.storeReply("EXPUNGE", err), nil
 		}
@@ -181,7 +181,7 @@ func (s *session) closeCmd(ctx context.Context, cmd *wire.Command, args *wire.Pa
 	}
 	if !s.view.readOnly {
 		if uids := s.deletedUIDs(nil); len(uids) > 0 {
-			if _, err := s.st.Expunge(ctx, s.view.folder.ID, uids); err != nil {
+			if _, err := s.st.Expunge(s.own(ctx), s.view.folder.ID, uids); err != nil {
 				return s.storeReply("CLOSE", err), nil
 			}
 		}

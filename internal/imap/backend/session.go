@@ -131,7 +131,6 @@ func (s *session) Run(ctx context.Context, c *netserve.Conn) {
 		return
 	}
 	defer leave()
-	ctx = store.WithOrigin(ctx, s.origin)
 	s.c, s.state = c, authenticated
 	s.plog = s.b.o.ProtoLog.Session(s.h.SessionID, s.h.Local, s.h.Remote)
 	s.plog.SetUser(s.h.User.Address())
@@ -168,6 +167,15 @@ func (s *session) Run(ctx context.Context, c *netserve.Conn) {
 			return
 		}
 	}
+}
+
+// own marks the store changes made with the returned context as this
+// session's (store.WithOrigin), for onChange. Only the writes whose
+// result the session applies to its view itself use it: with the value
+// on the session's context for its whole life, TestIdleIMAPMemory
+// measured 37 KiB per idle session instead of 32-34.
+func (s *session) own(ctx context.Context) context.Context {
+	return store.WithOrigin(ctx, s.origin)
 }
 
 // onChange runs on the store's delivery goroutine: it only flags. The
