@@ -157,7 +157,7 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 		code = http.StatusNotFound
 	case errors.Is(err, directory.ErrExists), errors.Is(err, tlsconf.ErrExists):
 		code = http.StatusConflict
-	case errors.As(err, &pe), errors.Is(err, directory.ErrBadName), errors.Is(err, errBadRequest),
+	case errors.As(err, &pe), errors.Is(err, directory.ErrBadName), errors.Is(err, directory.ErrOwnMailbox), errors.Is(err, errBadRequest),
 		errors.Is(err, server.ErrDisabled), errors.Is(err, tlsconf.ErrInvalid):
 		code = http.StatusBadRequest
 	}

@@ -2,8 +2,12 @@ package directory
 
 import (
 	"context"
-	"fmt"
+	"errors"
 )
+
+// ErrOwnMailbox refuses a permission on a user's own mailbox, which they
+// always have.
+var ErrOwnMailbox = errors.New("a user always has full access to their own mailbox")
 
 // Full access to another user's mailbox (Exchange's Add-MailboxPermission
 // -AccessRights FullAccess): the user may open that mailbox over IMAP4 by
@@ -13,7 +17,7 @@ import (
 // SetFullAccess grants (on) or revokes user's full access to mailbox.
 func (d *Directory) SetFullAccess(ctx context.Context, mailbox, user int64, on bool) error {
 	if mailbox == user {
-		return fmt.Errorf("a user always has full access to their own mailbox: %w", ErrBadName)
+		return ErrOwnMailbox
 	}
 	for _, id := range []int64{mailbox, user} {
 		if _, err := d.UserByID(ctx, id); err != nil {

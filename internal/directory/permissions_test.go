@@ -35,7 +35,7 @@ func TestFullAccess(t *testing.T) {
 	if list, err := d.FullAccessUsers(ctx, shared.ID); err != nil || len(list) != 1 || list[0].ID != alice.ID {
 		t.Fatalf("FullAccessUsers = %v, %v", list, err)
 	}
-	if err := d.SetFullAccess(ctx, shared.ID, shared.ID, true); !errors.Is(err, ErrBadName) {
+	if err := d.SetFullAccess(ctx, shared.ID, shared.ID, true); !errors.Is(err, ErrOwnMailbox) {
 		t.Errorf("access to one's own mailbox: %v", err)
 	}
 	if err := d.SetFullAccess(ctx, shared.ID, 999, true); !errors.Is(err, ErrNotFound) {
