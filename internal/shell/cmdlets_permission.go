@@ -39,6 +39,13 @@ func permissionObject(p admin.Permission) *Object {
 }
 
 func runGetMailboxPermission(ctx context.Context, c *call) ([]any, error) {
+	var user admin.User
+	if c.has("User") {
+		var err error
+		if user, err = resolveMailbox(ctx, c, c.str("User")); err != nil {
+			return nil, err
+		}
+	}
 	return eachItem(c.identities("Identity", "PrimarySmtpAddress"), func(id string) ([]any, error) {
 		mb, err := resolveMailbox(ctx, c, id)
 		if err != nil {
@@ -47,12 +54,6 @@ func runGetMailboxPermission(ctx context.Context, c *call) ([]any, error) {
 		var ps []admin.Permission
 		if err := c.get(ctx, "/v1/permissions?mailbox="+url.QueryEscape(mb.Address), &ps); err != nil {
 			return nil, err
-		}
-		var user admin.User
-		if c.has("User") {
-			if user, err = resolveMailbox(ctx, c, c.str("User")); err != nil {
-				return nil, err
-			}
 		}
 		var out []any
 		for _, p := range ps {
