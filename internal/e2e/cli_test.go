@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,7 +10,7 @@ import (
 // cliFail runs a postern verb that must fail and returns its stderr.
 func (in *instance) cliFail(stdin string, args ...string) string {
 	in.t.Helper()
-	cmd := exec.Command(binary, append([]string{"--data", in.data}, args...)...)
+	cmd := command(nil, in.t, in.home, binary, append([]string{"--data", in.data}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err == nil {

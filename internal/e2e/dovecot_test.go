@@ -388,7 +388,7 @@ service anvil {
 	}
 
 	var stderr bytes.Buffer
-	cmd := exec.Command(bin, "-F", "-c", confPath)
+	cmd := command(nil, t, dir, bin, "-F", "-c", confPath)
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

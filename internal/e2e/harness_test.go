@@ -53,6 +53,7 @@ func need(t *testing.T, prog string) {
 type instance struct {
 	t    testing.TB
 	data string
+	home string // the working folder of its processes, with their home
 	cmd  *exec.Cmd
 	log  *bytes.Buffer
 	// Listener addresses once the services run.
@@ -72,8 +73,8 @@ func serveWith(t testing.TB, data string, flags ...string) *instance {
 	if data == "" {
 		data = filepath.Join(t.TempDir(), "data")
 	}
-	in := &instance{t: t, data: data, log: &bytes.Buffer{}}
-	in.cmd = exec.Command(binary, append([]string{"--data", data, "serve", "--fqdn", "mail.test"}, flags...)...)
+	in := &instance{t: t, data: data, home: t.TempDir(), log: &bytes.Buffer{}}
+	in.cmd = command(nil, t, in.home, binary, append([]string{"--data", data, "serve", "--fqdn", "mail.test"}, flags...)...)
 	in.cmd.Stderr = in.log
 	if err := in.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -124,7 +125,7 @@ func (in *instance) client() *admin.Client {
 // cli runs a postern verb and returns its standard output.
 func (in *instance) cli(stdin string, args ...string) string {
 	in.t.Helper()
-	cmd := exec.Command(binary, append([]string{"--data", in.data}, args...)...)
+	cmd := command(nil, in.t, in.home, binary, append([]string{"--data", in.data}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -179,9 +180,7 @@ func run(t *testing.T, dir string, name string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
+	out, err := command(ctx, t, dir, name, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}

@@ -167,7 +167,7 @@ func TestFetchmailIMAP(t *testing.T) {
 		t.Fatalf("fetchmail over IMAP fetched %d:\n%s", n, got)
 	}
 	// fetchmail marks what it fetched \Seen: a second run finds nothing.
-	fetchmailAgain(dir, []string{"-f", rcPath, "--nodetach"})
+	fetchmailAgain(t, dir, []string{"-f", rcPath, "--nodetach"})
 	got, _ = os.ReadFile(mbox)
 	if n := strings.Count(string(got), "Subject: e2e message"); n != 2 {
 		t.Fatalf("second run fetched again: %d", n)

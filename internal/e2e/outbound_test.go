@@ -178,7 +178,7 @@ func TestOutboundRelay(t *testing.T) {
 	}
 
 	// No open relay: an anonymous client on 25 cannot reach remote.test.
-	out, err := runAllowFail("", "swaks", "--server", sa.MX, "--from", "x@elsewhere.test", "--to", "carol@remote.test")
+	out, err := runAllowFail(t, "", "swaks", "--server", sa.MX, "--from", "x@elsewhere.test", "--to", "carol@remote.test")
 	if err == nil || !strings.Contains(out, "550 5.7.54") {
 		t.Errorf("anonymous relay not refused: %v\n%s", err, out)
 	}

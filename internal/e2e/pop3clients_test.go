@@ -153,7 +153,7 @@ func TestFetchmail(t *testing.T) {
 	}
 	// Keep mode with UIDL: a second run finds nothing new (fetchmail exits 1
 	// for "no mail", so run it without the failure check).
-	cmd := fetchmailAgain(dir, env)
+	cmd := fetchmailAgain(t, dir, env)
 	got, _ = os.ReadFile(mbox)
 	if n := strings.Count(string(got), "Subject: e2e message"); n != 3 {
 		t.Fatalf("second fetchmail run fetched again (%d):\n%s", n, cmd)
@@ -217,6 +217,6 @@ func (g *getmail) runTwice(want int) {
 // runWithCA runs once trusting another CA file and returns the output.
 func (g *getmail) runWithCA(ca string) string {
 	os.WriteFile(filepath.Join(g.gm, "bad"), []byte(strings.Replace(g.rc, g.ca, ca, 1)), 0o600)
-	out, _ := runAllowFail(g.dir, "getmail", "--getmaildir="+g.gm, "--rcfile=bad")
+	out, _ := runAllowFail(g.t, g.dir, "getmail", "--getmaildir="+g.gm, "--rcfile=bad")
 	return out
 }

@@ -52,7 +52,7 @@ Restart-Service MSExchangePOP3BE; Restart-Service MSExchangePOP3`)
 	}
 	// The same with openssl, as an administrator would check it.
 	if _, err := exec.LookPath("openssl"); err == nil {
-		cmd := exec.Command("openssl", "s_client", "-connect", addr, "-servername", "mail.contoso.com", "-brief")
+		cmd := command(nil, t, "", "openssl", "s_client", "-connect", addr, "-servername", "mail.contoso.com", "-brief")
 		cmd.Stdin = strings.NewReader("QUIT\r\n")
 		got, _ := cmd.CombinedOutput()
 		if !strings.Contains(string(got), "CN=mail.contoso.com") && !strings.Contains(string(got), "CN = mail.contoso.com") {

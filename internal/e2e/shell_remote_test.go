@@ -27,7 +27,7 @@ func TestShellRemote(t *testing.T) {
 		t.Fatalf("user admin: %s", out)
 	}
 	remote := func(user, stdin, src string) (string, string, int) {
-		cmd := exec.Command(binary, "shell", "--server", "https://"+addr, "--user", user, "--cacert", in.ca(), "-c", src)
+		cmd := command(nil, t, in.home, binary, "shell", "--server", "https://"+addr, "--user", user, "--cacert", in.ca(), "-c", src)
 		cmd.Stdin = strings.NewReader(stdin)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
@@ -80,7 +80,7 @@ func TestShellRemote(t *testing.T) {
 		t.Errorf("Banner after a refused request: %q", v)
 	}
 	// Without the server's certificate the client refuses the connection.
-	cmd := exec.Command(binary, "shell", "--server", "https://"+addr, "--user", "boss@mail.test", "-c", "Get-AcceptedDomain")
+	cmd := command(nil, t, in.home, binary, "shell", "--server", "https://"+addr, "--user", "boss@mail.test", "-c", "Get-AcceptedDomain")
 	cmd.Stdin = strings.NewReader("Admin-Pw-1\n")
 	if got, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(got), "certificate") {
 		t.Errorf("untrusted certificate: %v %s", err, got)

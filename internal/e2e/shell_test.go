@@ -31,7 +31,7 @@ import (
 // output and its exit status.
 func (in *instance) shell(src string) (stdout, stderr string, code int) {
 	in.t.Helper()
-	cmd := exec.Command(binary, "--data", in.data, "shell", "-c", src)
+	cmd := command(nil, in.t, in.home, binary, "--data", in.data, "shell", "-c", src)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -513,7 +513,7 @@ func TestShellScripts(t *testing.T) {
 		"New-Mailbox -Name 'Dana Scully' -Alias dana -Password $pw | Format-List Name,PrimarySmtpAddress\n" +
 		"Set-CASMailbox dana -PopEnabled $false\n" +
 		"Get-CASMailbox dana@mail.test -ProtocolSettings | Format-List PopEnabled,*PopSettings\n"
-	cmd := exec.Command(binary, "--data", in.data, "shell")
+	cmd := command(nil, t, in.home, binary, "--data", in.data, "shell")
 	cmd.Stdin = strings.NewReader(script)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -546,7 +546,7 @@ func TestShellScripts(t *testing.T) {
 // shellStdin runs `postern shell -c src` with stdin, for prompts.
 func (in *instance) shellStdin(stdin, src string) string {
 	in.t.Helper()
-	cmd := exec.Command(binary, "--data", in.data, "shell", "-c", src)
+	cmd := command(nil, in.t, in.home, binary, "--data", in.data, "shell", "-c", src)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.Output()
 	if err != nil {

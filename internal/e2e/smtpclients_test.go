@@ -90,7 +90,7 @@ func TestSwaks(t *testing.T) {
 		}
 	}
 	// No TLS: AUTH is not advertised, so swaks gives up.
-	out, err := runAllowFail("", "swaks", append([]string{"--server", a.Submission, "--auth", "PLAIN"}, common[3:]...)...)
+	out, err := runAllowFail(t, "", "swaks", append([]string{"--server", a.Submission, "--auth", "PLAIN"}, common[3:]...)...)
 	if err == nil || !strings.Contains(out, "Host did not advertise authentication") {
 		t.Errorf("swaks --auth without --tls: %v\n%s", err, out)
 	}
@@ -118,7 +118,7 @@ func TestCurlSMTP(t *testing.T) {
 			"--mail-rcpt", "bob@mail.test", "--user", "alice@mail.test:secret1", "--upload-file", msg)
 	}
 	// Sending as someone else is refused with a clear error.
-	out, err := runAllowFail(dir, "curl", "-sS", "--ssl-reqd", "--cacert", in.ca(), "--url", "smtp://127.0.0.1:"+port(a.Submission),
+	out, err := runAllowFail(t, dir, "curl", "-sS", "--ssl-reqd", "--cacert", in.ca(), "--url", "smtp://127.0.0.1:"+port(a.Submission),
 		"--mail-from", "bob@mail.test", "--mail-rcpt", "bob@mail.test", "--user", "alice@mail.test:secret1", "--upload-file", msg)
 	if err == nil || !strings.Contains(out, "550") {
 		t.Errorf("sending as bob: %v\n%s", err, out)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -11,19 +10,20 @@ import (
 	"time"
 )
 
-func runAllowFail(dir, name string, args ...string) (string, error) {
+// runAllowFail runs a client program and returns its combined output and
+// its error, for the runs that are meant to fail.
+func runAllowFail(t testing.TB, dir, name string, args ...string) (string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
+	out, err := command(ctx, t, dir, name, args...).CombinedOutput()
 	return string(out), err
 }
 
 // fetchmailAgain runs fetchmail once more; it exits 1 when there is no new
 // mail, which is what the caller checks for.
-func fetchmailAgain(dir string, args []string) string {
-	out, _ := runAllowFail(dir, "fetchmail", args...)
+func fetchmailAgain(t testing.TB, dir string, args []string) string {
+	out, _ := runAllowFail(t, dir, "fetchmail", args...)
 	return out
 }
 

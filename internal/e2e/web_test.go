@@ -83,7 +83,7 @@ func TestWebAutoconfigCurl(t *testing.T) {
 		t.Errorf("outgoing server (submission on %s):\n%s", submission, out)
 	}
 	// Another domain: 404, which curl --fail turns into exit status 22.
-	if o, err := runAllowFail(t.TempDir(), "curl", "-sS", "--fail", "--cacert", in.ca(), "--resolve", "mail.test:"+p+":127.0.0.1",
+	if o, err := runAllowFail(t, "", "curl", "-sS", "--fail", "--cacert", in.ca(), "--resolve", "mail.test:"+p+":127.0.0.1",
 		"https://mail.test:"+p+"/mail/config-v1.1.xml?emailaddress=alice%40example.org"); err == nil || !strings.Contains(o, "404") {
 		t.Errorf("unknown domain: %v\n%s", err, o)
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,7 +32,7 @@ func startBrowser(t *testing.T) *browser {
 	need(t, "chromium")
 	need(t, "chromedriver")
 	addr := freeLoopbackAddr(t)
-	drv := exec.Command("chromedriver", "--port="+port(addr), "--allowed-ips=127.0.0.1")
+	drv := command(nil, t, "", "chromedriver", "--port="+port(addr), "--allowed-ips=127.0.0.1")
 	var drvLog bytes.Buffer
 	drv.Stdout, drv.Stderr = &drvLog, &drvLog
 	if err := drv.Start(); err != nil {
