@@ -43,7 +43,7 @@ func startSink(t *testing.T, addr string, flags ...string) *sink {
 	chownNobody(t, dir)
 	s := &sink{dir: dir}
 	args := append([]string{"-u", "nobody", "-d", filepath.Join(s.dir, "m.")}, flags...)
-	s.cmd = command(nil, t, dir, smtpSink, append(args, addr, "64")...)
+	s.cmd = command(nil, t, "", smtpSink, append(args, addr, "64")...)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
