@@ -44,6 +44,10 @@ Settings (applied when the service restarts, as in Exchange):
   web show                               the settings page's HTTPS listeners and certificate name
   web set Bindings=IP:Port[,...] X509CertificateName=NAME
 
+Logon throttle (every logon path: POP3, IMAP4, SMTP AUTH, web, admin API; in force at once):
+  login show
+  login set Name=Value ...               e.g. LogonsPerMinute=10 MaxFailurePenalty=00:00:30
+
 ` + domainUsage + `
 ` + connectorUsage + `
 ` + queueUsage + `
@@ -133,6 +137,8 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.settings(ctx, "imap4", args)
 	case "transport":
 		return c.transport(ctx, args)
+	case "login":
+		return c.login(ctx, args)
 	case "web":
 		return c.web(ctx, args)
 	case "deliver":

@@ -53,7 +53,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	var remote *admin.API
 	if *adminListen != "" {
-		if remote, err = admin.ListenHTTPS(s, admin.HTTPSOptions{Addr: *adminListen}, log); err != nil {
+		if remote, err = admin.ListenHTTPS(s, admin.HTTPSOptions{Addr: *adminListen, Throttle: s.Throttle()}, log); err != nil {
 			api.Close()
 			s.Close()
 			return fmt.Errorf("--admin-listen: %w", err)

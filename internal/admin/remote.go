@@ -20,9 +20,10 @@ import (
 // The remote admin API: the same endpoints as the Unix socket, over HTTPS
 // only, for administrators (users holding the administrator role; see
 // directory.SetAdministrator) authenticated with HTTP Basic (RFC 7617)
-// and their mailbox password. Failed logons wait FailureDelay and count
-// against the client address and the account (login.Throttle); past the
-// throttle's limits attempts are refused without checking the password.
+// and their mailbox password, through the logon engine: failed logons are
+// answered FailureDelay after the request and paced per client address
+// (login.Throttle); past the throttle's limits attempts are refused
+// without checking the password.
 // Every change is in the admin audit log with the administrator's
 // address and the client's address.
 
@@ -33,7 +34,8 @@ type HTTPSOptions struct {
 	// FailureDelay is how long a failed logon waits before its answer.
 	// Default 1 second.
 	FailureDelay time.Duration
-	// Throttle limits failed logons; nil means login's defaults.
+	// Throttle paces logons per source; nil means login's defaults.
+	// The server shares one between every logon path.
 	Throttle *login.Throttle
 }
 
@@ -45,16 +47,26 @@ func ListenHTTPS(s *server.Server, o HTTPSOptions, log *slog.Logger) (*API, erro
 	if o.FailureDelay <= 0 {
 		o.FailureDelay = time.Second
 	}
-	if o.Throttle == nil {
-		o.Throttle = login.NewThrottle(login.ThrottleOptions{})
-	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, err
 	}
 	a := &API{s: s, log: log, ln: ln}
-	ra := &remoteAuth{dir: s.Directory(), o: o, log: log,
-		engine: login.NewEngine(login.Options{Protocol: "Admin", Verifier: s.Directory(), Logger: log})}
+	dir := s.Directory()
+	// Only administrators: anyone else fails as a wrong password does,
+	// counted and delayed, with a reply of its own.
+	permit := func(u directory.User) error {
+		ok, err := dir.IsAdministrator(context.Background(), u.ID)
+		switch {
+		case err != nil:
+			return errors.Join(login.ErrTemporary, err)
+		case !ok:
+			return fmt.Errorf("%w: %w", login.ErrFailed, errNotAdmin)
+		}
+		return nil
+	}
+	ra := &remoteAuth{o: o, log: log, engine: login.NewEngine(login.Options{Protocol: "Admin", Verifier: dir, Permit: permit,
+		FailureDelay: o.FailureDelay, Throttle: o.Throttle, Logger: log})}
 	a.hs = &http.Server{Handler: ra.wrap(a.routes()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: 64 << 10, TLSConfig: s.WebTLSConfig(), ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	go a.hs.Serve(tls.NewListener(ln, a.hs.TLSConfig))
@@ -75,8 +87,7 @@ type remoteCaller struct {
 }
 
 type remoteAuth struct {
-	dir    *directory.Directory
-	engine *login.Engine // the mail protocols' logon rules; no delay of its own
+	engine *login.Engine // the mail protocols' logon rules
 	o      HTTPSOptions
 	log    *slog.Logger
 }
@@ -98,7 +109,7 @@ func (ra *remoteAuth) wrap(next http.Handler) http.Handler {
 		if err != nil {
 			if errors.Is(err, errNotAdmin) {
 				ra.log.Warn("remote admin refused: not an administrator", "user", user, "client", ip)
-				writeError(w, http.StatusForbidden, fmt.Sprintf("%s is not an administrator: grant the role with `postern user admin ADDRESS on`.", u.Address()))
+				writeError(w, http.StatusForbidden, fmt.Sprintf("%s is not an administrator: grant the role with `postern user admin ADDRESS on`.", user))
 				return
 			}
 			if !errors.Is(err, errLogonFailed) {
@@ -122,37 +133,17 @@ var (
 // protocols do, and the role. A failed or refused logon waits
 // FailureDelay and counts in the throttle; a throttled one checks nothing.
 func (ra *remoteAuth) verify(ctx context.Context, ip netip.Addr, user, pass string) (directory.User, error) {
-	wait := func(err error) (directory.User, error) {
-		select {
-		case <-time.After(ra.o.FailureDelay):
-		case <-ctx.Done():
-		}
-		return directory.User{}, err
-	}
-	fail := func(err error) (directory.User, error) {
-		ra.o.Throttle.Failed(ip, user)
-		return wait(err)
-	}
-	g, err := ra.engine.LoginThrottled(ctx, ra.log, ra.o.Throttle, ip, user, pass)
+	g, err := ra.engine.Login(ctx, ra.log, login.Attempt{Source: ip, User: user, Password: pass})
 	switch {
-	case errors.Is(err, login.ErrThrottled):
-		return fail(errLogonFailed)
-	case errors.Is(err, login.ErrFailed): // LoginThrottled counted it
-		return wait(errLogonFailed)
+	case errors.Is(err, errNotAdmin):
+		return directory.User{}, errNotAdmin
+	case errors.Is(err, login.ErrThrottled), errors.Is(err, login.ErrFailed):
+		return directory.User{}, errLogonFailed
 	case err != nil:
 		return directory.User{}, err
 	}
 	g.Release()
-	u := g.User
-	ok, err := ra.dir.IsAdministrator(ctx, u.ID)
-	if err != nil {
-		return directory.User{}, err
-	}
-	if !ok {
-		_, err := fail(errNotAdmin)
-		return u, err
-	}
-	return u, nil
+	return g.User, nil
 }
 
 func clientIP(r *http.Request) netip.Addr {

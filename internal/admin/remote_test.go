@@ -42,7 +42,7 @@ func TestRemoteAdmin(t *testing.T) {
 	}
 	const delay = 50 * time.Millisecond
 	api, err := ListenHTTPS(s, HTTPSOptions{Addr: "127.0.0.1:0", FailureDelay: delay,
-		Throttle: login.NewThrottle(login.ThrottleOptions{PerAccount: 3, PerIP: 100})}, log)
+		Throttle: login.NewThrottle(login.ThrottleOptions{PerAccountSource: 3, MaxPenalty: 10 * time.Millisecond, PerMinute: 1000})}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +123,9 @@ func TestRemoteAdmin(t *testing.T) {
 			t.Error("plain HTTP answered")
 		}
 	}
-	// Throttled: after 3 failures on the account (one above, two here),
-	// even the right password is refused, without a check.
+	// Throttled: after 3 failures on the account from this address (one
+	// above, two here), even the right password is refused from it,
+	// without a check.
 	for range 2 {
 		client("boss@mail.test", "wrong").Get(ctx, "/v1/info", &in)
 	}

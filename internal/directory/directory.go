@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -32,6 +33,10 @@ type Directory struct {
 	// would only hold more memory (which a burst of logons would leave
 	// behind in the heap) without finishing sooner.
 	hashing chan struct{}
+	// dummy is a hash no password matches, for unknown names
+	// (dummyVerify), made once.
+	dummy     string
+	dummyOnce sync.Once
 }
 
 // Options configure Open.

@@ -2,7 +2,9 @@ package directory
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -190,10 +192,16 @@ var ErrBadPassword = errors.New("directory: wrong password")
 func (d *Directory) Verify(ctx context.Context, name, password string) (User, error) {
 	n, err := Canonical(name)
 	if err != nil {
+		// The same argon2id work as for a real account: a name that is
+		// not one answers in the same time as a wrong password.
+		d.dummyVerify(ctx, password)
 		return User{}, err
 	}
 	u, err := d.lookup(ctx, n)
 	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			d.dummyVerify(ctx, password)
+		}
 		return User{}, err
 	}
 	var phc string
@@ -203,13 +211,7 @@ func (d *Directory) Verify(ctx context.Context, name, password string) (User, er
 	if d.cache.hit(phc, password) {
 		return u, nil
 	}
-	select {
-	case d.hashing <- struct{}{}:
-	case <-ctx.Done():
-		return User{}, ctx.Err()
-	}
-	ok, err := VerifyPassword(phc, password)
-	<-d.hashing
+	ok, err := d.verifyHash(ctx, phc, password)
 	if ok {
 		d.cache.add(phc, password)
 	}
@@ -220,4 +222,30 @@ func (d *Directory) Verify(ctx context.Context, name, password string) (User, er
 		return User{}, ErrBadPassword
 	}
 	return u, nil
+}
+
+// verifyHash checks a password against a PHC string, one argon2id
+// computation per core at a time.
+func (d *Directory) verifyHash(ctx context.Context, phc, password string) (bool, error) {
+	select {
+	case d.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-d.hashing }()
+	return VerifyPassword(phc, password)
+}
+
+// dummyVerify does the work of checking a password against a hash of the
+// directory's cost that no password matches, for names that are no
+// account, so that their answer takes as long as a wrong password's.
+func (d *Directory) dummyVerify(ctx context.Context, password string) {
+	d.dummyOnce.Do(func() {
+		var salt [16]byte
+		rand.Read(salt[:])
+		d.dummy, _ = HashPassword(base64.StdEncoding.EncodeToString(salt[:]), d.params)
+	})
+	if d.dummy != "" {
+		d.verifyHash(ctx, d.dummy, password)
+	}
 }

@@ -34,7 +34,7 @@ const (
 	textShutdown       = "The IMAP4 service is shutting down."
 	textRefused        = "Too many connections. Try again later."
 	textUnavailable    = "The mailbox server is unavailable. Try again later."
-	textNotConnected   = "User is authenticated but not connected."
+	textThrottled      = "Too many failed logons. Try again later."
 	textUserLimit      = "Too many concurrent connections for this user."
 	textLiteralPrompt  = "Ready for additional command text."
 	textAuthCancelled  = "AUTHENTICATE cancelled."
@@ -69,6 +69,8 @@ type preLogin struct {
 	log  *slog.Logger
 	plog *protolog.Session
 	bad  int
+	// start is when the command being run arrived.
+	start time.Time
 }
 
 // ServeConn runs one connection.
@@ -157,6 +159,7 @@ func (p *preLogin) fail(tag, text string) bool {
 // connection is finished (LOGOUT, a completed session, or a fatal error).
 func (p *preLogin) command(ctx context.Context, cmd *wire.Command) bool {
 	start := time.Now()
+	p.start = start
 	plainOK := p.f.o.LoginType.PlainAllowed(p.c.IsTLS())
 	defer func() { p.plog.Command(strings.ToLower(cmd.Name), "", "", 0, 0, time.Since(start)) }()
 	if cmd.UID {

@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"strings"
+	"time"
 
-	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/imap/wire"
 	"github.com/postern/postern/internal/login"
 	"github.com/postern/postern/internal/proxy"
@@ -23,7 +22,7 @@ func (p *preLogin) loginCommand(ctx context.Context, cmd *wire.Command, args *wi
 	if args.End(); args.Err() != nil {
 		return p.fail(cmd.Tag, textArgError)
 	}
-	return p.logon(ctx, cmd.Tag, "LOGIN", user, pass)
+	return p.logon(ctx, cmd.Tag, "LOGIN", login.Attempt{User: user, Password: pass})
 }
 
 // authenticate runs AUTHENTICATE with SASL-IR (RFC 3501 §6.2.2, RFC 4959).
@@ -68,28 +67,20 @@ func (p *preLogin) authenticate(ctx context.Context, cmd *wire.Command, args *wi
 		return p.fail(cmd.Tag, textAuthCancelled)
 	}
 	authz, user, pass := s.Credentials()
-	if authz != "" && !sameUser(authz, user) {
-		// Authorizing as another identity (RFC 4616) is a delegate logon
-		// to that mailbox: the engine allows it with full access only.
-		if strings.ContainsAny(user+authz, `/\`) {
-			return p.logonFailed(cmd.Tag, "AUTHENTICATE", login.ErrFailed)
-		}
-		user += "/" + authz
-	}
-	return p.logon(ctx, cmd.Tag, "AUTHENTICATE", user, pass)
-}
-
-func sameUser(a, b string) bool {
-	na, e1 := directory.Canonical(a)
-	nb, e2 := directory.Canonical(b)
-	return e1 == nil && e2 == nil && na.Alias == nb.Alias
+	// An authorization identity naming another mailbox (RFC 4616) is a
+	// delegate logon to it: the engine allows it with full access only.
+	return p.logon(ctx, cmd.Tag, "AUTHENTICATE", login.Attempt{User: user, AuthzID: authz, Password: pass, Start: time.Now()})
 }
 
 // logon verifies the credentials, routes the user to the backend holding
 // the mailbox, and on success runs the backend session on this
 // connection. It reports whether the connection is finished.
-func (p *preLogin) logon(ctx context.Context, tag, verb, user, pass string) bool {
-	g, err := p.f.o.Engine.Login(ctx, p.log, user, pass)
+func (p *preLogin) logon(ctx context.Context, tag, verb string, a login.Attempt) bool {
+	a.Source = p.c.Remote.Addr()
+	if a.Start.IsZero() { // LOGIN, USER/PASS: from the command's arrival
+		a.Start = p.start
+	}
+	g, err := p.f.o.Engine.Login(ctx, p.log, a)
 	if err != nil {
 		return p.logonFailed(tag, verb, err)
 	}
@@ -113,13 +104,16 @@ func (p *preLogin) logon(ctx context.Context, tag, verb, user, pass string) bool
 // logonFailed answers a failed logon with the text for its kind.
 func (p *preLogin) logonFailed(tag, verb string, err error) bool {
 	switch {
-	case errors.Is(err, login.ErrDisabled):
-		p.reply(tag, wire.StatusNO, textNotConnected)
+	case errors.Is(err, login.ErrThrottled):
+		p.reply(tag, wire.StatusNO, "[UNAVAILABLE] "+textThrottled)
 	case errors.Is(err, login.ErrUserLimit):
 		p.reply(tag, wire.StatusNO, textUserLimit)
 	case errors.Is(err, login.ErrTemporary):
-		p.reply(tag, wire.StatusNO, textUnavailable)
+		p.reply(tag, wire.StatusNO, "[UNAVAILABLE] "+textUnavailable)
 	default:
+		// Unknown user, wrong password, built-in account, IMAP4
+		// disabled for the mailbox: one answer (the log tells them
+		// apart).
 		p.reply(tag, wire.StatusNO, verb+" failed.")
 	}
 	return p.tooMany()

@@ -20,15 +20,18 @@ var (
 	// client cannot tell these apart.
 	ErrFailed = errors.New("login: logon failure")
 	// ErrDisabled: the credentials were right but the protocol is disabled
-	// for this mailbox (PopEnabled/ImapEnabled $false).
-	ErrDisabled = errors.New("login: protocol disabled for this mailbox")
+	// for this mailbox (PopEnabled/ImapEnabled $false). It wraps ErrFailed:
+	// the client gets the same answer, at the same time, as for a wrong
+	// password; only the log tells.
+	ErrDisabled = fmt.Errorf("%w: protocol disabled for this mailbox", ErrFailed)
 	// ErrUserLimit: MaxConnectionsPerUser reached.
 	ErrUserLimit = errors.New("login: too many connections for this user")
 	// ErrTemporary: the directory could not answer.
 	ErrTemporary = errors.New("login: temporary failure")
-	// ErrThrottled: too many failures from the address or for the account;
-	// refused before any credential check.
-	ErrThrottled = errors.New("login: too many failed logons from this address or for this account")
+	// ErrThrottled: the source has failed too often (for this account, or
+	// would wait too long for its turn); refused before any credential
+	// check.
+	ErrThrottled = errors.New("login: too many failed logons from this address")
 )
 
 // blocked are the built-in accounts that may never log on over POP3 or
@@ -57,9 +60,14 @@ type Options struct {
 	Permit func(u directory.User) error
 	// MaxPerUser is MaxConnectionsPerUser; 0 means no limit.
 	MaxPerUser int
-	// FailureDelay is how long a failed logon waits before its reply.
+	// FailureDelay is how long after its command a failed logon is
+	// answered (plus the throttle's wait).
 	FailureDelay time.Duration
-	Logger       *slog.Logger
+	// Throttle paces logons per source; share one between the services
+	// of a server so that a guesser gains nothing by switching. nil: one
+	// of the engine's own with the default budgets.
+	Throttle *Throttle
+	Logger   *slog.Logger
 	// Delegation, if set, allows delegate logon (SplitDelegate): the
 	// delegate's credentials open the principal's mailbox when the
 	// delegate has full access to it. IMAP4 sets it.
@@ -107,10 +115,14 @@ type Engine struct {
 	users map[int64]int
 }
 
-// NewEngine returns an engine.
+// NewEngine returns an engine. Without Options.Throttle it paces logons
+// with a throttle of its own, with the default budgets.
 func NewEngine(o Options) *Engine {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Throttle == nil {
+		o.Throttle = NewThrottle(ThrottleOptions{})
 	}
 	return &Engine{o: o, users: map[int64]int{}}
 }
@@ -137,19 +149,61 @@ func (g *Grant) Release() {
 	})
 }
 
-// Login verifies a user name and password. The caller has already checked
-// PlainAllowed for the channel. log carries the session's attributes.
-func (e *Engine) Login(ctx context.Context, log *slog.Logger, name, password string) (*Grant, error) {
-	g, err := e.login(ctx, name, password)
+// Attempt is one logon as a client made it.
+type Attempt struct {
+	// Source is the client's address, which the throttle paces.
+	Source netip.Addr
+	// User is the name the client authenticates as (LOGIN's, USER's,
+	// SASL's authentication identity), perhaps in a delegate form.
+	User string
+	// AuthzID is SASL's authorization identity; "" if none was given.
+	// One that names another account asks for a delegate logon to it.
+	AuthzID  string
+	Password string
+	// Start is when the command arrived; zero means now. A failure is
+	// answered FailureDelay after it (plus the throttle's wait), so every
+	// kind of failure takes the same time.
+	Start time.Time
+}
+
+// Login checks a logon behind the throttle. The caller has already
+// checked PlainAllowed for the channel. log carries the session's
+// attributes. Unknown users, built-in accounts, a protocol disabled for
+// the mailbox and wrong passwords all cost one password check and the same
+// delay, and return ErrFailed (ErrDisabled, which wraps ErrFailed, for the
+// switch, so the log can tell); ErrThrottled when the source must wait
+// too long, ErrTemporary when the directory cannot answer.
+func (e *Engine) Login(ctx context.Context, log *slog.Logger, a Attempt) (*Grant, error) {
+	if a.Start.IsZero() {
+		a.Start = time.Now()
+	}
+	turn, err := e.o.Throttle.Admit(a.Source, a.User)
 	if err != nil {
-		log.Info("logon failed", "user", name, "err", err)
-		if errors.Is(err, ErrFailed) && e.o.FailureDelay > 0 {
-			t := time.NewTimer(e.o.FailureDelay)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-			}
+		log.Warn("logon refused", "user", a.User, "err", err)
+		e.sleepUntil(ctx, a.Start.Add(e.o.FailureDelay))
+		return nil, err
+	}
+	if turn.Wait > 0 {
+		log.Info("logon delayed", "user", a.User, "wait", turn.Wait)
+		if !e.sleepUntil(ctx, time.Now().Add(turn.Wait)) {
+			turn.Done(Unanswered)
+			return nil, errors.Join(ErrTemporary, ctx.Err())
+		}
+	}
+	g, err := e.login(ctx, a)
+	failed := errors.Is(err, ErrFailed)
+	switch {
+	case failed:
+		turn.Done(Failed)
+	case err == nil, errors.Is(err, ErrUserLimit):
+		turn.Done(Succeeded)
+	default:
+		turn.Done(Unanswered)
+	}
+	if err != nil {
+		log.Info("logon failed", "user", a.User, "err", err)
+		if failed {
+			e.sleepUntil(ctx, a.Start.Add(turn.Wait+e.o.FailureDelay))
 		}
 		return nil, err
 	}
@@ -161,45 +215,79 @@ func (e *Engine) Login(ctx context.Context, log *slog.Logger, name, password str
 	return g, nil
 }
 
-// LoginThrottled is Login behind t: a logon t does not allow is refused
-// with ErrThrottled before any credential check (and without the failure
-// delay), and a failed one counts in t. ip is the client's address.
-func (e *Engine) LoginThrottled(ctx context.Context, log *slog.Logger, t *Throttle, ip netip.Addr, name, password string) (*Grant, error) {
-	if !t.Allow(ip, name) {
-		log.Warn("logon throttled", "user", name)
-		return nil, ErrThrottled
+// sleepUntil waits until t or the end of ctx; it reports whether t came.
+func (e *Engine) sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
 	}
-	g, err := e.Login(ctx, log, name, password)
-	if errors.Is(err, ErrFailed) {
-		t.Failed(ip, name)
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
-	return g, err
 }
 
-func (e *Engine) login(ctx context.Context, name, password string) (*Grant, error) {
-	var delegate directory.User
-	if d, principal, ok := SplitDelegate(name); ok && e.o.Delegation != nil {
-		u, err := e.verify(ctx, d, password)
-		if err != nil {
-			return nil, err
+// identity is who authenticates and whose mailbox opens.
+type identity struct {
+	authn     string // the name whose password is checked
+	principal string // the mailbox to open; "" for authn's own
+}
+
+// identify reads an attempt's names: a delegate form of the user name
+// (SplitDelegate) or an authorization identity naming another account
+// asks for a delegate logon, which only an engine with Delegation
+// accepts; ok is false for a request it refuses.
+func (e *Engine) identify(a Attempt) (id identity, ok bool) {
+	if a.AuthzID != "" && !sameAccount(a.AuthzID, a.User) {
+		if e.o.Delegation == nil || strings.ContainsAny(a.User+a.AuthzID, `/\`) {
+			return identity{authn: a.User}, false
 		}
-		delegate, name = u, principal
+		return identity{authn: a.User, principal: a.AuthzID}, true
 	}
-	if Blocked(name) {
-		return nil, ErrFailed
+	if e.o.Delegation != nil {
+		if d, p, split := SplitDelegate(a.User); split {
+			return identity{authn: d, principal: p}, true
+		}
 	}
-	var u directory.User
-	var err error
-	if delegate.ID == 0 {
-		u, err = e.verify(ctx, name, password)
-	} else {
-		u, err = e.principal(ctx, delegate, name)
-	}
+	return identity{authn: a.User}, true
+}
+
+// sameAccount reports whether two names fold to the same account.
+func sameAccount(a, b string) bool {
+	x, err1 := directory.Canonical(a)
+	y, err2 := directory.Canonical(b)
+	return err1 == nil && err2 == nil && x.Alias == y.Alias
+}
+
+// login checks one attempt: always exactly one password check, whatever
+// is wrong with the names, so that a refusal takes the time of a wrong
+// password.
+func (e *Engine) login(ctx context.Context, a Attempt) (*Grant, error) {
+	id, ok := e.identify(a)
+	delegate, err := e.verify(ctx, id.authn, a.Password)
 	if err != nil {
 		return nil, err
 	}
+	if !ok {
+		return nil, fmt.Errorf("%w: authorization as %q is not offered here", ErrFailed, a.AuthzID)
+	}
+	u := delegate
+	if id.principal != "" {
+		if u, err = e.principal(ctx, delegate, id.principal); err != nil {
+			return nil, err
+		}
+		if u.ID == delegate.ID {
+			delegate = directory.User{}
+		}
+	} else {
+		delegate = directory.User{}
+	}
 	if blocked[u.Alias] {
-		return nil, ErrFailed
+		return nil, fmt.Errorf("%w: %s is a built-in account", ErrFailed, u.Alias)
 	}
 	if e.o.Permit != nil {
 		if err := e.o.Permit(u); err != nil {
@@ -218,19 +306,16 @@ func (e *Engine) login(ctx context.Context, name, password string) (*Grant, erro
 // verify checks a name and password, mapping the directory's answers to
 // the engine's errors.
 func (e *Engine) verify(ctx context.Context, name, password string) (directory.User, error) {
-	if Blocked(name) {
-		return directory.User{}, ErrFailed
-	}
 	u, err := e.o.Verifier.Verify(ctx, name, password)
 	switch {
 	case err == nil:
 	case errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrBadPassword), errors.Is(err, directory.ErrBadName):
-		return u, ErrFailed
+		return u, errors.Join(ErrFailed, err)
 	default:
 		return u, errors.Join(ErrTemporary, err)
 	}
 	if blocked[u.Alias] {
-		return u, ErrFailed
+		return u, fmt.Errorf("%w: %s is a built-in account", ErrFailed, u.Alias)
 	}
 	return u, nil
 }

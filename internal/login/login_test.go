@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/postern/postern/internal/directory"
 )
@@ -87,7 +89,7 @@ func TestEngine(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e := NewEngine(Options{Verifier: d, MaxPerUser: 2, Permit: func(u directory.User) error {
+	e := NewEngine(Options{Verifier: d, MaxPerUser: 2, Throttle: fastThrottle(), Permit: func(u directory.User) error {
 		if u.Alias == "bob" {
 			return ErrDisabled
 		}
@@ -95,27 +97,27 @@ func TestEngine(t *testing.T) {
 	}})
 	log := slog.New(slog.DiscardHandler)
 	for _, name := range []string{"Administrator", "ADMINISTRATOR@mail.test", `MAIL\administrator`, " administrator ", "guest", "Anonymous"} {
-		if _, err := e.Login(ctx, log, name, "pw"); !errors.Is(err, ErrFailed) {
+		if _, err := e.Login(ctx, log, try(name, "pw")); !errors.Is(err, ErrFailed) {
 			t.Errorf("%q logged on: %v", name, err)
 		}
 	}
-	if _, err := e.Login(ctx, log, "bob", "pw"); !errors.Is(err, ErrDisabled) {
+	if _, err := e.Login(ctx, log, try("bob", "pw")); !errors.Is(err, ErrDisabled) {
 		t.Errorf("disabled: %v", err)
 	}
-	if _, err := e.Login(ctx, log, "alice", "wrong"); !errors.Is(err, ErrFailed) {
+	if _, err := e.Login(ctx, log, try("alice", "wrong")); !errors.Is(err, ErrFailed) {
 		t.Errorf("wrong password: %v", err)
 	}
-	g1, err := e.Login(ctx, log, "alice", "pw")
+	g1, err := e.Login(ctx, log, try("alice", "pw"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g2, _ := e.Login(ctx, log, "Alice@Mail.Test", "pw")
-	if _, err := e.Login(ctx, log, "alice", "pw"); !errors.Is(err, ErrUserLimit) {
+	g2, _ := e.Login(ctx, log, try("Alice@Mail.Test", "pw"))
+	if _, err := e.Login(ctx, log, try("alice", "pw")); !errors.Is(err, ErrUserLimit) {
 		t.Fatalf("third session: %v", err)
 	}
 	g1.Release()
 	g1.Release() // idempotent
-	g3, err := e.Login(ctx, log, "alice", "pw")
+	g3, err := e.Login(ctx, log, try("alice", "pw"))
 	if err != nil {
 		t.Fatalf("after release: %v", err)
 	}
@@ -169,10 +171,10 @@ func TestDelegateLogon(t *testing.T) {
 		}
 		return nil
 	}
-	e := NewEngine(Options{Verifier: d, Delegation: d, Permit: permit})
+	e := NewEngine(Options{Verifier: d, Delegation: d, Permit: permit, Throttle: fastThrottle()})
 	log := slog.New(slog.DiscardHandler)
 	for _, name := range []string{"mail/alice/shared", "alice@mail.test/shared", "alice@mail.test/shared@mail.test", `MAIL\alice\shared`} {
-		g, err := e.Login(ctx, log, name, "pw-alice")
+		g, err := e.Login(ctx, log, try(name, "pw-alice"))
 		if err != nil || g.User.ID != users["shared"].ID || g.Delegate.ID != users["alice"].ID {
 			t.Fatalf("%q: %+v %v", name, g, err)
 		}
@@ -189,15 +191,26 @@ func TestDelegateLogon(t *testing.T) {
 		{"administrator@mail.test/alice", "pw-administrator", ErrFailed},
 		{"alice@mail.test/off", "pw-alice", ErrDisabled}, // the principal's ImapEnabled
 	} {
-		if _, err := e.Login(ctx, log, c.name, c.pw); !errors.Is(err, c.want) {
+		if _, err := e.Login(ctx, log, try(c.name, c.pw)); !errors.Is(err, c.want) {
 			t.Errorf("%q: %v, want %v", c.name, err, c.want)
 		}
 	}
 	// Without Delegation (POP3, SMTP, web) the form is just an unknown name.
-	plain := NewEngine(Options{Verifier: d})
-	if _, err := plain.Login(ctx, log, "alice@mail.test/shared", "pw-alice"); !errors.Is(err, ErrFailed) {
+	plain := NewEngine(Options{Verifier: d, Throttle: fastThrottle()})
+	if _, err := plain.Login(ctx, log, try("alice@mail.test/shared", "pw-alice")); !errors.Is(err, ErrFailed) {
 		t.Errorf("delegate logon without Delegation: %v", err)
 	}
+}
+
+// try is an attempt from the loopback address.
+func try(name, password string) Attempt {
+	return Attempt{Source: netip.MustParseAddr("127.0.0.1"), User: name, Password: password}
+}
+
+// fastThrottle paces as the default does but with a penalty of a
+// millisecond, for tests that fail many logons from one address.
+func fastThrottle() *Throttle {
+	return NewThrottle(ThrottleOptions{MaxPenalty: time.Millisecond, PerMinute: 100000})
 }
 
 // testDirectory opens a directory for mail.test with database "DB".

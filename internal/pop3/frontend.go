@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/login"
 	"github.com/postern/postern/internal/netserve"
 	"github.com/postern/postern/internal/pop3/wire"
@@ -24,21 +23,21 @@ import (
 
 // Fixed client texts (spec §4.1).
 const (
-	textBadState     = "Command is not valid in this state."
-	textLogonOK      = "User successfully logged on."
-	textLogonFailed  = "Logon failure: unknown user name or bad password."
-	textNotConnected = "User is authenticated but not connected."
-	textUserLimit    = "Too many concurrent connections for this user."
-	textUnavailable  = "The mailbox server is unavailable. Try again later."
-	textProtocol     = "Protocol error."
-	textTooLong      = "Command is too long."
-	textTooManyErrs  = "Too many errors. Closing connection."
-	textBeginTLS     = "Begin TLS negotiation."
-	textSignOff      = "Postern POP3 server signing off."
-	textShutdown     = "The POP3 service is shutting down."
-	textRefused      = "Too many connections. Try again later."
-	textAuthCancel   = "Authentication cancelled."
-	textUnknownMech  = "Unrecognized authentication type."
+	textBadState    = "Command is not valid in this state."
+	textLogonOK     = "User successfully logged on."
+	textLogonFailed = "Logon failure: unknown user name or bad password."
+	textThrottled   = "Too many failed logons. Try again later."
+	textUserLimit   = "Too many concurrent connections for this user."
+	textUnavailable = "The mailbox server is unavailable. Try again later."
+	textProtocol    = "Protocol error."
+	textTooLong     = "Command is too long."
+	textTooManyErrs = "Too many errors. Closing connection."
+	textBeginTLS    = "Begin TLS negotiation."
+	textSignOff     = "Postern POP3 server signing off."
+	textShutdown    = "The POP3 service is shutting down."
+	textRefused     = "Too many connections. Try again later."
+	textAuthCancel  = "Authentication cancelled."
+	textUnknownMech = "Unrecognized authentication type."
 )
 
 // maxBadCommands bounds the errors a client may make before logon.
@@ -70,6 +69,8 @@ type preLogin struct {
 	plog *protolog.Session
 	user string // from USER, waiting for PASS
 	bad  int
+	// start is when the command being run arrived.
+	start time.Time
 }
 
 // ServeConn runs one connection.
@@ -117,6 +118,7 @@ func (p *preLogin) fail(text string) bool {
 // connection is finished (QUIT, a completed session, or a fatal error).
 func (p *preLogin) command(ctx context.Context, line []byte) bool {
 	start := time.Now()
+	p.start = start
 	cmd, err := wire.Parse(line)
 	if err != nil {
 		return p.fail(textProtocol)
@@ -146,7 +148,7 @@ func (p *preLogin) command(ctx context.Context, line []byte) bool {
 		}
 		user := p.user
 		p.user = ""
-		return p.logon(ctx, user, cmd.Rest)
+		return p.logon(ctx, login.Attempt{User: user, Password: cmd.Rest})
 	case "AUTH":
 		return p.auth(ctx, cmd, plainOK)
 	default:
@@ -251,16 +253,7 @@ func (p *preLogin) auth(ctx context.Context, cmd wire.Command, plainOK bool) boo
 		return p.fail(textAuthCancel)
 	}
 	authz, user, pass := s.Credentials()
-	if authz != "" {
-		if n1, e1 := directory.Canonical(authz); e1 != nil || !sameName(n1, user) {
-			// Acting as another user is not offered over POP3.
-			return p.logonFailed(login.ErrFailed)
-		}
-	}
-	return p.logon(ctx, user, pass)
-}
-
-func sameName(n directory.Name, user string) bool {
-	u, err := directory.Canonical(user)
-	return err == nil && u.Alias == n.Alias
+	// The engine refuses an authorization identity naming another
+	// account: POP3 has no delegate logon.
+	return p.logon(ctx, login.Attempt{User: user, AuthzID: authz, Password: pass, Start: time.Now()})
 }

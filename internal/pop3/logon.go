@@ -15,8 +15,12 @@ func encode(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 // logon verifies the credentials, routes the user to the backend holding
 // the mailbox, and on success runs the backend session on this connection.
 // It reports whether the connection is finished.
-func (p *preLogin) logon(ctx context.Context, user, pass string) bool {
-	g, err := p.f.o.Engine.Login(ctx, p.log, user, pass)
+func (p *preLogin) logon(ctx context.Context, a login.Attempt) bool {
+	a.Source = p.c.Remote.Addr()
+	if a.Start.IsZero() { // LOGIN, USER/PASS: from the command's arrival
+		a.Start = p.start
+	}
+	g, err := p.f.o.Engine.Login(ctx, p.log, a)
 	if err != nil {
 		return p.logonFailed(err)
 	}
@@ -39,12 +43,14 @@ func (p *preLogin) logon(ctx context.Context, user, pass string) bool {
 // too many failures the connection ends.
 func (p *preLogin) logonFailed(err error) bool {
 	switch {
-	case errors.Is(err, login.ErrDisabled):
-		return p.fail(textNotConnected)
+	case errors.Is(err, login.ErrThrottled):
+		return p.fail("[SYS/TEMP] " + textThrottled)
 	case errors.Is(err, login.ErrUserLimit):
 		return p.fail(textUserLimit)
 	case errors.Is(err, login.ErrTemporary):
-		return p.fail(textUnavailable)
+		return p.fail("[SYS/TEMP] " + textUnavailable)
 	}
+	// Unknown user, wrong password, built-in account, POP3 disabled for
+	// the mailbox: one answer (the log tells them apart).
 	return p.fail(textLogonFailed)
 }

@@ -159,6 +159,7 @@ func (s *Server) startFrontend(ctx context.Context, p protocol) (instance, error
 		Permit:       s.permit(p.name),
 		MaxPerUser:   ps.MaxConnectionsPerUser,
 		FailureDelay: time.Second,
+		Throttle:     s.throttle,
 		Logger:       log,
 	}
 	if p.name == config.ProtocolIMAP4 {

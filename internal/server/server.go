@@ -27,6 +27,7 @@ import (
 	"sync"
 
 	"github.com/postern/postern/internal/directory"
+	"github.com/postern/postern/internal/login"
 	"github.com/postern/postern/internal/mime"
 	"github.com/postern/postern/internal/queue"
 	"github.com/postern/postern/internal/store"
@@ -78,6 +79,9 @@ type Server struct {
 
 	secretMu  sync.Mutex
 	secretKey []byte // secrets.go; read on first use
+
+	// throttle paces the logons of every service (logon.go).
+	throttle *login.Throttle
 }
 
 // Open opens (creating on first start) the data folder and starts the
@@ -103,6 +107,12 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 		dir.Close()
 		return nil, err
 	}
+	ls, err := s.Logon(ctx)
+	if err != nil {
+		dir.Close()
+		return nil, err
+	}
+	s.throttle = login.NewThrottle(ls.throttleOptions())
 	s.registerServices()
 	if !o.NoAutostart {
 		s.startAutomatic(ctx)

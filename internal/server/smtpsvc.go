@@ -117,15 +117,12 @@ func (s *Server) startSMTP(ctx context.Context) (instance, error) {
 			}
 		}
 	}
-	// One throttle for all connectors: a guesser gains nothing by
-	// switching ports.
-	throttle := login.NewThrottle(login.ThrottleOptions{})
 	var failed []error
 	listening := 0
 	for _, c := range list {
 		r := connectorRun{name: c.Name}
 		if c.Enabled {
-			r.srv, r.err = s.startConnector(c, spool, inst.plog, throttle)
+			r.srv, r.err = s.startConnector(c, spool, inst.plog)
 		}
 		if r.err != nil {
 			s.log.Error("receive connector failed to start", "connector", c.Name, "err", r.err)
@@ -157,10 +154,10 @@ func (s *Server) openSMTPLog() (*protolog.Logger, error) {
 }
 
 // startConnector binds one receive connector.
-func (s *Server) startConnector(c config.ReceiveConnector, spool string, plog *protolog.Logger, throttle *login.Throttle) (*netserve.Server, error) {
+func (s *Server) startConnector(c config.ReceiveConnector, spool string, plog *protolog.Logger) (*netserve.Server, error) {
 	log := s.log.With("service", "smtp", "connector", c.Name)
 	o := submissionOptions(c)
-	o.SpoolDir, o.Deliverer, o.Directory, o.Logger, o.Throttle = spool, delivery{s}, smtpDirectory{s}, log, throttle
+	o.SpoolDir, o.Deliverer, o.Directory, o.Logger = spool, delivery{s}, smtpDirectory{s}, log
 	o.Queue = outbound{s}
 	if c.ProtocolLoggingLevel == config.LoggingVerbose {
 		o.ProtoLog = plog
@@ -170,6 +167,7 @@ func (s *Server) startConnector(c config.ReceiveConnector, spool string, plog *p
 			Protocol:     "SMTP",
 			Verifier:     s.dir,
 			FailureDelay: c.AuthTarpitInterval.Duration(),
+			Throttle:     s.throttle,
 			Logger:       log,
 		})
 	}

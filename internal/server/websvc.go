@@ -204,7 +204,7 @@ func (s *Server) startWeb(ctx context.Context) (instance, error) {
 		return nil, err
 	}
 	log := s.log.With("service", "web")
-	h, err := web.New(web.Options{Accounts: s.dir, Published: pub, ServerName: s.fqdn, Logger: log})
+	h, err := web.New(web.Options{Accounts: s.dir, Published: pub, ServerName: s.fqdn, Logger: log, Throttle: s.throttle})
 	if err != nil {
 		return nil, err
 	}

@@ -88,12 +88,9 @@ type SubmissionOptions struct {
 	Queue Queue
 	// Directory answers the address questions. Required.
 	Directory Directory
-	// Engine verifies credentials (blocked accounts, tarpit). Required
-	// when BasicAuth is set.
+	// Engine verifies credentials (blocked accounts, the throttle, the
+	// tarpit). Required when BasicAuth is set.
 	Engine *login.Engine
-	// Throttle refuses logons from an address or for an account after
-	// too many failures; nil allows all. Connectors share one.
-	Throttle *login.Throttle
 	// Logger gets session events; nil discards them.
 	Logger *slog.Logger
 	// ProtoLog is the protocol log; nil when ProtocolLoggingLevel is None.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/login"
 	"github.com/postern/postern/internal/smtp/wire"
 )
@@ -55,12 +54,9 @@ func (s *session) cmdAUTH(arg string) action {
 		return s.saslFailed(err)
 	}
 	authz, user, pass := sasl.Credentials()
-	if authz != "" && !sameAccount(authz, user) {
-		// Acting as another user is not offered.
-		s.log.Info("logon failed", "user", user, "err", "authorization identity differs")
-		return s.logonFailed(login.ErrFailed)
-	}
-	g, err := s.sub.o.Engine.LoginThrottled(s.ctx, s.log, s.sub.o.Throttle, s.remote, user, pass)
+	// The engine refuses an authorization identity naming another
+	// account: acting as another user is not offered.
+	g, err := s.sub.o.Engine.Login(s.ctx, s.log, login.Attempt{Source: s.remote, User: user, AuthzID: authz, Password: pass})
 	if err != nil {
 		return s.logonFailed(err)
 	}
@@ -74,13 +70,6 @@ func (s *session) cmdAUTH(arg string) action {
 // isBasicMechanism reports the mechanisms BasicAuth stands for.
 func isBasicMechanism(m string) bool {
 	return strings.EqualFold(m, "PLAIN") || strings.EqualFold(m, "LOGIN")
-}
-
-// sameAccount reports whether two names fold to the same account alias.
-func sameAccount(a, b string) bool {
-	x, err1 := directory.Canonical(a)
-	y, err2 := directory.Canonical(b)
-	return err1 == nil && err2 == nil && x.Alias == y.Alias
 }
 
 // saslFailed answers a cancelled or malformed SASL exchange (RFC 4954 4).

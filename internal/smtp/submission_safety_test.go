@@ -196,12 +196,14 @@ func TestSubmissionDeliveryFailure(t *testing.T) {
 	c.do("NOOP", "250 2.0.0 Ok")
 }
 
-// TestSubmissionAuthThrottle: after too many failures for an account, its
-// logons are refused across connections without a credential check.
+// TestSubmissionAuthThrottle: after too many failures for an account from
+// one address, its logons from there are refused across connections
+// without a credential check.
 func TestSubmissionAuthThrottle(t *testing.T) {
 	t.Parallel()
 	ts := startSubmission(t, false, clientOptions, func(o *SubmissionOptions) {
-		o.Throttle = login.NewThrottle(login.ThrottleOptions{PerAccount: 2})
+		o.Engine = login.NewEngine(login.Options{Protocol: "SMTP", Verifier: o.Directory.(*fakeDirectory),
+			Throttle: login.NewThrottle(login.ThrottleOptions{PerAccountSource: 2, MaxPenalty: 10 * time.Millisecond})})
 	})
 	c := ts.tlsReady(t)
 	c.do("AUTH PLAIN "+plainIR("alice", "guess1"), "535 5.7.3 Authentication unsuccessful")

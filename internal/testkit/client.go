@@ -22,12 +22,24 @@ type Client struct {
 // Dial connects to addr, in TLS from the first byte if cfg is not nil.
 func Dial(t testing.TB, addr string, cfg *tls.Config) *Client {
 	t.Helper()
+	return DialFrom(t, "", addr, cfg)
+}
+
+// DialFrom is Dial from a chosen loopback source address (e.g.
+// "127.0.0.2"; "" for any), as a second client machine would connect:
+// the logon throttle counts per source.
+func DialFrom(t testing.TB, src, addr string, cfg *tls.Config) *Client {
+	t.Helper()
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	if src != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(src)}
+	}
 	var c net.Conn
 	var err error
 	if cfg != nil {
-		c, err = tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+		c, err = tls.DialWithDialer(d, "tcp", addr, cfg)
 	} else {
-		c, err = net.DialTimeout("tcp", addr, 5*time.Second)
+		c, err = d.Dial("tcp", addr)
 	}
 	if err != nil {
 		t.Fatal(err)

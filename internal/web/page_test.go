@@ -269,11 +269,12 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
-// TestThrottle: after PerAccount failures, even the right password is
-// refused with the throttling text, before any credential check.
+// TestThrottle: after PerAccountSource failures from one address, even the
+// right password is refused from it with the throttling text, before any
+// credential check.
 func TestThrottle(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, Options{Throttle: login.NewThrottle(login.ThrottleOptions{PerAccount: 3})})
+	site := startSite(t, Options{Throttle: login.NewThrottle(login.ThrottleOptions{PerAccountSource: 3, MaxPenalty: 10 * time.Millisecond})})
 	for range 3 {
 		if resp, _ := site.signIn(site.browser(), "alice@mail.test", "wrong"); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("failure: %s", resp.Status)

@@ -126,7 +126,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 // refuses the built-in accounts and tarpits failures). The grant is given
 // back at once: a web session holds no protocol connection slot.
 func (h *Handler) verify(ctx context.Context, ip netip.Addr, address, password string) (directory.User, error) {
-	g, err := h.engine.LoginThrottled(ctx, h.o.Logger.With("remote", ip.String()), h.o.Throttle, ip, address, password)
+	g, err := h.engine.Login(ctx, h.o.Logger.With("remote", ip.String()), login.Attempt{Source: ip, User: address, Password: password})
 	if err != nil {
 		return directory.User{}, err
 	}

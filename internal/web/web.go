@@ -94,7 +94,7 @@ func New(o Options) (*Handler, error) {
 	}
 	o.defaults()
 	h := &Handler{o: o, sessions: newSessions(o), mux: http.NewServeMux()}
-	h.engine = login.NewEngine(login.Options{Protocol: "Web", Verifier: o.Accounts, FailureDelay: o.FailureDelay, Logger: o.Logger})
+	h.engine = login.NewEngine(login.Options{Protocol: "Web", Verifier: o.Accounts, FailureDelay: o.FailureDelay, Logger: o.Logger, Throttle: o.Throttle})
 	m := h.mux
 	m.HandleFunc("GET /{$}", h.home)
 	m.HandleFunc("GET /signin", h.signinPage)

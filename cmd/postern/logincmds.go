@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/server"
+)
+
+// login shows or changes the logon throttle's budgets.
+func (c *cli) login(ctx context.Context, args []string) error {
+	var l server.LogonSettings
+	switch {
+	case len(args) == 1 && args[0] == "show":
+		if err := c.client().Get(ctx, "/v1/settings/logon", &l); err != nil {
+			return err
+		}
+	case len(args) >= 2 && args[0] == "set":
+		req := admin.LogonRequest{Values: map[string]string{}}
+		for _, a := range args[1:] {
+			k, v, ok := strings.Cut(a, "=")
+			if !ok {
+				return errUsage
+			}
+			req.Values[k] = v
+		}
+		if err := c.client().Post(ctx, "/v1/settings/logon", req, &l); err != nil {
+			return err
+		}
+	default:
+		return errUsage
+	}
+	fmt.Fprintf(c.out, "LogonsPerMinute             : %d\nMaxFailurePenalty           : %s\nFailureWindow               : %s\nFailuresPerAccountAndSource : %d\nMaxLogonWait                : %s\nMaxLogonsInFlight           : %d\n",
+		l.LogonsPerMinute, l.MaxFailurePenalty, l.FailureWindow, l.FailuresPerAccountAndSource, l.MaxLogonWait, l.MaxLogonsInFlight)
+	return nil
+}
