@@ -35,11 +35,13 @@ const (
 	textRefused        = "Too many connections. Try again later."
 	textUnavailable    = "The mailbox server is unavailable. Try again later."
 	textThrottled      = "Too many failed logons. Try again later."
+	textTimeout        = "Connection timed out."
 	textUserLimit      = "Too many concurrent connections for this user."
 	textLiteralPrompt  = "Ready for additional command text."
 	textAuthCancelled  = "AUTHENTICATE cancelled."
 	textUnknownMech    = "Unsupported authentication mechanism."
 	maxBadCommands     = 10
+	maxPreLogonDiscard = 64 << 10
 	maxSASLLine        = 8192
 	saslContinueFormat = "+ "
 )
@@ -105,6 +107,9 @@ func (p *preLogin) newDecoder() {
 	p.d = wire.NewDecoder(p.c.Reader(), wire.DecoderOptions{
 		MaxLine:          p.f.o.MaxCommandSize,
 		MaxAppendLiteral: 1, // APPEND is not valid before logon
+		// An over-long line is read through and answered BAD, up to this
+		// much (the bad-command limit bounds how often).
+		MaxDiscard: maxPreLogonDiscard,
 		Continue: func() error {
 			p.c.WriteString("+ " + textLiteralPrompt + "\r\n")
 			return p.c.Flush()
@@ -117,8 +122,11 @@ func (p *preLogin) newDecoder() {
 func (p *preLogin) commandError(ctx context.Context, err error) bool {
 	var ce *wire.CommandError
 	if !errors.As(err, &ce) {
-		if ctx.Err() != nil {
+		switch login.ReadFailure(ctx, err) {
+		case login.EndShutdown:
 			p.c.WriteString("* BYE " + textShutdown + "\r\n")
+		case login.EndTimeout:
+			p.c.WriteString("* BYE " + textTimeout + "\r\n")
 		}
 		return true
 	}

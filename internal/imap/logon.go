@@ -35,41 +35,45 @@ func (p *preLogin) authenticate(ctx context.Context, cmd *wire.Command, args *wi
 	if !plainOK {
 		return p.fail(cmd.Tag, textInvalidState)
 	}
+	if !hasInitial {
+		initial = nil
+	}
 	// AUTH=PLAIN is advertised; LOGIN is accepted too for old clients.
 	s, err := login.NewSASL(mech, []string{"PLAIN", "LOGIN"})
 	if err != nil {
 		p.reply(cmd.Tag, wire.StatusNO, textUnknownMech)
 		return p.tooMany()
 	}
-	if !hasInitial {
-		initial = nil
-	}
-	chal, done, err := s.Start(initial)
-	for err == nil && !done {
-		p.c.WriteString(saslContinueFormat + base64.StdEncoding.EncodeToString(chal) + "\r\n")
-		if err = p.c.Flush(); err != nil {
-			return true
-		}
-		var line []byte
-		if line, err = p.d.ReadLine(); err != nil {
-			if wire.IsFatal(err) {
-				return true
-			}
-			break
-		}
-		p.plog.SASLResponse("authenticate", "", len(line), 0, 0)
-		var resp []byte
-		if resp, err = login.DecodeResponse(string(line)); err == nil {
-			chal, done, err = s.Next(resp)
-		}
-	}
-	if err != nil {
+	authz, user, pass, err := login.Exchange(s, initial, prompter{p})
+	switch {
+	case login.ClientError(err):
 		return p.fail(cmd.Tag, textAuthCancelled)
+	case err != nil:
+		return true
 	}
-	authz, user, pass := s.Credentials()
 	// An authorization identity naming another mailbox (RFC 4616) is a
 	// delegate logon to it: the engine allows it with full access only.
 	return p.logon(ctx, cmd.Tag, "AUTHENTICATE", login.Attempt{User: user, AuthzID: authz, Password: pass, Start: time.Now()})
+}
+
+// prompter is AUTHENTICATE's side of a SASL exchange (RFC 3501 §6.2.2).
+type prompter struct{ p *preLogin }
+
+func (pr prompter) Challenge(b []byte) error {
+	pr.p.c.WriteString(saslContinueFormat + base64.StdEncoding.EncodeToString(b) + "\r\n")
+	return pr.p.c.Flush()
+}
+
+func (pr prompter) Response() ([]byte, error) {
+	line, err := pr.p.d.ReadLine()
+	if err != nil {
+		if wire.IsFatal(err) {
+			return nil, err
+		}
+		return nil, login.ErrSASLSyntax
+	}
+	pr.p.plog.SASLResponse("authenticate", "", len(line), 0, 0)
+	return line, nil
 }
 
 // logon verifies the credentials, routes the user to the backend holding

@@ -123,3 +123,46 @@ func (l *loginMech) Next(r []byte) ([]byte, bool, error) {
 }
 
 func (l *loginMech) Credentials() (string, string, string) { return "", l.user, l.pass }
+
+// Prompter is one protocol's side of a SASL exchange: it sends a
+// challenge in its syntax ("+ base64" for IMAP4 and POP3, "334 base64"
+// for SMTP) and reads the client's next response line. A line the
+// protocol refuses (too long) is reported as ErrSASLSyntax; any other
+// error ends the connection.
+type Prompter interface {
+	Challenge(challenge []byte) error
+	Response() ([]byte, error)
+}
+
+// Exchange runs the server side of a SASL exchange with the client's
+// decoded initial response (nil if none was sent; empty for "=") and p
+// for the rest. It returns the credentials, or ErrCancelled or
+// ErrSASLSyntax for the protocol to answer (ClientError), or p's error,
+// which ends the connection.
+func Exchange(s SASL, initial []byte, p Prompter) (authzid, user, password string, err error) {
+	var resp []byte
+	chal, done, err := s.Start(initial)
+	for err == nil && !done {
+		if err = p.Challenge(chal); err != nil {
+			return "", "", "", err
+		}
+		var line []byte
+		if line, err = p.Response(); err != nil {
+			return "", "", "", err
+		}
+		if resp, err = DecodeResponse(string(line)); err == nil {
+			chal, done, err = s.Next(resp)
+		}
+	}
+	if err != nil {
+		return "", "", "", err
+	}
+	authzid, user, password = s.Credentials()
+	return authzid, user, password, nil
+}
+
+// ClientError reports the errors of Exchange that the protocol
+// answers and goes on from.
+func ClientError(err error) bool {
+	return errors.Is(err, ErrCancelled) || errors.Is(err, ErrSASLSyntax)
+}

@@ -233,7 +233,13 @@ func (c *Conn) StartTLS() error {
 
 func (c *Conn) handshake() error {
 	tc := tls.Server(c.raw, c.tlsCfg)
-	c.raw.SetDeadline(time.Now().Add(writeTimeout(c.idle)))
+	// The handshake gets the idle time-out (PreAuthenticatedConnection-
+	// Timeout for a frontend), a minute if none is set.
+	limit := c.idle
+	if limit <= 0 {
+		limit = time.Minute
+	}
+	c.raw.SetDeadline(time.Now().Add(limit))
 	if err := tc.Handshake(); err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ const (
 	textLogonOK     = "User successfully logged on."
 	textLogonFailed = "Logon failure: unknown user name or bad password."
 	textThrottled   = "Too many failed logons. Try again later."
+	textTimeout     = "Connection timed out."
 	textUserLimit   = "Too many concurrent connections for this user."
 	textUnavailable = "The mailbox server is unavailable. Try again later."
 	textProtocol    = "Protocol error."
@@ -92,8 +93,11 @@ func (f *Frontend) ServeConn(ctx context.Context, c *netserve.Conn) {
 			continue
 		}
 		if err != nil {
-			if ctx.Err() != nil {
+			switch login.ReadFailure(ctx, err) {
+			case login.EndShutdown:
 				wire.Err(c.Writer(), textShutdown)
+			case login.EndTimeout:
+				wire.Err(c.Writer(), textTimeout)
 			}
 			return
 		}
@@ -230,30 +234,34 @@ func (p *preLogin) auth(ctx context.Context, cmd wire.Command, plainOK bool) boo
 			return p.fail(textAuthCancel)
 		}
 	}
-	chal, done, err := s.Start(initial)
-	for err == nil && !done {
-		p.c.WriteString("+ " + encode(chal) + "\r\n")
-		if err = p.c.Flush(); err != nil {
-			return true
-		}
-		var line []byte
-		if line, err = p.c.ReadLine(maxSASLLine); err != nil {
-			if !errors.Is(err, netserve.ErrLineTooLong) {
-				return true
-			}
-			break
-		}
-		p.plog.SASLResponse("auth", "", len(line), 0, 0)
-		var resp []byte
-		if resp, err = login.DecodeResponse(string(line)); err == nil {
-			chal, done, err = s.Next(resp)
-		}
-	}
-	if err != nil {
+	authz, user, pass, err := login.Exchange(s, initial, prompter{p})
+	switch {
+	case login.ClientError(err):
 		return p.fail(textAuthCancel)
+	case err != nil:
+		return true
 	}
-	authz, user, pass := s.Credentials()
 	// The engine refuses an authorization identity naming another
 	// account: POP3 has no delegate logon.
 	return p.logon(ctx, login.Attempt{User: user, AuthzID: authz, Password: pass, Start: time.Now()})
+}
+
+// prompter is AUTH's side of a SASL exchange (RFC 5034).
+type prompter struct{ p *preLogin }
+
+func (pr prompter) Challenge(b []byte) error {
+	pr.p.c.WriteString("+ " + encode(b) + "\r\n")
+	return pr.p.c.Flush()
+}
+
+func (pr prompter) Response() ([]byte, error) {
+	line, err := pr.p.c.ReadLine(maxSASLLine)
+	if errors.Is(err, netserve.ErrLineTooLong) {
+		return nil, login.ErrSASLSyntax
+	}
+	if err != nil {
+		return nil, err
+	}
+	pr.p.plog.SASLResponse("auth", "", len(line), 0, 0)
+	return line, nil
 }

@@ -38,22 +38,13 @@ func (s *session) cmdAUTH(arg string) action {
 			return s.saslFailed(err)
 		}
 	}
-	chal, done, err := sasl.Start(resp)
-	for err == nil && !done {
-		s.reply(codeAuthContinue, wire.StatusNone, base64.StdEncoding.EncodeToString(chal))
-		line, rerr := s.readLine(maxSASLLine)
-		if rerr != nil {
-			return s.readFailed(rerr)
-		}
-		s.plog.SASLResponse("auth", "", len(line), 0, 0)
-		if resp, err = login.DecodeResponse(string(line)); err == nil {
-			chal, done, err = sasl.Next(resp)
-		}
-	}
-	if err != nil {
+	authz, user, pass, err := login.Exchange(sasl, resp, prompter{s})
+	switch {
+	case login.ClientError(err):
 		return s.saslFailed(err)
+	case err != nil:
+		return s.readFailed(err)
 	}
-	authz, user, pass := sasl.Credentials()
 	// The engine refuses an authorization identity naming another
 	// account: acting as another user is not offered.
 	g, err := s.sub.o.Engine.Login(s.ctx, s.log, login.Attempt{Source: s.remote, User: user, AuthzID: authz, Password: pass})
@@ -100,4 +91,21 @@ func (s *session) logonFailed(err error) action {
 		return actClose
 	}
 	return actContinue
+}
+
+// prompter is AUTH's side of a SASL exchange (RFC 4954 4).
+type prompter struct{ s *session }
+
+func (pr prompter) Challenge(b []byte) error {
+	pr.s.reply(codeAuthContinue, wire.StatusNone, base64.StdEncoding.EncodeToString(b))
+	return nil
+}
+
+func (pr prompter) Response() ([]byte, error) {
+	line, err := pr.s.readLine(maxSASLLine)
+	if err != nil {
+		return nil, err
+	}
+	pr.s.plog.SASLResponse("auth", "", len(line), 0, 0)
+	return line, nil
 }
