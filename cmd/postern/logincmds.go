@@ -32,7 +32,7 @@ func (c *cli) login(ctx context.Context, args []string) error {
 	default:
 		return errUsage
 	}
-	fmt.Fprintf(c.out, "LogonsPerMinute             : %d\nMaxFailurePenalty           : %s\nFailureWindow               : %s\nFailuresPerAccountAndSource : %d\nMaxLogonWait                : %s\nMaxLogonsInFlight           : %d\n",
-		l.LogonsPerMinute, l.MaxFailurePenalty, l.FailureWindow, l.FailuresPerAccountAndSource, l.MaxLogonWait, l.MaxLogonsInFlight)
+	fmt.Fprintf(c.out, "LogonsPerMinute             : %d\nMaxFailurePenalty           : %s\nFailureWindow               : %s\nFailuresPerAccountAndSource : %d\nMaxLogonWait                : %s\nMaxLogonsInFlight           : %d\nFailureDelay                : %s\n",
+		l.LogonsPerMinute, l.MaxFailurePenalty, l.FailureWindow, l.FailuresPerAccountAndSource, l.MaxLogonWait, l.MaxLogonsInFlight, l.FailureDelay)
 	return nil
 }

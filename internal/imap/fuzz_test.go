@@ -24,7 +24,7 @@ func FuzzSession(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	s := testkit.Start(f, testkit.Options{NoPOP3: true, Imap: map[string]string{"LoginType": "PlainTextLogin"}})
+	s := testkit.Start(f, testkit.Options{NoPOP3: true, FastLogons: true, Imap: map[string]string{"LoginType": "PlainTextLogin"}})
 	s.AddUser("alice@mail.test", "secret1")
 	s.Deliver(message(1), "alice@mail.test")
 	f.Fuzz(func(t *testing.T, input []byte) {
@@ -53,5 +53,44 @@ func FuzzSession(f *testing.F) {
 			t.Fatalf("no greeting after the fuzzed session: %q %v", buf[:n], err)
 		}
 		c2.Close()
+	})
+}
+
+// FuzzPreLogon feeds arbitrary client input from the greeting on: the
+// not-authenticated state (CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE and
+// its SASL exchange, literals, over-long lines) must answer or close,
+// never panic, and the server must go on serving.
+func FuzzPreLogon(f *testing.F) {
+	for _, seed := range []string{
+		"a CAPABILITY\r\nb LOGIN alice@mail.test wrong\r\n",
+		"a LOGIN {15}\r\nalice@mail.test {7}\r\nsecret1\r\nb SELECT INBOX\r\n",
+		"a AUTHENTICATE PLAIN\r\nAGFsaWNlQG1haWwudGVzdABzZWNyZXQx\r\n",
+		"a AUTHENTICATE PLAIN AGFsaWNlAHdyb25n\r\nb AUTHENTICATE LOGIN\r\n*\r\n",
+		"a AUTHENTICATE PLAIN\r\n!!!!\r\n", "a STARTTLS\r\nb LOGIN x y\r\n",
+		"a ID (\"name\" \"x\")\r\n", "a LOGIN \"mail/alice/shared\" secret1\r\n",
+		"a NOOP " + string(make([]byte, 2000)) + "\r\n", "* LOGIN\r\n", "a LOGIN {99999999}\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	s := testkit.Start(f, testkit.Options{NoPOP3: true, FastLogons: true, Imap: map[string]string{"LoginType": "PlainTextLogin", "MaxCommandSize": "1024"}})
+	s.AddUser("alice@mail.test", "secret1")
+	f.Fuzz(func(t *testing.T, input []byte) {
+		c, err := net.DialTimeout("tcp", s.IMAP, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		c.Write(input)
+		c.Write([]byte("\r\nz LOGOUT\r\n"))
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				break
+			}
+		}
+		c2 := testkit.Dial(t, s.IMAP, nil)
+		c2.Expect("* OK *")
+		c2.Cmd("a LOGIN alice@mail.test secret1", "a OK LOGIN completed.")
 	})
 }

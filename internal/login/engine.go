@@ -61,7 +61,8 @@ type Options struct {
 	// MaxPerUser is MaxConnectionsPerUser; 0 means no limit.
 	MaxPerUser int
 	// FailureDelay is how long after its command a failed logon is
-	// answered (plus the throttle's wait).
+	// answered (plus the throttle's wait); negative: the throttle's
+	// FailureDelay, the server's logon setting.
 	FailureDelay time.Duration
 	// Throttle paces logons per source; share one between the services
 	// of a server so that a guesser gains nothing by switching. nil: one
@@ -180,7 +181,7 @@ func (e *Engine) Login(ctx context.Context, log *slog.Logger, a Attempt) (*Grant
 	turn, err := e.o.Throttle.Admit(a.Source, a.User)
 	if err != nil {
 		log.Warn("logon refused", "user", a.User, "err", err)
-		e.sleepUntil(ctx, a.Start.Add(e.o.FailureDelay))
+		e.sleepUntil(ctx, a.Start.Add(e.failureDelay()))
 		return nil, err
 	}
 	if turn.Wait > 0 {
@@ -203,7 +204,7 @@ func (e *Engine) Login(ctx context.Context, log *slog.Logger, a Attempt) (*Grant
 	if err != nil {
 		log.Info("logon failed", "user", a.User, "err", err)
 		if failed {
-			e.sleepUntil(ctx, a.Start.Add(turn.Wait+e.o.FailureDelay))
+			e.sleepUntil(ctx, a.Start.Add(turn.Wait+e.failureDelay()))
 		}
 		return nil, err
 	}
@@ -213,6 +214,14 @@ func (e *Engine) Login(ctx context.Context, log *slog.Logger, a Attempt) (*Grant
 		log.Info("logon", "user", g.User.Address())
 	}
 	return g, nil
+}
+
+// failureDelay is how long after its command a failure is answered.
+func (e *Engine) failureDelay() time.Duration {
+	if e.o.FailureDelay >= 0 {
+		return e.o.FailureDelay
+	}
+	return max(0, e.o.Throttle.Options().FailureDelay)
 }
 
 // sleepUntil waits until t or the end of ctx; it reports whether t came.

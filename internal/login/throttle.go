@@ -35,6 +35,10 @@ type ThrottleOptions struct {
 	// server-wide; past it a logon is refused as a temporary failure, so
 	// a flood exhausts neither memory nor CPU. Default 1024.
 	MaxInFlight int
+	// FailureDelay is how long after its command a failed logon is
+	// answered, for engines that take the server's (Options.FailureDelay
+	// < 0). Default 1 second; negative for none.
+	FailureDelay time.Duration
 	// MaxKeys bounds the sources and (account, source) pairs remembered;
 	// past it, idle entries are dropped and new ones are not tracked
 	// (their logons are still checked and delayed). Default 100000.
@@ -69,6 +73,9 @@ func (o ThrottleOptions) withDefaults() ThrottleOptions {
 	}
 	if o.MaxKeys <= 0 {
 		o.MaxKeys = 100000
+	}
+	if o.FailureDelay == 0 {
+		o.FailureDelay = time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -164,6 +171,9 @@ func (t *Throttle) SetOptions(o ThrottleOptions) {
 
 // Options returns the budgets in force.
 func (t *Throttle) Options() ThrottleOptions {
+	if t == nil {
+		return DefaultThrottleOptions()
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.o

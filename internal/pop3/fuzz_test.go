@@ -17,7 +17,7 @@ func FuzzSession(f *testing.F) {
 		"TOP 1 999999999\r\n", "LIST 0\r\nRETR -1\r\n", "\xff\r\n", "STLS\r\n", "DELE 1\r\n"} {
 		f.Add([]byte(seed))
 	}
-	s := testkit.Start(f, testkit.Options{Pop: map[string]string{"LoginType": "PlainTextLogin"}, NoIMAP: true})
+	s := testkit.Start(f, testkit.Options{Pop: map[string]string{"LoginType": "PlainTextLogin"}, NoIMAP: true, FastLogons: true})
 	s.AddUser("alice@mail.test", "secret1")
 	s.Deliver(message(1), "alice@mail.test")
 	stat := func(t *testing.T) string {
@@ -68,4 +68,43 @@ func containsQuit(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// FuzzPreLogon feeds arbitrary client input from the greeting on: the
+// AUTHORIZATION state (CAPA, STLS, USER/PASS, AUTH and its SASL exchange,
+// over-long lines) must answer or close, never panic, and the server must
+// go on serving.
+func FuzzPreLogon(f *testing.F) {
+	for _, seed := range []string{
+		"CAPA\r\nUSER alice@mail.test\r\nPASS wrong\r\n", "PASS secret1\r\nUSER\r\n",
+		"AUTH PLAIN\r\nAGFsaWNlQG1haWwudGVzdABzZWNyZXQx\r\nSTAT\r\n", "AUTH\r\nAUTH LOGIN\r\n*\r\n",
+		"AUTH PLAIN AGFsaWNlAHdyb25n\r\nAUTH PLAIN =\r\n", "AUTH PLAIN\r\n!!!!\r\n", "STLS\r\nUSER x\r\n",
+		"USER " + string(make([]byte, 2000)) + "\r\n", "APOP alice 0123\r\n", "\xff\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	s := testkit.Start(f, testkit.Options{Pop: map[string]string{"LoginType": "PlainTextLogin"}, NoIMAP: true, FastLogons: true})
+	s.AddUser("alice@mail.test", "secret1")
+	f.Fuzz(func(t *testing.T, input []byte) {
+		c, err := net.DialTimeout("tcp", s.POP3, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		c.Write(input)
+		c.Write([]byte("\r\n"))
+		c.(*net.TCPConn).CloseWrite()
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				break
+			}
+		}
+		p := testkit.Dial(t, s.POP3, nil)
+		p.Expect("+OK*")
+		p.Cmd("USER alice@mail.test", "+OK")
+		p.Cmd("PASS secret1", "+OK*")
+		p.Cmd("QUIT", "+OK*")
+	})
 }

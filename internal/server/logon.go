@@ -40,6 +40,10 @@ type LogonSettings struct {
 	MaxLogonWait config.TimeSpan `json:"MaxLogonWait"`
 	// MaxLogonsInFlight bounds the logons waiting or being checked at once.
 	MaxLogonsInFlight int `json:"MaxLogonsInFlight"`
+	// FailureDelay: a failed POP3 or IMAP4 logon is answered this long
+	// after its command, whatever failed (SMTP has its connectors'
+	// AuthTarpitInterval).
+	FailureDelay config.TimeSpan `json:"FailureDelay"`
 }
 
 // DefaultLogonSettings are login's defaults.
@@ -52,6 +56,7 @@ func DefaultLogonSettings() LogonSettings {
 		FailuresPerAccountAndSource: d.PerAccountSource,
 		MaxLogonWait:                config.TimeSpan(d.MaxWait),
 		MaxLogonsInFlight:           d.MaxInFlight,
+		FailureDelay:                config.TimeSpan(d.FailureDelay),
 	}
 }
 
@@ -64,7 +69,17 @@ func (l LogonSettings) throttleOptions() login.ThrottleOptions {
 		PerAccountSource: l.FailuresPerAccountAndSource,
 		MaxWait:          l.MaxLogonWait.Duration(),
 		MaxInFlight:      l.MaxLogonsInFlight,
+		FailureDelay:     noneIfZero(l.FailureDelay.Duration()),
 	}
+}
+
+// noneIfZero turns a setting's zero (no delay) into the throttle's word
+// for none, since the throttle's zero means its default.
+func noneIfZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // Validate checks the settings.
@@ -74,6 +89,9 @@ func (l LogonSettings) Validate() error {
 	}
 	if l.MaxFailurePenalty < config.TimeSpan(time.Second) || l.FailureWindow < config.TimeSpan(time.Second) || l.MaxLogonWait < config.TimeSpan(time.Second) {
 		return errors.New("MaxFailurePenalty, FailureWindow and MaxLogonWait must be at least 00:00:01")
+	}
+	if l.FailureDelay < 0 || l.FailureDelay > config.TimeSpan(time.Minute) {
+		return errors.New("FailureDelay must be from 00:00:00 to 00:01:00")
 	}
 	return nil
 }
@@ -142,8 +160,10 @@ func (l *LogonSettings) set(name, value string) error {
 		d = &l.FailureWindow
 	case "maxlogonwait":
 		d = &l.MaxLogonWait
+	case "failuredelay":
+		d = &l.FailureDelay
 	default:
-		return fmt.Errorf("no logon setting %q (LogonsPerMinute, MaxFailurePenalty, FailureWindow, FailuresPerAccountAndSource, MaxLogonWait, MaxLogonsInFlight)", name)
+		return fmt.Errorf("no logon setting %q (LogonsPerMinute, MaxFailurePenalty, FailureWindow, FailuresPerAccountAndSource, MaxLogonWait, MaxLogonsInFlight, FailureDelay)", name)
 	}
 	if n != nil {
 		v, err := strconv.Atoi(value)

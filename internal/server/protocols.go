@@ -158,7 +158,7 @@ func (s *Server) startFrontend(ctx context.Context, p protocol) (instance, error
 		Verifier:     s.dir,
 		Permit:       s.permit(p.name),
 		MaxPerUser:   ps.MaxConnectionsPerUser,
-		FailureDelay: time.Second,
+		FailureDelay: -1, // the logon setting
 		Throttle:     s.throttle,
 		Logger:       log,
 	}

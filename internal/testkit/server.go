@@ -12,8 +12,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postern/postern/internal/config"
+	"github.com/postern/postern/internal/login"
 	"github.com/postern/postern/internal/server"
 )
 
@@ -46,6 +48,9 @@ type Options struct {
 	Imap map[string]string
 	// NoPOP3 and NoIMAP leave those services stopped.
 	NoPOP3, NoIMAP bool
+	// FastLogons answers failed logons at once and with no penalty, for
+	// fuzz targets that fail many logons from one address.
+	FastLogons bool
 }
 
 // Start starts a server on a fresh data folder with every listener on
@@ -73,6 +78,9 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	ts := &Server{Server: s, t: t}
 	t.Cleanup(func() { s.Close() })
+	if o.FastLogons {
+		s.Throttle().SetOptions(login.ThrottleOptions{MaxPenalty: time.Millisecond, PerMinute: 1 << 20, PerAccountSource: 1 << 20, FailureDelay: -1})
+	}
 	if _, err := s.SetTransportBindings(ctx, []string{"127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
 	}
