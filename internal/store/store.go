@@ -38,6 +38,11 @@ var (
 	ErrTooBig       = errors.New("store: too big")
 	ErrTemporary    = errors.New("store: temporary failure")
 	ErrInvalid      = errors.New("store: invalid argument")
+	// ErrDamaged: the message is listed but its stored bytes are missing
+	// or not what was stored (a file truncated, removed or replaced). The
+	// message is not expunged: the protocols answer an error for it alone,
+	// go on with the rest, and log the cause, which names the file.
+	ErrDamaged = errors.New("store: message damaged")
 )
 
 // AccountID is the directory's key for a mailbox owner.

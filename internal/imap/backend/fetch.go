@@ -3,6 +3,8 @@ package backend
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 
 	"github.com/postern/postern/internal/imap/wire"
 	"github.com/postern/postern/internal/mime"
@@ -28,6 +30,7 @@ func (s *session) fetch(ctx context.Context, cmd *wire.Command, args *wire.Parse
 	changed := s.markSeen(ctx, seqs, items)
 	e := wire.NewEncoder(s.c.Writer())
 	missing := false
+	var damaged []string // UIDs whose stored copy could not be read
 	for len(seqs) > 0 {
 		window := seqs[:min(len(seqs), fetchWindow)]
 		seqs = seqs[len(window):]
@@ -42,6 +45,12 @@ func (s *session) fetch(ctx context.Context, cmd *wire.Command, args *wire.Parse
 				missing = true
 				continue
 			}
+			if errors.Is(err, store.ErrDamaged) {
+				uid := s.view.msgs[seq-1].UID
+				s.logDamaged(uid, err)
+				damaged = append(damaged, strconv.FormatUint(uint64(uid), 10))
+				continue
+			}
 			if err != nil {
 				return reply{}, err // the response is half written: end the session
 			}
@@ -51,6 +60,10 @@ func (s *session) fetch(ctx context.Context, cmd *wire.Command, args *wire.Parse
 				}
 			}
 		}
+	}
+	if len(damaged) > 0 {
+		return reply{status: wire.StatusNO, code: "SERVERBUG", text: "FETCH failed for UID " + strings.Join(damaged, ",") +
+			": the stored message is damaged; the other messages were fetched."}, nil
 	}
 	if missing {
 		return okCode("EXPUNGEISSUED", "Some messages were expunged; FETCH completed."), nil
@@ -174,4 +187,10 @@ func structureForm(a wire.FetchAttr, p *mime.Part) []byte {
 		return mime.AppendBody(nil, p)
 	}
 	return mime.AppendBodyStructure(nil, p)
+}
+
+// logDamaged logs, once per command and message, a message whose stored
+// copy cannot be read; the error names the file.
+func (s *session) logDamaged(uid uint32, err error) {
+	s.log.Error("damaged message", "folder", s.view.folder.Name, "uid", uid, "err", err)
 }

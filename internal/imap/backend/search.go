@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/mail"
 	"strconv"
@@ -37,6 +38,12 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 		mc := &matchCtx{s: s, ctx: ctx, seq: seq, m: m}
 		match := mc.match(key)
 		mc.close()
+		if errors.Is(mc.err, store.ErrDamaged) {
+			// A message that cannot be read matches nothing; the
+			// search answers for the rest.
+			s.logDamaged(m.UID, mc.err)
+			continue
+		}
 		if mc.err != nil {
 			return s.storeReply("SEARCH", mc.err), nil
 		}

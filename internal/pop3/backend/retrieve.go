@@ -41,9 +41,15 @@ func (s *session) top(ctx context.Context, args []string) bool {
 func (s *session) send(ctx context.Context, e *entry, bodyLines int) bool {
 	body, err := s.st.Open(ctx, s.folder.ID, e.uid)
 	if err != nil {
-		if errors.Is(err, store.ErrExpunged) || errors.Is(err, store.ErrNotFound) {
+		switch {
+		case errors.Is(err, store.ErrExpunged) || errors.Is(err, store.ErrNotFound):
 			s.fail(textGone)
-		} else {
+		case errors.Is(err, store.ErrDamaged):
+			// The message stays listed; this command fails, the
+			// session goes on, and the log names the file.
+			s.log.Error("damaged message", "folder", "Inbox", "uid", e.uid, "err", err)
+			s.fail(textDamaged)
+		default:
 			s.log.Error("open message", "uid", e.uid, "err", err)
 			s.fail(textGone)
 		}

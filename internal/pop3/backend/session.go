@@ -24,6 +24,7 @@ const (
 	textDeleted    = "The specified message has been deleted."
 	textNotDeleted = "Some deleted messages were not removed."
 	textGone       = "The message is no longer available."
+	textDamaged    = "[SYS/PERM] The message cannot be read: its stored copy is damaged."
 	textSignOff    = "Postern POP3 server signing off."
 	textShutdown   = "The POP3 service is shutting down."
 	textTooManyErr = "Too many errors. Closing connection."

@@ -204,13 +204,31 @@ func (bs *blobStore) syncDirs(hashes []string) error {
 
 // open opens a blob for reading; a missing blob is the message's expunge
 // having won the race.
-func (bs *blobStore) open(hash string) (*os.File, error) {
-	f, err := os.Open(bs.path(hash))
+// openChecked opens a message's file and checks that it is a file of the
+// size stored: one that is not is damaged (store.ErrDamaged, naming the
+// file). A missing file is fs.ErrNotExist, for the caller to tell an
+// expunge from damage; one that cannot be opened is a temporary failure
+// naming the file and the reason.
+func (bs *blobStore) openChecked(hash string, size int64) (*os.File, error) {
+	path := bs.path(hash)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("sqlite: blob gone: %w", store.ErrExpunged)
+		return nil, err
 	}
 	if err != nil {
-		return nil, errTemp("open blob", err)
+		return nil, errTemp("open message file "+path, err)
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		f.Close()
+		return nil, errTemp("stat message file "+path, err)
+	case !fi.Mode().IsRegular():
+		f.Close()
+		return nil, fmt.Errorf("file %s is not a regular file: %w", path, store.ErrDamaged)
+	case fi.Size() != size:
+		f.Close()
+		return nil, fmt.Errorf("file %s holds %d bytes, %d were stored: %w", path, fi.Size(), size, store.ErrDamaged)
 	}
 	return f, nil
 }

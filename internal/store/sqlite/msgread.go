@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -70,11 +72,33 @@ func (db *DB) Open(ctx context.Context, f store.FolderID, uid uint32) (store.Bod
 	if err != nil {
 		return nil, readErr(ctx, "find message", err)
 	}
-	file, err := db.blobs.open(blob)
+	file, err := db.openMessage(ctx, f, uid, blob, size)
 	if err != nil {
 		return nil, err
 	}
 	return &body{f: file, size: size}, nil
+}
+
+// openMessage opens the file of a message whose row was read: a missing
+// file is an expunge made since (the row is gone) or damage (it is not);
+// one of another size, or not a file, is damage.
+func (db *DB) openMessage(ctx context.Context, f store.FolderID, uid uint32, blob string, size int64) (*os.File, error) {
+	file, err := db.blobs.openChecked(blob, size)
+	if errors.Is(err, fs.ErrNotExist) {
+		var still int
+		err := reader{db: db}.QueryRowContext(ctx, `SELECT 1 FROM messages WHERE folder = ? AND uid = ?`, f, uid).Scan(&still)
+		if isNoRows(err) {
+			return nil, db.whyMissing(ctx, f, uid)
+		}
+		if err != nil {
+			return nil, readErr(ctx, "find message", err)
+		}
+		return nil, fmt.Errorf("sqlite: message %d in folder %d: file %s is missing: %w", uid, f, db.blobs.path(blob), store.ErrDamaged)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: message %d in folder %d: %w", uid, f, err)
+	}
+	return file, nil
 }
 
 // whyMissing tells an expunged message from one that never existed.

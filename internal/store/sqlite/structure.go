@@ -18,7 +18,8 @@ func (db *DB) Structure(ctx context.Context, f store.FolderID, uid uint32) ([]by
 	}
 	var blob string
 	r := reader{db: db}
-	err := r.QueryRowContext(ctx, `SELECT blob FROM messages WHERE folder = ? AND uid = ?`, f, uid).Scan(&blob)
+	var size int64
+	err := r.QueryRowContext(ctx, `SELECT blob, size FROM messages WHERE folder = ? AND uid = ?`, f, uid).Scan(&blob, &size)
 	if isNoRows(err) {
 		return nil, db.whyMissing(ctx, f, uid)
 	}
@@ -32,7 +33,7 @@ func (db *DB) Structure(ctx context.Context, f store.FolderID, uid uint32) ([]by
 	if data != nil {
 		return data, nil
 	}
-	file, err := db.blobs.open(blob)
+	file, err := db.openMessage(ctx, f, uid, blob, size)
 	if err != nil {
 		return nil, err
 	}
