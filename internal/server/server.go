@@ -13,6 +13,7 @@
 //	spool/                message bodies in transit
 //	queue/                the outbound queue (package queue)
 //	admin.sock            the admin API (mode 0600)
+//	postern.lock          held by the running server: one per folder
 package server
 
 import (
@@ -82,6 +83,8 @@ type Server struct {
 
 	// throttle paces the logons of every service (logon.go).
 	throttle *login.Throttle
+	// lock holds the data folder (datafolder.go) until Close.
+	lock *os.File
 }
 
 // Open opens (creating on first start) the data folder and starts the
@@ -93,23 +96,38 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	dir, err := directory.Open(ctx, directory.Options{Path: filepath.Join(o.DataDir, "directory.db"), Hash: o.HashParams})
+	// One server per folder, locked before anything is read or made.
+	lock, err := lockDataFolder(o.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dataDir: o.DataDir, dir: dir, log: o.Logger, stores: map[string]store.Store{}}
+	if err := checkDirectoryFile(o.DataDir); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	dirPath := filepath.Join(o.DataDir, "directory.db")
+	dir, err := directory.Open(ctx, directory.Options{Path: dirPath, Hash: o.HashParams})
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("opening the directory %s: %w", dirPath, err)
+	}
+	s := &Server{dataDir: o.DataDir, dir: dir, log: o.Logger, stores: map[string]store.Store{}, lock: lock}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.init(ctx, o); err != nil {
 		dir.Close()
+		lock.Close()
 		return nil, err
 	}
 	if s.queue, err = queue.Open(ctx, filepath.Join(o.DataDir, "queue")); err != nil {
 		dir.Close()
+		lock.Close()
 		return nil, err
 	}
 	ls, err := s.Logon(ctx)
 	if err != nil {
+		s.queue.Close()
 		dir.Close()
+		lock.Close()
 		return nil, err
 	}
 	s.throttle = login.NewThrottle(ls.throttleOptions())
@@ -122,7 +140,7 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 
 // init creates the server's records on first start and loads them.
 func (s *Server) init(ctx context.Context, o Options) error {
-	ok, err := s.dir.Initialized(ctx)
+	ok, err := checkInitialized(ctx, s.dataDir, s.dir)
 	if err != nil {
 		return err
 	}
@@ -239,6 +257,7 @@ func (s *Server) Close() error {
 	s.stores = map[string]store.Store{}
 	s.storesMu.Unlock()
 	errs = append(errs, s.queue.Close(), s.dir.Close())
+	s.lock.Close() // the folder is free for another server
 	return errors.Join(errs...)
 }
 

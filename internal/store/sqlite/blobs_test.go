@@ -126,16 +126,25 @@ func TestSweepAtOpen(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// What a crash between blob write and commit leaves behind.
+	// What a crash between blob write and commit leaves behind: an
+	// orphan from two hours ago, one from just now.
 	orphan := hashOf([]byte("never committed"))
 	mustWrite(t, filepath.Join(dir, "blobs", orphan[:2], orphan), "never committed")
+	old := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(filepath.Join(dir, "blobs", orphan[:2], orphan), old, old)
+	fresh := hashOf([]byte("just written"))
+	mustWrite(t, filepath.Join(dir, "blobs", fresh[:2], fresh), "just written")
 	mustWrite(t, filepath.Join(dir, "blobs", tmpDir, "in-123"), "half a mess")
 	mustWrite(t, filepath.Join(dir, "blobs", "00", "README"), "not ours")
 
 	db = openTest(t, Options{Dir: dir})
 	got := blobFiles(t, dir)
-	if len(got) != 2 || !containsStr(got, hashOf(kept)) || !containsStr(got, "README") {
-		t.Fatalf("blobs after sweep = %v, want the referenced one and the foreign file", got)
+	if len(got) != 3 || !containsStr(got, hashOf(kept)) || !containsStr(got, "README") || !containsStr(got, fresh) {
+		t.Fatalf("blobs after sweep = %v, want the referenced one, the fresh orphan and the foreign file", got)
+	}
+	// The old orphan is quarantined, not deleted.
+	if b, err := os.ReadFile(filepath.Join(dir, quarantineDir, orphan)); err != nil || string(b) != "never committed" {
+		t.Errorf("the old orphan is not in quarantine: %q %v", b, err)
 	}
 	if ents, _ := os.ReadDir(filepath.Join(dir, "blobs", tmpDir)); len(ents) != 0 {
 		t.Errorf("temp files survived the sweep: %v", ents)

@@ -53,6 +53,10 @@ type Options struct {
 	// StructureCache bounds the analyses kept in memory (structcache.go),
 	// in bytes, twice over. Zero means 16 MiB; negative keeps none.
 	StructureCache int
+	// OrphanGrace is how old a message file no row names must be before
+	// Open moves it to quarantine/ (never deleting it). Zero means an
+	// hour.
+	OrphanGrace time.Duration
 }
 
 // Validate reports options that cannot work.
@@ -81,6 +85,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BusyTimeout == 0 {
 		o.BusyTimeout = 10 * time.Second
+	}
+	if o.OrphanGrace <= 0 {
+		o.OrphanGrace = time.Hour
 	}
 	if o.StructureCache == 0 {
 		o.StructureCache = 16 << 20
@@ -143,6 +150,9 @@ func (db *DB) open(ctx context.Context) error {
 		return err
 	}
 	path := filepath.Join(db.opt.Dir, "mailbox.db")
+	if err := checkMetadata(db.opt.Dir, path); err != nil {
+		return err
+	}
 	if db.wdb, err = sql.Open("sqlite", db.dsn(path, true)); err != nil {
 		return errTemp("open", err)
 	}
@@ -156,7 +166,7 @@ func (db *DB) open(ctx context.Context) error {
 		return errTemp("load migrations", err)
 	}
 	if _, err := migrate.Up(ctx, db.wdb, ms); err != nil {
-		return errTemp("migrate", err)
+		return errTemp("open "+path, err)
 	}
 	if db.blobs, err = openBlobs(filepath.Join(db.opt.Dir, "blobs"), db.opt.MaxMessageSize); err != nil {
 		return err
