@@ -44,6 +44,10 @@ Settings (applied when the service restarts, as in Exchange):
   web show                               the settings page's HTTPS listeners and certificate name
   web set Bindings=IP:Port[,...] X509CertificateName=NAME
 
+Backup (the server keeps running) and restore (the server stopped):
+  backup DIR                             an online, consistent copy into DIR (new or empty)
+  restore DIR                            bring a backup back into --data (new or empty)
+
 Logon throttle (every logon path: POP3, IMAP4, SMTP AUTH, web, admin API; in force at once):
   login show
   login set Name=Value ...               e.g. LogonsPerMinute=10 MaxFailurePenalty=00:00:30
@@ -139,6 +143,10 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.transport(ctx, args)
 	case "login":
 		return c.login(ctx, args)
+	case "backup":
+		return c.backup(ctx, args)
+	case "restore":
+		return c.restore(args)
 	case "web":
 		return c.web(ctx, args)
 	case "deliver":

@@ -82,6 +82,7 @@ func (a *API) routes() http.Handler {
 	m.HandleFunc("GET /v1/settings/transport", get(a, a.getTransport))
 	m.HandleFunc("POST /v1/settings/transport", post(a, a.setTransport))
 	a.logonRoutes(m) // before /v1/settings/{protocol}
+	a.backupRoutes(m)
 	m.HandleFunc("GET /v1/settings/web", get(a, a.getWeb))
 	m.HandleFunc("POST /v1/settings/web", post(a, a.setWeb))
 	m.HandleFunc("GET /v1/settings/{protocol}", get(a, a.getSettings))

@@ -216,3 +216,13 @@ func (d *Directory) SetStartupType(ctx context.Context, server, service, startup
 		ON CONFLICT(server, name) DO UPDATE SET startup = excluded.startup`, server, service, startup)
 	return err
 }
+
+// Backup writes a consistent copy of the directory to path, a new file,
+// while it is in use (VACUUM INTO).
+func (d *Directory) Backup(ctx context.Context, path string) error {
+	if strings.ContainsRune(path, '\'') {
+		return fmt.Errorf("backup file %q: a quote in the path is not supported", path)
+	}
+	_, err := d.db.ExecContext(ctx, `VACUUM INTO '`+path+`'`)
+	return err
+}

@@ -32,6 +32,11 @@ type blobStore struct {
 	mu       sync.Mutex
 	pins     map[string]int      // hash → callers holding it
 	suspects map[string]struct{} // released without a commit: maybe orphans
+	// holds counts the backups under way: while there is one, no blob is
+	// unlinked; the blobs found unreferenced meanwhile become suspects,
+	// checked again after the last hold is given back.
+	holds    int
+	deferred []string
 }
 
 // blobRef is a stored, pinned body.
@@ -293,6 +298,10 @@ func (bs *blobStore) settle(pins, unreferenced []string) []error {
 		if bs.pins[h] > 0 {
 			continue
 		}
+		if bs.holds > 0 {
+			bs.deferred = append(bs.deferred, h)
+			continue
+		}
 		if err := os.Remove(bs.path(h)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
@@ -312,4 +321,24 @@ func validHash(name string) bool {
 		}
 	}
 	return true
+}
+
+// hold keeps every blob in place until unhold (a backup links them).
+func (bs *blobStore) hold() {
+	bs.mu.Lock()
+	bs.holds++
+	bs.mu.Unlock()
+}
+
+// unhold gives back a hold; after the last, the blobs whose unlinking
+// waited are checked again at the writer's next batch.
+func (bs *blobStore) unhold() {
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	if bs.holds--; bs.holds == 0 {
+		for _, h := range bs.deferred {
+			bs.suspects[h] = struct{}{}
+		}
+		bs.deferred = nil
+	}
 }
