@@ -14,6 +14,7 @@ import (
 
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/shell/probe"
 )
 
 // connectivityCmdlets are Test-PopConnectivity and Test-ImapConnectivity
@@ -29,7 +30,7 @@ import (
 // through the Client Frontend connector and is found and deleted over the
 // protocol, each step its own row.
 func connectivityCmdlets() []*cmdlet {
-	mk := func(name string, p probeProtocol) *cmdlet {
+	mk := func(name string, p probe.Protocol) *cmdlet {
 		return &cmdlet{name: name, changes: true, params: []param{
 			positional("ClientAccessServer", kString, 0).piped(), named("MailboxServer", kString),
 			named("MailboxCredential", kCredential), named("ConnectionType", kString).oneOf("Plaintext", "Ssl", "Tls"),
@@ -38,22 +39,7 @@ func connectivityCmdlets() []*cmdlet {
 			named("MonitoringContext", kSwitch), named("DomainController", kString)},
 			run: func(ctx context.Context, c *call) ([]any, error) { return runTestConnectivity(ctx, c, p) }}
 	}
-	return []*cmdlet{mk("Test-PopConnectivity", popProbe{}), mk("Test-ImapConnectivity", imapProbe{})}
-}
-
-// probeProtocol is one protocol's side of the test.
-type probeProtocol interface {
-	// service is Postern's frontend service name; label the protocol's.
-	service() string
-	label() string
-	// logon runs the conversation on p up to an authenticated session:
-	// greeting, STLS/STARTTLS when upgrade is set, logon.
-	logon(p *probe, upgrade func() error, user, password string) error
-	// logout ends the session (committing deletions).
-	logout(p *probe) error
-	// findDelete finds the test message by the marker in its Subject and
-	// deletes it, or returns errNotYet.
-	findDelete(p *probe, marker string) error
+	return []*cmdlet{mk("Test-PopConnectivity", probe.POP3), mk("Test-ImapConnectivity", probe.IMAP4)}
 }
 
 // connectivityTarget is where and how the test connects.
@@ -61,7 +47,7 @@ type connectivityTarget struct {
 	server, addr, kind string
 }
 
-func runTestConnectivity(ctx context.Context, c *call, pp probeProtocol) ([]any, error) {
+func runTestConnectivity(ctx context.Context, c *call, pp probe.Protocol) ([]any, error) {
 	in, err := c.serverInfo(ctx)
 	if err != nil {
 		return nil, err
@@ -100,7 +86,7 @@ func runTestConnectivity(ctx context.Context, c *call, pp probeProtocol) ([]any,
 	per := secondsOr(perConn, 120)
 	var logonErr error
 	out := []any{connectivityResult(target, pp, "Logon", func() error {
-		logonErr = runProbe(ctx, target, per, tlsConf, pp, cred, nil)
+		logonErr = probe.Logon(ctx, probe.Target{Addr: target.addr, Kind: target.kind}, per, tlsConf, pp, cred.UserName, cred.Password.text)
 		return logonErr
 	})}
 	if c.flag("LightMode") {
@@ -153,7 +139,7 @@ func (c *call) credential() (*Credential, error) {
 // connectivityAddr picks the address to test: the running frontend's
 // listener for the connection type, on loopback when it listens on every
 // address, and -PortClientAccessServer's port when given.
-func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectivityTarget, error) {
+func connectivityAddr(ctx context.Context, c *call, pp probe.Protocol) (connectivityTarget, error) {
 	kind := c.str("ConnectionType")
 	if kind == "" {
 		kind = "Tls"
@@ -164,12 +150,12 @@ func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectiv
 	}
 	var st server.ServiceStatus
 	for _, s := range all {
-		if s.Name == pp.service() {
+		if s.Name == pp.Service() {
 			st = s
 		}
 	}
 	if st.Status != server.Running || len(st.Listeners) == 0 {
-		return connectivityTarget{}, fmt.Errorf("The %s service (%s) is not running: Start-Service %s.", pp.label(), st.ExchangeName, st.ExchangeName)
+		return connectivityTarget{}, fmt.Errorf("The %s service (%s) is not running: Start-Service %s.", pp.Label(), st.ExchangeName, st.ExchangeName)
 	}
 	// The frontend lists its implicit-TLS listeners (SSLBindings) first,
 	// then the plain ones.
@@ -182,7 +168,7 @@ func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectiv
 		group = st.Listeners[:min(nSSL, len(st.Listeners))]
 	}
 	if len(group) == 0 {
-		return connectivityTarget{}, fmt.Errorf("The %s service has no listener for ConnectionType %s.", pp.label(), kind)
+		return connectivityTarget{}, fmt.Errorf("The %s service has no listener for ConnectionType %s.", pp.Label(), kind)
 	}
 	addr, err := loopbackFor(preferIPv4(group))
 	if err != nil {
@@ -200,9 +186,9 @@ func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectiv
 }
 
 // sslBindingCount is how many SSLBindings the protocol has.
-func sslBindingCount(ctx context.Context, c *call, pp probeProtocol) (int, error) {
+func sslBindingCount(ctx context.Context, c *call, pp probe.Protocol) (int, error) {
 	var fields []config.Field
-	if err := c.get(ctx, "/v1/settings/"+pp.service(), &fields); err != nil {
+	if err := c.get(ctx, "/v1/settings/"+pp.Service(), &fields); err != nil {
 		return 0, err
 	}
 	for _, f := range fields {
@@ -246,7 +232,7 @@ func probeTLS(fqdn, selfSigned string, trustAny bool) (*tls.Config, error) {
 }
 
 // connectivityResult runs one scenario and describes its outcome.
-func connectivityResult(t connectivityTarget, pp probeProtocol, scenario string, run func() error) *Object {
+func connectivityResult(t connectivityTarget, pp probe.Protocol, scenario string, run func() error) *Object {
 	start := time.Now()
 	err := run()
 	o := resultObject(t, pp, scenario+" ("+t.kind+", "+t.addr+")")
@@ -266,7 +252,7 @@ func connectivityResult(t connectivityTarget, pp probeProtocol, scenario string,
 	return o
 }
 
-func skippedResult(t connectivityTarget, pp probeProtocol, scenario, why string) *Object {
+func skippedResult(t connectivityTarget, pp probe.Protocol, scenario, why string) *Object {
 	o := resultObject(t, pp, scenario)
 	o.add("Result", "Skipped")
 	o.add("Latency(MS)", int64(-1))
@@ -274,11 +260,11 @@ func skippedResult(t connectivityTarget, pp probeProtocol, scenario, why string)
 	return o
 }
 
-func resultObject(t connectivityTarget, pp probeProtocol, scenario string) *Object {
+func resultObject(t connectivityTarget, pp probe.Protocol, scenario string) *Object {
 	o := &Object{TypeName: "ConnectivityResult", Text: t.server,
 		Columns: []string{"CasServer", "LocalSite", "Scenario", "Result", "Latency(MS)", "Error"}}
 	o.add("CasServer", t.server)
 	o.add("LocalSite", "")
-	o.add("Scenario", pp.label()+" "+scenario)
+	o.add("Scenario", pp.Label()+" "+scenario)
 	return o
 }
