@@ -14,6 +14,7 @@ import (
 
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/shell/lang"
 	"github.com/postern/postern/internal/shell/probe"
 )
 
@@ -31,12 +32,12 @@ import (
 // protocol, each step its own row.
 func connectivityCmdlets() []*cmdlet {
 	mk := func(name string, p probe.Protocol) *cmdlet {
-		return &cmdlet{name: name, changes: true, params: []param{
-			positional("ClientAccessServer", kString, 0).piped(), named("MailboxServer", kString),
-			named("MailboxCredential", kCredential), named("ConnectionType", kString).oneOf("Plaintext", "Ssl", "Tls"),
-			named("PortClientAccessServer", kInt), named("LightMode", kSwitch), named("PerConnectionTimeout", kInt),
-			named("Timeout", kInt), named("TrustAnySSLCertificate", kSwitch), named("ResetTestAccountCredentials", kSwitch),
-			named("MonitoringContext", kSwitch), named("DomainController", kString)},
+		return &cmdlet{name: name, changes: true, params: []lang.Param{
+			lang.Positional("ClientAccessServer", lang.KindString, 0).Piped(), lang.Named("MailboxServer", lang.KindString),
+			lang.Named("MailboxCredential", lang.KindCredential), lang.Named("ConnectionType", lang.KindString).OneOf("Plaintext", "Ssl", "Tls"),
+			lang.Named("PortClientAccessServer", lang.KindInt), lang.Named("LightMode", lang.KindSwitch), lang.Named("PerConnectionTimeout", lang.KindInt),
+			lang.Named("Timeout", lang.KindInt), lang.Named("TrustAnySSLCertificate", lang.KindSwitch), lang.Named("ResetTestAccountCredentials", lang.KindSwitch),
+			lang.Named("MonitoringContext", lang.KindSwitch), lang.Named("DomainController", lang.KindString)},
 			run: func(ctx context.Context, c *call) ([]any, error) { return runTestConnectivity(ctx, c, p) }}
 	}
 	return []*cmdlet{mk("Test-PopConnectivity", probe.POP3), mk("Test-ImapConnectivity", probe.IMAP4)}
@@ -86,7 +87,7 @@ func runTestConnectivity(ctx context.Context, c *call, pp probe.Protocol) ([]any
 	per := secondsOr(perConn, 120)
 	var logonErr error
 	out := []any{connectivityResult(target, pp, "Logon", func() error {
-		logonErr = probe.Logon(ctx, probe.Target{Addr: target.addr, Kind: target.kind}, per, tlsConf, pp, cred.UserName, cred.Password.text)
+		logonErr = probe.Logon(ctx, probe.Target{Addr: target.addr, Kind: target.kind}, per, tlsConf, pp, cred.UserName, cred.Password.Reveal())
 		return logonErr
 	})}
 	if c.flag("LightMode") {
@@ -115,16 +116,16 @@ func checkRange(name string, v, lo, hi int) error {
 }
 
 // credential is -MailboxCredential, prompting for what is missing.
-func (c *call) credential() (*Credential, error) {
+func (c *call) credential() (*lang.Credential, error) {
 	switch v := c.args["MailboxCredential"].(type) {
-	case *Credential:
+	case *lang.Credential:
 		return v, nil
 	case string:
 		if c.sh.prompter == nil {
 			return nil, errors.New("-MailboxCredential needs a password: use -MailboxCredential (Get-Credential) in an interactive shell.")
 		}
 		pw, err := c.sh.prompter.ReadSecret("Password for user " + v + ": ")
-		return &Credential{UserName: v, Password: &SecureString{text: pw}}, err
+		return &lang.Credential{UserName: v, Password: lang.NewSecureString(pw)}, err
 	}
 	if c.sh.prompter == nil {
 		return nil, errors.New("Postern has no test account: give -MailboxCredential (Get-Credential).")
@@ -133,7 +134,7 @@ func (c *call) credential() (*Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	return out[0].(*Credential), nil
+	return out[0].(*lang.Credential), nil
 }
 
 // connectivityAddr picks the address to test: the running frontend's
@@ -232,39 +233,39 @@ func probeTLS(fqdn, selfSigned string, trustAny bool) (*tls.Config, error) {
 }
 
 // connectivityResult runs one scenario and describes its outcome.
-func connectivityResult(t connectivityTarget, pp probe.Protocol, scenario string, run func() error) *Object {
+func connectivityResult(t connectivityTarget, pp probe.Protocol, scenario string, run func() error) *lang.Object {
 	start := time.Now()
 	err := run()
 	o := resultObject(t, pp, scenario+" ("+t.kind+", "+t.addr+")")
 	if err != nil {
-		o.add("Result", "Failure")
-		o.add("Latency(MS)", int64(-1))
+		o.Add("Result", "Failure")
+		o.Add("Latency(MS)", int64(-1))
 		msg := err.Error()
 		if strings.Contains(msg, "Command is not valid in this state") || strings.Contains(msg, "in Invalid state") {
 			msg += " Check the server's LoginType and ConnectionType: under SecureLogin a logon needs TLS first."
 		}
-		o.add("Error", msg)
+		o.Add("Error", msg)
 		return o
 	}
-	o.add("Result", "Success")
-	o.add("Latency(MS)", time.Since(start).Milliseconds())
-	o.add("Error", "")
+	o.Add("Result", "Success")
+	o.Add("Latency(MS)", time.Since(start).Milliseconds())
+	o.Add("Error", "")
 	return o
 }
 
-func skippedResult(t connectivityTarget, pp probe.Protocol, scenario, why string) *Object {
+func skippedResult(t connectivityTarget, pp probe.Protocol, scenario, why string) *lang.Object {
 	o := resultObject(t, pp, scenario)
-	o.add("Result", "Skipped")
-	o.add("Latency(MS)", int64(-1))
-	o.add("Error", "Skipped because "+why+".")
+	o.Add("Result", "Skipped")
+	o.Add("Latency(MS)", int64(-1))
+	o.Add("Error", "Skipped because "+why+".")
 	return o
 }
 
-func resultObject(t connectivityTarget, pp probe.Protocol, scenario string) *Object {
-	o := &Object{TypeName: "ConnectivityResult", Text: t.server,
+func resultObject(t connectivityTarget, pp probe.Protocol, scenario string) *lang.Object {
+	o := &lang.Object{TypeName: "ConnectivityResult", Text: t.server,
 		Columns: []string{"CasServer", "LocalSite", "Scenario", "Result", "Latency(MS)", "Error"}}
-	o.add("CasServer", t.server)
-	o.add("LocalSite", "")
-	o.add("Scenario", pp.Label()+" "+scenario)
+	o.Add("CasServer", t.server)
+	o.Add("LocalSite", "")
+	o.Add("Scenario", pp.Label()+" "+scenario)
 	return o
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/shell/lang"
 	"github.com/postern/postern/internal/shell/probe"
 )
 
@@ -17,7 +18,7 @@ import (
 // the test mailbox itself, then found in the Inbox over the protocol
 // under test and deleted. Each step is one result row.
 func messageRoundTrip(ctx context.Context, c *call, in *admin.Info, t connectivityTarget, pp probe.Protocol,
-	conf *tls.Config, cred *Credential, per time.Duration) []any {
+	conf *tls.Config, cred *lang.Credential, per time.Duration) []any {
 	const send, find = "Send test message", "Find and delete test message"
 	sub, implicit, fqdn, err := submissionTarget(ctx, c, in)
 	if err != nil {
@@ -39,14 +40,14 @@ func messageRoundTrip(ctx context.Context, c *call, in *admin.Info, t connectivi
 	}
 	var sendErr error
 	out := []any{connectivityResult(sub, pp, send, func() error {
-		sendErr = probe.Submit(ctx, sub.addr, per, smtpConf, implicit, "localhost", cred.UserName, cred.Password.text, address, msg)
+		sendErr = probe.Submit(ctx, sub.addr, per, smtpConf, implicit, "localhost", cred.UserName, cred.Password.Reveal(), address, msg)
 		return sendErr
 	})}
 	if sendErr != nil {
 		return append(out, skippedResult(t, pp, find, "no test message was sent"))
 	}
 	return append(out, connectivityResult(t, pp, find, func() error {
-		return probe.FindAndDelete(ctx, probe.Target{Addr: t.addr, Kind: t.kind}, pp, conf, cred.UserName, cred.Password.text, per, marker)
+		return probe.FindAndDelete(ctx, probe.Target{Addr: t.addr, Kind: t.kind}, pp, conf, cred.UserName, cred.Password.Reveal(), per, marker)
 	}))
 }
 
