@@ -216,6 +216,7 @@ func SelectObject(objs []*Object, patterns []string) []any {
 	return out
 }
 
+// HasWildcard reports whether s holds a PowerShell wildcard character.
 func HasWildcard(s string) bool { return strings.ContainsAny(s, "*?[") }
 
 // WildcardMatch matches PowerShell wildcards (about_Wildcards): * any run,
