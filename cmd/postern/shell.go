@@ -14,6 +14,7 @@ import (
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/shell"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // shell runs the cmdlet shell (the Exchange Management Shell's commands
@@ -108,8 +109,8 @@ func remoteClient(server, user, cacert string, in *os.File, br *bufio.Reader) (*
 // shellResult turns a Run's result into the command's: the errors were
 // already printed.
 func shellResult(err error) error {
-	var exit *shell.ExitError
-	var pe *shell.ParseError
+	var exit *lang.ExitError
+	var pe *lang.ParseError
 	switch {
 	case err == nil:
 		return nil
@@ -118,7 +119,7 @@ func shellResult(err error) error {
 			os.Exit(exit.Code)
 		}
 		return nil
-	case errors.As(err, &pe), errors.Is(err, shell.ErrFailed):
+	case errors.As(err, &pe), errors.Is(err, lang.ErrFailed):
 		return errors.New("one or more commands failed")
 	}
 	return err
@@ -151,7 +152,7 @@ func (c *cli) repl(ctx context.Context, in *os.File, opts shell.Options, info ad
 			continue
 		}
 		ed.AddHistory(src)
-		var exit *shell.ExitError
+		var exit *lang.ExitError
 		if err := runInterruptible(ctx, sh, src); errors.As(err, &exit) {
 			return shellResult(err)
 		}
@@ -164,8 +165,8 @@ func (c *cli) repl(ctx context.Context, in *os.File, opts shell.Options, info ad
 func readStatement(ed *shell.LineEditor, prompt string) (string, error) {
 	src, err := ed.ReadLine(prompt)
 	for err == nil {
-		_, perr := shell.Parse(src)
-		var pe *shell.ParseError
+		_, perr := lang.Parse(src)
+		var pe *lang.ParseError
 		if !errors.As(perr, &pe) || !pe.Incomplete {
 			return src, nil
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // cmdlet is one entry of the command table: its parameters and what it
@@ -16,7 +17,7 @@ import (
 // before run is called, so run reads bound, converted arguments.
 type cmdlet struct {
 	name   string
-	params []param
+	params []lang.Param
 	// changes marks cmdlets that change something: they take -WhatIf and
 	// -Confirm.
 	changes bool
@@ -54,8 +55,8 @@ func (sh *Shell) ParamNames(cmdletName string) []string {
 		return nil
 	}
 	var out []string
-	for _, p := range c.allParams() {
-		out = append(out, p.name)
+	for _, p := range c.spec(sh).AllParams() {
+		out = append(out, p.Name)
 	}
 	return out
 }
@@ -63,9 +64,8 @@ func (sh *Shell) ParamNames(cmdletName string) []string {
 // call is one invocation of a cmdlet: its bound arguments and its input.
 type call struct {
 	sh    *Shell
-	r     *run
+	lc    *lang.Call
 	def   *cmdlet
-	cmd   *Command
 	args  map[string]any
 	input []any
 	piped bool
@@ -96,13 +96,13 @@ func (c *call) warn(format string, a ...any) {
 	if w := lower(c.str("WarningAction")); w == "silentlycontinue" || w == "ignore" {
 		return
 	}
-	c.r.od.flush()
+	c.lc.Flush()
 	fmt.Fprintf(c.sh.errw, "WARNING: "+format+"\n", a...)
 }
 
 // whatIfMsg reports what the cmdlet would do, in PowerShell's words.
 func (c *call) whatIfMsg(target, detail string) {
-	c.r.od.flush()
+	c.lc.Flush()
 	msg := fmt.Sprintf("What if: Performing the operation \"%s\" on target \"%s\".", c.def.name, target)
 	if detail != "" {
 		msg += " " + detail
@@ -116,7 +116,7 @@ func (c *call) confirm(what string) (bool, error) {
 	if v, given := c.args["Confirm"]; given && v == false || !c.sh.interactive || c.sh.prompter == nil {
 		return true, nil
 	}
-	c.r.od.flush()
+	c.lc.Flush()
 	fmt.Fprintf(c.sh.errw, "\nConfirm\nAre you sure you want to perform this action?\n%s\n", what)
 	ans, err := c.sh.prompter.ReadLine(`[Y] Yes  [N] No  (default is "Y"): `)
 	if err != nil {
@@ -140,14 +140,14 @@ func (c *call) identities(name string, props ...string) []string {
 	}
 	var out []string
 	for _, in := range c.input {
-		o, ok := in.(*Object)
+		o, ok := in.(*lang.Object)
 		if !ok {
-			out = append(out, textOf(in))
+			out = append(out, lang.TextOf(in))
 			continue
 		}
 		for _, p := range append([]string{name}, props...) {
 			if v, ok := o.Get(p); ok {
-				out = append(out, display(v))
+				out = append(out, lang.Display(v))
 				break
 			}
 		}
@@ -198,4 +198,12 @@ func eachItem(items []string, fn func(string) ([]any, error)) ([]any, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// intArg is an integer argument, or def when absent.
+func intArg(args map[string]any, name string, def int) int {
+	if v, ok := args[name].(int64); ok {
+		return int(v)
+	}
+	return def
 }

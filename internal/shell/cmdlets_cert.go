@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/shell/lang"
 	"github.com/postern/postern/internal/tlsconf"
 )
 
@@ -23,46 +24,46 @@ import (
 // path, -KeyFileName the key's file when it is separate.
 func certCmdlets() []*cmdlet {
 	return []*cmdlet{
-		{name: "Get-ExchangeCertificate", params: append(exchangeParams(), positional("Thumbprint", kString, 0), named("Identity", kString)),
+		{name: "Get-ExchangeCertificate", params: append(exchangeParams(), lang.Positional("Thumbprint", lang.KindString, 0), lang.Named("Identity", lang.KindString)),
 			run: runGetCert},
-		{name: "Import-ExchangeCertificate", changes: true, params: append(exchangeParams(), named("FileData", kObject), named("FileName", kString),
-			named("KeyFileName", kString), named("Password", kSecure), named("PrivateKeyExportable", kBool), named("FriendlyName", kString)),
+		{name: "Import-ExchangeCertificate", changes: true, params: append(exchangeParams(), lang.Named("FileData", lang.KindObject), lang.Named("FileName", lang.KindString),
+			lang.Named("KeyFileName", lang.KindString), lang.Named("Password", lang.KindSecure), lang.Named("PrivateKeyExportable", lang.KindBool), lang.Named("FriendlyName", lang.KindString)),
 			run: runImportCert},
-		{name: "Enable-ExchangeCertificate", changes: true, params: append(exchangeParams(), positional("Thumbprint", kString, 0).piped(),
-			named("Identity", kString), named("Services", kStrings).must(), named("Force", kSwitch), named("DoNotRequireSsl", kSwitch)),
+		{name: "Enable-ExchangeCertificate", changes: true, params: append(exchangeParams(), lang.Positional("Thumbprint", lang.KindString, 0).Piped(),
+			lang.Named("Identity", lang.KindString), lang.Named("Services", lang.KindStrings).Must(), lang.Named("Force", lang.KindSwitch), lang.Named("DoNotRequireSsl", lang.KindSwitch)),
 			run: runEnableCert},
-		{name: "New-ExchangeCertificate", changes: true, params: append(exchangeParams(), named("SubjectName", kString),
-			named("DomainName", kStrings), named("FriendlyName", kString), named("PrivateKeyExportable", kBool),
-			named("Services", kStrings), named("KeySize", kInt), named("Force", kSwitch), named("GenerateRequest", kSwitch),
-			named("RequestFile", kString), named("BinaryEncoded", kSwitch), named("IncludeAcceptedDomains", kSwitch),
-			named("IncludeAutoDiscover", kSwitch), named("IncludeServerFQDN", kSwitch), named("IncludeServerNetBIOSName", kSwitch),
-			named("SubjectKeyIdentifier", kString), named("Instance", kObject)),
+		{name: "New-ExchangeCertificate", changes: true, params: append(exchangeParams(), lang.Named("SubjectName", lang.KindString),
+			lang.Named("DomainName", lang.KindStrings), lang.Named("FriendlyName", lang.KindString), lang.Named("PrivateKeyExportable", lang.KindBool),
+			lang.Named("Services", lang.KindStrings), lang.Named("KeySize", lang.KindInt), lang.Named("Force", lang.KindSwitch), lang.Named("GenerateRequest", lang.KindSwitch),
+			lang.Named("RequestFile", lang.KindString), lang.Named("BinaryEncoded", lang.KindSwitch), lang.Named("IncludeAcceptedDomains", lang.KindSwitch),
+			lang.Named("IncludeAutoDiscover", lang.KindSwitch), lang.Named("IncludeServerFQDN", lang.KindSwitch), lang.Named("IncludeServerNetBIOSName", lang.KindSwitch),
+			lang.Named("SubjectKeyIdentifier", lang.KindString), lang.Named("Instance", lang.KindObject)),
 			run: runNewCert},
 	}
 }
 
 // certObject is a certificate as Get-ExchangeCertificate shows it.
-func certObject(ct tlsconf.Cert, now time.Time) *Object {
-	o := &Object{TypeName: "ExchangeCertificate", Text: ct.Thumbprint, Columns: []string{"Thumbprint", "Services", "Subject"}}
-	o.add("Thumbprint", ct.Thumbprint)
-	o.add("Services", strings.Join(ct.Services, ", "))
-	o.add("Subject", ct.Subject)
-	o.add("Issuer", ct.Issuer)
+func certObject(ct tlsconf.Cert, now time.Time) *lang.Object {
+	o := &lang.Object{TypeName: "ExchangeCertificate", Text: ct.Thumbprint, Columns: []string{"Thumbprint", "Services", "Subject"}}
+	o.Add("Thumbprint", ct.Thumbprint)
+	o.Add("Services", strings.Join(ct.Services, ", "))
+	o.Add("Subject", ct.Subject)
+	o.Add("Issuer", ct.Issuer)
 	domains := anyList(ct.DNSNames)
 	for _, ip := range ct.IPAddresses {
 		domains = append(domains, ip.String())
 	}
-	o.add("CertificateDomains", domains)
-	o.add("NotBefore", ct.NotBefore.Local())
-	o.add("NotAfter", ct.NotAfter.Local())
-	o.add("IsSelfSigned", ct.SelfSigned)
+	o.Add("CertificateDomains", domains)
+	o.Add("NotBefore", ct.NotBefore.Local())
+	o.Add("NotAfter", ct.NotAfter.Local())
+	o.Add("IsSelfSigned", ct.SelfSigned)
 	status := "Valid"
 	if now.Before(ct.NotBefore) || now.After(ct.NotAfter) {
 		status = "DateInvalid"
 	}
-	o.add("Status", status)
-	o.add("HasPrivateKey", true)
-	o.add("Identity", ct.Thumbprint)
+	o.Add("Status", status)
+	o.Add("HasPrivateKey", true)
+	o.Add("Identity", ct.Thumbprint)
 	return o
 }
 
@@ -109,7 +110,7 @@ func importData(c *call) ([]byte, error) {
 	case []byte:
 		data = v
 	case string:
-		d, err := readFile(v)
+		d, err := lang.ReadFile(v)
 		if err != nil {
 			return nil, err
 		}
@@ -118,16 +119,16 @@ func importData(c *call) ([]byte, error) {
 		if c.str("FileName") == "" {
 			return nil, errors.New("Give the certificate with -FileData ([System.IO.File]::ReadAllBytes('file.pem')) or -FileName file.pem.")
 		}
-		d, err := readFile(c.str("FileName"))
+		d, err := lang.ReadFile(c.str("FileName"))
 		if err != nil {
 			return nil, err
 		}
 		data = d
 	default:
-		return nil, fmt.Errorf("Cannot process argument transformation on parameter 'FileData'. Cannot convert the value of type \"%s\" to type \"System.Byte[]\".", typeName(v))
+		return nil, fmt.Errorf("Cannot process argument transformation on parameter 'FileData'. Cannot convert the value of type \"%s\" to type \"System.Byte[]\".", lang.TypeName(v))
 	}
 	if k := c.str("KeyFileName"); k != "" {
-		key, err := readFile(k)
+		key, err := lang.ReadFile(k)
 		if err != nil {
 			return nil, err
 		}

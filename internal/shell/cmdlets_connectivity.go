@@ -14,6 +14,8 @@ import (
 
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/shell/probe"
 )
 
 // connectivityCmdlets are Test-PopConnectivity and Test-ImapConnectivity
@@ -29,31 +31,16 @@ import (
 // through the Client Frontend connector and is found and deleted over the
 // protocol, each step its own row.
 func connectivityCmdlets() []*cmdlet {
-	mk := func(name string, p probeProtocol) *cmdlet {
-		return &cmdlet{name: name, changes: true, params: []param{
-			positional("ClientAccessServer", kString, 0).piped(), named("MailboxServer", kString),
-			named("MailboxCredential", kCredential), named("ConnectionType", kString).oneOf("Plaintext", "Ssl", "Tls"),
-			named("PortClientAccessServer", kInt), named("LightMode", kSwitch), named("PerConnectionTimeout", kInt),
-			named("Timeout", kInt), named("TrustAnySSLCertificate", kSwitch), named("ResetTestAccountCredentials", kSwitch),
-			named("MonitoringContext", kSwitch), named("DomainController", kString)},
+	mk := func(name string, p probe.Protocol) *cmdlet {
+		return &cmdlet{name: name, changes: true, params: []lang.Param{
+			lang.Positional("ClientAccessServer", lang.KindString, 0).Piped(), lang.Named("MailboxServer", lang.KindString),
+			lang.Named("MailboxCredential", lang.KindCredential), lang.Named("ConnectionType", lang.KindString).OneOf("Plaintext", "Ssl", "Tls"),
+			lang.Named("PortClientAccessServer", lang.KindInt), lang.Named("LightMode", lang.KindSwitch), lang.Named("PerConnectionTimeout", lang.KindInt),
+			lang.Named("Timeout", lang.KindInt), lang.Named("TrustAnySSLCertificate", lang.KindSwitch), lang.Named("ResetTestAccountCredentials", lang.KindSwitch),
+			lang.Named("MonitoringContext", lang.KindSwitch), lang.Named("DomainController", lang.KindString)},
 			run: func(ctx context.Context, c *call) ([]any, error) { return runTestConnectivity(ctx, c, p) }}
 	}
-	return []*cmdlet{mk("Test-PopConnectivity", popProbe{}), mk("Test-ImapConnectivity", imapProbe{})}
-}
-
-// probeProtocol is one protocol's side of the test.
-type probeProtocol interface {
-	// service is Postern's frontend service name; label the protocol's.
-	service() string
-	label() string
-	// logon runs the conversation on p up to an authenticated session:
-	// greeting, STLS/STARTTLS when upgrade is set, logon.
-	logon(p *probe, upgrade func() error, user, password string) error
-	// logout ends the session (committing deletions).
-	logout(p *probe) error
-	// findDelete finds the test message by the marker in its Subject and
-	// deletes it, or returns errNotYet.
-	findDelete(p *probe, marker string) error
+	return []*cmdlet{mk("Test-PopConnectivity", probe.POP3), mk("Test-ImapConnectivity", probe.IMAP4)}
 }
 
 // connectivityTarget is where and how the test connects.
@@ -61,7 +48,7 @@ type connectivityTarget struct {
 	server, addr, kind string
 }
 
-func runTestConnectivity(ctx context.Context, c *call, pp probeProtocol) ([]any, error) {
+func runTestConnectivity(ctx context.Context, c *call, pp probe.Protocol) ([]any, error) {
 	in, err := c.serverInfo(ctx)
 	if err != nil {
 		return nil, err
@@ -100,7 +87,7 @@ func runTestConnectivity(ctx context.Context, c *call, pp probeProtocol) ([]any,
 	per := secondsOr(perConn, 120)
 	var logonErr error
 	out := []any{connectivityResult(target, pp, "Logon", func() error {
-		logonErr = runProbe(ctx, target, per, tlsConf, pp, cred, nil)
+		logonErr = probe.Logon(ctx, probe.Target{Addr: target.addr, Kind: target.kind}, per, tlsConf, pp, cred.UserName, cred.Password.Reveal())
 		return logonErr
 	})}
 	if c.flag("LightMode") {
@@ -129,16 +116,16 @@ func checkRange(name string, v, lo, hi int) error {
 }
 
 // credential is -MailboxCredential, prompting for what is missing.
-func (c *call) credential() (*Credential, error) {
+func (c *call) credential() (*lang.Credential, error) {
 	switch v := c.args["MailboxCredential"].(type) {
-	case *Credential:
+	case *lang.Credential:
 		return v, nil
 	case string:
 		if c.sh.prompter == nil {
 			return nil, errors.New("-MailboxCredential needs a password: use -MailboxCredential (Get-Credential) in an interactive shell.")
 		}
 		pw, err := c.sh.prompter.ReadSecret("Password for user " + v + ": ")
-		return &Credential{UserName: v, Password: &SecureString{text: pw}}, err
+		return &lang.Credential{UserName: v, Password: lang.NewSecureString(pw)}, err
 	}
 	if c.sh.prompter == nil {
 		return nil, errors.New("Postern has no test account: give -MailboxCredential (Get-Credential).")
@@ -147,13 +134,13 @@ func (c *call) credential() (*Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	return out[0].(*Credential), nil
+	return out[0].(*lang.Credential), nil
 }
 
 // connectivityAddr picks the address to test: the running frontend's
 // listener for the connection type, on loopback when it listens on every
 // address, and -PortClientAccessServer's port when given.
-func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectivityTarget, error) {
+func connectivityAddr(ctx context.Context, c *call, pp probe.Protocol) (connectivityTarget, error) {
 	kind := c.str("ConnectionType")
 	if kind == "" {
 		kind = "Tls"
@@ -164,12 +151,12 @@ func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectiv
 	}
 	var st server.ServiceStatus
 	for _, s := range all {
-		if s.Name == pp.service() {
+		if s.Name == pp.Service() {
 			st = s
 		}
 	}
 	if st.Status != server.Running || len(st.Listeners) == 0 {
-		return connectivityTarget{}, fmt.Errorf("The %s service (%s) is not running: Start-Service %s.", pp.label(), st.ExchangeName, st.ExchangeName)
+		return connectivityTarget{}, fmt.Errorf("The %s service (%s) is not running: Start-Service %s.", pp.Label(), st.ExchangeName, st.ExchangeName)
 	}
 	// The frontend lists its implicit-TLS listeners (SSLBindings) first,
 	// then the plain ones.
@@ -182,7 +169,7 @@ func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectiv
 		group = st.Listeners[:min(nSSL, len(st.Listeners))]
 	}
 	if len(group) == 0 {
-		return connectivityTarget{}, fmt.Errorf("The %s service has no listener for ConnectionType %s.", pp.label(), kind)
+		return connectivityTarget{}, fmt.Errorf("The %s service has no listener for ConnectionType %s.", pp.Label(), kind)
 	}
 	addr, err := loopbackFor(preferIPv4(group))
 	if err != nil {
@@ -200,9 +187,9 @@ func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectiv
 }
 
 // sslBindingCount is how many SSLBindings the protocol has.
-func sslBindingCount(ctx context.Context, c *call, pp probeProtocol) (int, error) {
+func sslBindingCount(ctx context.Context, c *call, pp probe.Protocol) (int, error) {
 	var fields []config.Field
-	if err := c.get(ctx, "/v1/settings/"+pp.service(), &fields); err != nil {
+	if err := c.get(ctx, "/v1/settings/"+pp.Service(), &fields); err != nil {
 		return 0, err
 	}
 	for _, f := range fields {
@@ -246,39 +233,39 @@ func probeTLS(fqdn, selfSigned string, trustAny bool) (*tls.Config, error) {
 }
 
 // connectivityResult runs one scenario and describes its outcome.
-func connectivityResult(t connectivityTarget, pp probeProtocol, scenario string, run func() error) *Object {
+func connectivityResult(t connectivityTarget, pp probe.Protocol, scenario string, run func() error) *lang.Object {
 	start := time.Now()
 	err := run()
 	o := resultObject(t, pp, scenario+" ("+t.kind+", "+t.addr+")")
 	if err != nil {
-		o.add("Result", "Failure")
-		o.add("Latency(MS)", int64(-1))
+		o.Add("Result", "Failure")
+		o.Add("Latency(MS)", int64(-1))
 		msg := err.Error()
 		if strings.Contains(msg, "Command is not valid in this state") || strings.Contains(msg, "in Invalid state") {
 			msg += " Check the server's LoginType and ConnectionType: under SecureLogin a logon needs TLS first."
 		}
-		o.add("Error", msg)
+		o.Add("Error", msg)
 		return o
 	}
-	o.add("Result", "Success")
-	o.add("Latency(MS)", time.Since(start).Milliseconds())
-	o.add("Error", "")
+	o.Add("Result", "Success")
+	o.Add("Latency(MS)", time.Since(start).Milliseconds())
+	o.Add("Error", "")
 	return o
 }
 
-func skippedResult(t connectivityTarget, pp probeProtocol, scenario, why string) *Object {
+func skippedResult(t connectivityTarget, pp probe.Protocol, scenario, why string) *lang.Object {
 	o := resultObject(t, pp, scenario)
-	o.add("Result", "Skipped")
-	o.add("Latency(MS)", int64(-1))
-	o.add("Error", "Skipped because "+why+".")
+	o.Add("Result", "Skipped")
+	o.Add("Latency(MS)", int64(-1))
+	o.Add("Error", "Skipped because "+why+".")
 	return o
 }
 
-func resultObject(t connectivityTarget, pp probeProtocol, scenario string) *Object {
-	o := &Object{TypeName: "ConnectivityResult", Text: t.server,
+func resultObject(t connectivityTarget, pp probe.Protocol, scenario string) *lang.Object {
+	o := &lang.Object{TypeName: "ConnectivityResult", Text: t.server,
 		Columns: []string{"CasServer", "LocalSite", "Scenario", "Result", "Latency(MS)", "Error"}}
-	o.add("CasServer", t.server)
-	o.add("LocalSite", "")
-	o.add("Scenario", pp.label()+" "+scenario)
+	o.Add("CasServer", t.server)
+	o.Add("LocalSite", "")
+	o.Add("Scenario", pp.Label()+" "+scenario)
 	return o
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/config"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // This file holds Get-, Set-, New- and Remove-ReceiveConnector (spec
@@ -28,10 +29,10 @@ import (
 // are not kept as given (kRaw): Booleans, Int32s and Strings. The others
 // (Bindings, the flag sets, EnhancedTimeSpan, ByteQuantifiedSize,
 // Unlimited<Int32>, ProtocolLoggingLevel) are text config parses.
-var connectorKinds = map[string]kind{
-	"Enabled": kBool, "ImplicitTls": kBool, "AdvertiseClientSettings": kBool, "RequireTLS": kBool,
-	"MaxRecipientsPerMessage": kInt, "MaxLogonFailures": kInt,
-	"Fqdn": kString, "Banner": kString, "TlsCertificateName": kString, "Name": kString,
+var connectorKinds = map[string]lang.Kind{
+	"Enabled": lang.KindBool, "ImplicitTls": lang.KindBool, "AdvertiseClientSettings": lang.KindBool, "RequireTLS": lang.KindBool,
+	"MaxRecipientsPerMessage": lang.KindInt, "MaxLogonFailures": lang.KindInt,
+	"Fqdn": lang.KindString, "Banner": lang.KindString, "TlsCertificateName": lang.KindString, "Name": lang.KindString,
 }
 
 // connectorFlags are the flag-set parameters, multi-valued in the shell.
@@ -52,17 +53,17 @@ func connectorSchema() schema {
 
 // connectorParams are the connector settings as cmdlet parameters,
 // leaving out skip.
-func connectorParamList(sc schema, skip string) []param {
-	var out []param
+func connectorParamList(sc schema, skip string) []lang.Param {
+	var out []lang.Param
 	for _, n := range sc.names {
 		if n == skip {
 			continue
 		}
 		k, ok := connectorKinds[n]
 		if !ok {
-			k = kRaw
+			k = lang.KindRaw
 		}
-		out = append(out, named(n, k))
+		out = append(out, lang.Named(n, k))
 	}
 	return out
 }
@@ -70,23 +71,23 @@ func connectorParamList(sc schema, skip string) []param {
 // connectorCmdlets are Get-, Set-, New- and Remove-ReceiveConnector.
 func connectorCmdlets() []*cmdlet {
 	sc := connectorSchema()
-	identity := positional("Identity", kString, 0)
-	setParams := append(append(exchangeParams(), identity.must().piped()), connectorParamList(sc, "")...)
-	newParams := append(append(exchangeParams(), positional("Name", kString, 0).must(),
-		named("Usage", kString).oneOf(string(config.UsageClient), string(config.UsageInternet), string(config.UsageCustom)),
-		named("TransportRole", kString).oneOf("FrontendTransport")), connectorParamList(sc, "Name")...)
+	identity := lang.Positional("Identity", lang.KindString, 0)
+	setParams := append(append(exchangeParams(), identity.Must().Piped()), connectorParamList(sc, "")...)
+	newParams := append(append(exchangeParams(), lang.Positional("Name", lang.KindString, 0).Must(),
+		lang.Named("Usage", lang.KindString).OneOf(string(config.UsageClient), string(config.UsageInternet), string(config.UsageCustom)),
+		lang.Named("TransportRole", lang.KindString).OneOf("FrontendTransport")), connectorParamList(sc, "Name")...)
 	for i := range newParams {
-		if newParams[i].name == "Bindings" {
-			newParams[i] = newParams[i].must()
+		if newParams[i].Name == "Bindings" {
+			newParams[i] = newParams[i].Must()
 		}
 	}
 	return []*cmdlet{
-		{name: "Get-ReceiveConnector", params: append(exchangeParams(), identity.piped()), run: runGetConnector},
+		{name: "Get-ReceiveConnector", params: append(exchangeParams(), identity.Piped()), run: runGetConnector},
 		{name: "Set-ReceiveConnector", params: setParams, changes: true,
 			run: func(ctx context.Context, c *call) ([]any, error) { return runSetConnector(ctx, c, sc) }},
 		{name: "New-ReceiveConnector", params: newParams, changes: true,
 			run: func(ctx context.Context, c *call) ([]any, error) { return runNewConnector(ctx, c, sc) }},
-		{name: "Remove-ReceiveConnector", params: append(exchangeParams(), identity.must().piped()), changes: true,
+		{name: "Remove-ReceiveConnector", params: append(exchangeParams(), identity.Must().Piped()), changes: true,
 			run: runRemoveConnector},
 	}
 }
@@ -94,24 +95,24 @@ func connectorCmdlets() []*cmdlet {
 // connectorObject is a receive connector as Get-ReceiveConnector shows
 // it: Identity, Bindings and Enabled in the table, every setting in the
 // list (then where it listens now, Postern's addition).
-func connectorObject(k admin.Connector, server string) *Object {
-	o := &Object{TypeName: "ReceiveConnector", Text: k.Identity, Columns: []string{"Identity", "Bindings", "Enabled"}}
+func connectorObject(k admin.Connector, server string) *lang.Object {
+	o := &lang.Object{TypeName: "ReceiveConnector", Text: k.Identity, Columns: []string{"Identity", "Bindings", "Enabled"}}
 	for _, f := range k.Fields {
 		switch {
 		case f.Name == "Bindings":
-			o.add(f.Name, anyList(displayedList(f.Value)))
+			o.Add(f.Name, anyList(displayedList(f.Value)))
 		case f.Value == "True" || f.Value == "False":
-			o.add(f.Name, f.Value == "True")
+			o.Add(f.Name, f.Value == "True")
 		default:
-			o.add(f.Name, f.Value)
+			o.Add(f.Name, f.Value)
 		}
 	}
-	o.add("Server", server)
-	o.add("Listening", anyList(k.Listening))
+	o.Add("Server", server)
+	o.Add("Listening", anyList(k.Listening))
 	if k.Error != "" {
-		o.add("ListeningError", k.Error)
+		o.Add("ListeningError", k.Error)
 	}
-	o.add("Identity", k.Identity)
+	o.Add("Identity", k.Identity)
 	return o
 }
 
@@ -147,13 +148,13 @@ func matchConnectors(all []admin.Connector, id string, wildcards bool) ([]admin.
 	var out []admin.Connector
 	for _, k := range all {
 		for _, n := range []string{k.Name, k.Identity} {
-			if strings.EqualFold(n, id) || wildcards && hasWildcard(id) && wildcardMatch(id, n) {
+			if strings.EqualFold(n, id) || wildcards && lang.HasWildcard(id) && lang.WildcardMatch(id, n) {
 				out = append(out, k)
 				break
 			}
 		}
 	}
-	if len(out) == 0 && !(wildcards && hasWildcard(id)) {
+	if len(out) == 0 && !(wildcards && lang.HasWildcard(id)) {
 		return nil, notFoundText(id)
 	}
 	return out, nil
@@ -209,7 +210,7 @@ func flagText(name string, v any, current func(string) string) (string, error) {
 	switch x := v.(type) {
 	case []any:
 		return strings.Join(settingTexts(x), ", "), nil
-	case *Hashtable:
+	case *lang.Hashtable:
 		chs, err := hashChanges(name, x)
 		if err != nil {
 			return "", err
@@ -227,8 +228,8 @@ func flagText(name string, v any, current func(string) string) (string, error) {
 			return "None", nil
 		}
 		return strings.Join(set, ", "), nil
-	case *SecureString, *Credential:
-		return "", fmt.Errorf("Cannot process argument transformation on parameter '%s'. Cannot convert the value of type \"%s\".", name, typeName(v))
+	case *lang.SecureString, *lang.Credential:
+		return "", fmt.Errorf("Cannot process argument transformation on parameter '%s'. Cannot convert the value of type \"%s\".", name, lang.TypeName(v))
 	}
 	return settingText(v), nil
 }

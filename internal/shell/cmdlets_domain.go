@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // domainCmdlets are New-/Get-/Set-/Remove-AcceptedDomain. Postern has
@@ -14,14 +15,14 @@ import (
 // is refused, since Postern does not relay.
 func domainCmdlets() []*cmdlet {
 	return []*cmdlet{
-		{name: "Get-AcceptedDomain", params: append(exchangeParams(), positional("Identity", kString, 0).piped()), run: runGetAcceptedDomain},
-		{name: "New-AcceptedDomain", changes: true, params: append(exchangeParams(), positional("Name", kString, 0).must(),
-			named("DomainName", kString).must(), named("DomainType", kString).oneOf("Authoritative", "InternalRelay", "ExternalRelay"),
-			named("AddressBookEnabled", kBool), named("MatchSubDomains", kBool)), run: runNewAcceptedDomain},
-		{name: "Set-AcceptedDomain", changes: true, params: append(exchangeParams(), positional("Identity", kString, 0).must().piped(),
-			named("Name", kString), named("MakeDefault", kBool), named("DomainType", kString).oneOf("Authoritative", "InternalRelay", "ExternalRelay")),
+		{name: "Get-AcceptedDomain", params: append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Piped()), run: runGetAcceptedDomain},
+		{name: "New-AcceptedDomain", changes: true, params: append(exchangeParams(), lang.Positional("Name", lang.KindString, 0).Must(),
+			lang.Named("DomainName", lang.KindString).Must(), lang.Named("DomainType", lang.KindString).OneOf("Authoritative", "InternalRelay", "ExternalRelay"),
+			lang.Named("AddressBookEnabled", lang.KindBool), lang.Named("MatchSubDomains", lang.KindBool)), run: runNewAcceptedDomain},
+		{name: "Set-AcceptedDomain", changes: true, params: append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Must().Piped(),
+			lang.Named("Name", lang.KindString), lang.Named("MakeDefault", lang.KindBool), lang.Named("DomainType", lang.KindString).OneOf("Authoritative", "InternalRelay", "ExternalRelay")),
 			run: runSetAcceptedDomain},
-		{name: "Remove-AcceptedDomain", changes: true, params: append(exchangeParams(), positional("Identity", kString, 0).must().piped()),
+		{name: "Remove-AcceptedDomain", changes: true, params: append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Must().Piped()),
 			run: runRemoveAcceptedDomain},
 	}
 }
@@ -32,13 +33,13 @@ func listDomains(ctx context.Context, c *call) ([]admin.Domain, error) {
 }
 
 // domainObject is an accepted domain as Get-AcceptedDomain shows it.
-func domainObject(d admin.Domain) *Object {
-	o := &Object{TypeName: "AcceptedDomain", Text: d.Name, Columns: []string{"Name", "DomainName", "DomainType", "Default"}}
-	o.add("Name", d.Name)
-	o.add("DomainName", d.DomainName)
-	o.add("DomainType", d.DomainType)
-	o.add("Default", d.Default)
-	o.add("Identity", d.Name)
+func domainObject(d admin.Domain) *lang.Object {
+	o := &lang.Object{TypeName: "AcceptedDomain", Text: d.Name, Columns: []string{"Name", "DomainName", "DomainType", "Default"}}
+	o.Add("Name", d.Name)
+	o.Add("DomainName", d.DomainName)
+	o.Add("DomainType", d.DomainType)
+	o.Add("Default", d.Default)
+	o.Add("Identity", d.Name)
 	return o
 }
 
@@ -58,7 +59,7 @@ func runGetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 				out = append(out, domainObject(d))
 			}
 		}
-		if len(out) == 0 && !hasWildcard(id) {
+		if len(out) == 0 && !lang.HasWildcard(id) {
 			return nil, notFoundText(id)
 		}
 		return out, nil
@@ -69,7 +70,7 @@ func runGetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 // its Name or its DomainName.
 func matchesDomain(id string, d admin.Domain) bool {
 	for _, s := range []string{d.Name, d.DomainName} {
-		if strings.EqualFold(id, s) || hasWildcard(id) && wildcardMatch(id, s) {
+		if strings.EqualFold(id, s) || lang.HasWildcard(id) && lang.WildcardMatch(id, s) {
 			return true
 		}
 	}

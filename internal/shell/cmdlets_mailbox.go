@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // mailboxCmdlets are Get-/New-/Set-/Remove-Mailbox.
@@ -14,19 +15,19 @@ import (
 // its primary SMTP address, its alias or its display name.
 func mailboxCmdlets() []*cmdlet {
 	return []*cmdlet{
-		{name: "Get-Mailbox", params: append(exchangeParams(), positional("Identity", kString, 0).piped(),
-			named("ResultSize", kString), named("Database", kString)), run: runGetMailbox},
+		{name: "Get-Mailbox", params: append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Piped(),
+			lang.Named("ResultSize", lang.KindString), lang.Named("Database", lang.KindString)), run: runGetMailbox},
 		{name: "New-Mailbox", changes: true, params: append(exchangeParams(),
-			positional("Name", kString, 0).must(), named("Alias", kString), named("DisplayName", kString),
-			named("FirstName", kString), named("LastName", kString), named("Initials", kString),
-			named("UserPrincipalName", kString), named("PrimarySmtpAddress", kString),
-			named("Password", kSecure).must(), named("ResetPasswordOnNextLogon", kBool),
-			named("Database", kString), named("OrganizationalUnit", kString)),
+			lang.Positional("Name", lang.KindString, 0).Must(), lang.Named("Alias", lang.KindString), lang.Named("DisplayName", lang.KindString),
+			lang.Named("FirstName", lang.KindString), lang.Named("LastName", lang.KindString), lang.Named("Initials", lang.KindString),
+			lang.Named("UserPrincipalName", lang.KindString), lang.Named("PrimarySmtpAddress", lang.KindString),
+			lang.Named("Password", lang.KindSecure).Must(), lang.Named("ResetPasswordOnNextLogon", lang.KindBool),
+			lang.Named("Database", lang.KindString), lang.Named("OrganizationalUnit", lang.KindString)),
 			run: runNewMailbox},
-		{name: "Set-Mailbox", changes: true, params: append(exchangeParams(), positional("Identity", kString, 0).must().piped(),
-			named("Password", kSecure), named("ResetPasswordOnNextLogon", kBool)), run: runSetMailbox},
-		{name: "Remove-Mailbox", changes: true, params: append(exchangeParams(), positional("Identity", kString, 0).must().piped(),
-			named("Permanent", kBool), named("Force", kSwitch)), run: runRemoveMailbox},
+		{name: "Set-Mailbox", changes: true, params: append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Must().Piped(),
+			lang.Named("Password", lang.KindSecure), lang.Named("ResetPasswordOnNextLogon", lang.KindBool)), run: runSetMailbox},
+		{name: "Remove-Mailbox", changes: true, params: append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Must().Piped(),
+			lang.Named("Permanent", lang.KindBool), lang.Named("Force", lang.KindSwitch)), run: runRemoveMailbox},
 	}
 }
 
@@ -36,21 +37,21 @@ func listUsers(ctx context.Context, c *call) ([]admin.User, error) {
 }
 
 // mailboxObject is a user as Get-Mailbox shows it.
-func mailboxObject(u admin.User, server string) *Object {
+func mailboxObject(u admin.User, server string) *lang.Object {
 	alias, _, _ := strings.Cut(u.Address, "@")
 	name := u.DisplayName
 	if name == "" {
 		name = alias
 	}
-	o := &Object{TypeName: "Mailbox", Text: name, Columns: []string{"Name", "Alias", "ServerName", "Database"}}
-	o.add("Name", name)
-	o.add("Alias", alias)
-	o.add("DisplayName", u.DisplayName)
-	o.add("PrimarySmtpAddress", u.Address)
-	o.add("UserPrincipalName", u.Address)
-	o.add("Database", u.Database)
-	o.add("ServerName", server)
-	o.add("Identity", u.Address)
+	o := &lang.Object{TypeName: "Mailbox", Text: name, Columns: []string{"Name", "Alias", "ServerName", "Database"}}
+	o.Add("Name", name)
+	o.Add("Alias", alias)
+	o.Add("DisplayName", u.DisplayName)
+	o.Add("PrimarySmtpAddress", u.Address)
+	o.Add("UserPrincipalName", u.Address)
+	o.Add("Database", u.Database)
+	o.Add("ServerName", server)
+	o.Add("Identity", u.Address)
 	return o
 }
 
@@ -60,7 +61,7 @@ func findMailboxes(users []admin.User, id string) []admin.User {
 	for _, u := range users {
 		alias, _, _ := strings.Cut(u.Address, "@")
 		for _, n := range []string{u.Address, alias, u.DisplayName} {
-			if n != "" && (strings.EqualFold(n, id) || hasWildcard(id) && wildcardMatch(id, n)) {
+			if n != "" && (strings.EqualFold(n, id) || lang.HasWildcard(id) && lang.WildcardMatch(id, n)) {
 				out = append(out, u)
 				break
 			}
@@ -84,7 +85,7 @@ func runGetMailbox(ctx context.Context, c *call) ([]any, error) {
 	}
 	return eachItem(ids, func(id string) ([]any, error) {
 		found := findMailboxes(users, id)
-		if len(found) == 0 && !hasWildcard(id) {
+		if len(found) == 0 && !lang.HasWildcard(id) {
 			return nil, notFoundText(id)
 		}
 		var out []any
@@ -137,9 +138,9 @@ func runNewMailbox(ctx context.Context, c *call) ([]any, error) {
 		c.whatIfMsg(addr, "")
 		return nil, nil
 	}
-	pw, _ := c.args["Password"].(*SecureString)
+	pw, _ := c.args["Password"].(*lang.SecureString)
 	var u admin.User
-	if err := c.post(ctx, "/v1/users", admin.NewUser{Address: addr, Password: pw.text, DisplayName: display}, &u); err != nil {
+	if err := c.post(ctx, "/v1/users", admin.NewUser{Address: addr, Password: pw.Reveal(), DisplayName: display}, &u); err != nil {
 		return nil, err
 	}
 	return []any{mailboxObject(u, in.Name)}, nil
@@ -167,7 +168,7 @@ func runSetMailbox(ctx context.Context, c *call) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		pw, ok := c.args["Password"].(*SecureString)
+		pw, ok := c.args["Password"].(*lang.SecureString)
 		if !ok {
 			c.warn("The command completed successfully but no settings of '%s' have been modified.", u.Address)
 			return nil, nil
@@ -176,7 +177,7 @@ func runSetMailbox(ctx context.Context, c *call) ([]any, error) {
 			c.whatIfMsg(u.Address, "The password would be reset.")
 			return nil, nil
 		}
-		return nil, c.post(ctx, "/v1/users/password", admin.NameRequest{Name: u.Address, Password: pw.text}, nil)
+		return nil, c.post(ctx, "/v1/users/password", admin.NameRequest{Name: u.Address, Password: pw.Reveal()}, nil)
 	})
 }
 

@@ -7,34 +7,35 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // permissionCmdlets are Add-/Remove-/Get-MailboxPermission for FullAccess,
 // the one access right Postern keeps: it opens the mailbox to the user by
 // IMAP4 delegate logon.
 func permissionCmdlets() []*cmdlet {
-	common := func() []param {
-		return append(exchangeParams(), positional("Identity", kString, 0).must().piped(), named("User", kString).must(),
-			named("AccessRights", kStrings).must(), named("InheritanceType", kString), named("AutoMapping", kBool),
-			named("Deny", kSwitch), named("Owner", kString))
+	common := func() []lang.Param {
+		return append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Must().Piped(), lang.Named("User", lang.KindString).Must(),
+			lang.Named("AccessRights", lang.KindStrings).Must(), lang.Named("InheritanceType", lang.KindString), lang.Named("AutoMapping", lang.KindBool),
+			lang.Named("Deny", lang.KindSwitch), lang.Named("Owner", lang.KindString))
 	}
 	return []*cmdlet{
-		{name: "Get-MailboxPermission", params: append(exchangeParams(), positional("Identity", kString, 0).must().piped(), named("User", kString)),
+		{name: "Get-MailboxPermission", params: append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Must().Piped(), lang.Named("User", lang.KindString)),
 			run: runGetMailboxPermission},
 		{name: "Add-MailboxPermission", changes: true, params: common(),
 			run: func(ctx context.Context, c *call) ([]any, error) { return runSetMailboxPermission(ctx, c, true) }},
-		{name: "Remove-MailboxPermission", changes: true, params: append(common(), named("IgnoreDefaultScope", kSwitch)),
+		{name: "Remove-MailboxPermission", changes: true, params: append(common(), lang.Named("IgnoreDefaultScope", lang.KindSwitch)),
 			run: func(ctx context.Context, c *call) ([]any, error) { return runSetMailboxPermission(ctx, c, false) }},
 	}
 }
 
-func permissionObject(p admin.Permission) *Object {
-	o := &Object{TypeName: "MailboxAcePresentationObject", Text: p.User, Columns: []string{"Identity", "User", "AccessRights", "IsInherited", "Deny"}}
-	o.add("Identity", p.Mailbox)
-	o.add("User", p.User)
-	o.add("AccessRights", []string{p.AccessRights})
-	o.add("IsInherited", false)
-	o.add("Deny", false)
+func permissionObject(p admin.Permission) *lang.Object {
+	o := &lang.Object{TypeName: "MailboxAcePresentationObject", Text: p.User, Columns: []string{"Identity", "User", "AccessRights", "IsInherited", "Deny"}}
+	o.Add("Identity", p.Mailbox)
+	o.Add("User", p.User)
+	o.Add("AccessRights", []string{p.AccessRights})
+	o.Add("IsInherited", false)
+	o.Add("Deny", false)
 	return o
 }
 

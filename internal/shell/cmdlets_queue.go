@@ -10,6 +10,7 @@ import (
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/queue"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // queueCmdlets are Get-Queue, Get-Message, Retry-Queue and Remove-Message
@@ -18,12 +19,12 @@ import (
 // pending recipients, named Server\domain, and a message is
 // Server\domain\id (or just its id).
 func queueCmdlets() []*cmdlet {
-	identity := positional("Identity", kString, 0)
+	identity := lang.Positional("Identity", lang.KindString, 0)
 	return []*cmdlet{
-		{name: "Get-Queue", params: append(exchangeParams(), identity.piped()), run: runGetQueue},
-		{name: "Get-Message", params: append(exchangeParams(), identity.piped(), named("Queue", kString)), run: runGetMessage},
-		{name: "Retry-Queue", changes: true, params: append(exchangeParams(), identity.piped()), run: runRetryQueue},
-		{name: "Remove-Message", changes: true, params: append(exchangeParams(), identity.must().piped(), named("WithNDR", kBool)),
+		{name: "Get-Queue", params: append(exchangeParams(), identity.Piped()), run: runGetQueue},
+		{name: "Get-Message", params: append(exchangeParams(), identity.Piped(), lang.Named("Queue", lang.KindString)), run: runGetMessage},
+		{name: "Retry-Queue", changes: true, params: append(exchangeParams(), identity.Piped()), run: runRetryQueue},
+		{name: "Remove-Message", changes: true, params: append(exchangeParams(), identity.Must().Piped(), lang.Named("WithNDR", lang.KindBool)),
 			run: runRemoveMessage},
 	}
 }
@@ -78,17 +79,17 @@ func queuesOf(list []queue.Message) []*domainQueue {
 	return out
 }
 
-func queueObject(server string, q *domainQueue) *Object {
+func queueObject(server string, q *domainQueue) *lang.Object {
 	id := server + `\` + q.domain
-	o := &Object{TypeName: "ExtensibleQueueInfo", Text: id,
+	o := &lang.Object{TypeName: "ExtensibleQueueInfo", Text: id,
 		Columns: []string{"Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain"}}
-	o.add("Identity", id)
-	o.add("DeliveryType", "DnsConnectorDelivery")
-	o.add("Status", q.status)
-	o.add("MessageCount", len(q.messages))
-	o.add("NextHopDomain", q.domain)
-	o.add("NextRetryTime", q.next.Local().Format(time.DateTime))
-	o.add("LastError", q.lastErr)
+	o.Add("Identity", id)
+	o.Add("DeliveryType", "DnsConnectorDelivery")
+	o.Add("Status", q.status)
+	o.Add("MessageCount", len(q.messages))
+	o.Add("NextHopDomain", q.domain)
+	o.Add("NextRetryTime", q.next.Local().Format(time.DateTime))
+	o.Add("LastError", q.lastErr)
 	return o
 }
 
@@ -109,14 +110,14 @@ func runGetQueue(ctx context.Context, c *call) ([]any, error) {
 				out = append(out, queueObject(server, q))
 			}
 		}
-		if len(out) == 0 && !hasWildcard(id) {
+		if len(out) == 0 && !lang.HasWildcard(id) {
 			return nil, notFoundText(id)
 		}
 		return out, nil
 	})
 }
 
-func messageObject(server string, m queue.Message) *Object {
+func messageObject(server string, m queue.Message) *lang.Object {
 	domain, status, last := "", "Delivered", ""
 	var rcpts []any
 	for _, r := range m.Recipients {
@@ -136,17 +137,17 @@ func messageObject(server string, m queue.Message) *Object {
 	if from == "" {
 		from = "<>"
 	}
-	o := &Object{TypeName: "ExtensibleMessageInfo", Text: id,
+	o := &lang.Object{TypeName: "ExtensibleMessageInfo", Text: id,
 		Columns: []string{"Identity", "FromAddress", "Status", "Size", "Queue"}}
-	o.add("Identity", id)
-	o.add("FromAddress", from)
-	o.add("Status", status)
-	o.add("Size", fmt.Sprintf("%d B", m.Size))
-	o.add("Queue", server+`\`+domain)
-	o.add("Recipients", rcpts)
-	o.add("DateReceived", m.Created.Local().Format(time.DateTime))
-	o.add("LastError", last)
-	o.add("MessageId", m.ID)
+	o.Add("Identity", id)
+	o.Add("FromAddress", from)
+	o.Add("Status", status)
+	o.Add("Size", fmt.Sprintf("%d B", m.Size))
+	o.Add("Queue", server+`\`+domain)
+	o.Add("Recipients", rcpts)
+	o.Add("DateReceived", m.Created.Local().Format(time.DateTime))
+	o.Add("LastError", last)
+	o.Add("MessageId", m.ID)
 	return o
 }
 
@@ -215,7 +216,7 @@ func runRetryQueue(ctx context.Context, c *call) ([]any, error) {
 			targets = append(targets, m)
 		}
 	}
-	if !found && !hasWildcard(id) {
+	if !found && !lang.HasWildcard(id) {
 		return nil, notFoundText(id)
 	}
 	if c.whatIf() {

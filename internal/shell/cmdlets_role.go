@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // orgManagement is the one role group Postern has: its members are the
@@ -15,13 +16,13 @@ const orgManagement = "Organization Management"
 // roleCmdlets are Add-/Remove-/Get-RoleGroupMember for the "Organization
 // Management" role group.
 func roleCmdlets() []*cmdlet {
-	group := func() param { return positional("Identity", kString, 0).must() }
+	group := func() lang.Param { return lang.Positional("Identity", lang.KindString, 0).Must() }
 	return []*cmdlet{
-		{name: "Get-RoleGroupMember", params: append(exchangeParams(), group(), named("ResultSize", kString)), run: runGetRoleGroupMember},
-		{name: "Add-RoleGroupMember", changes: true, params: append(exchangeParams(), group(), named("Member", kString).must().piped(),
-			named("BypassSecurityGroupManagerCheck", kSwitch)), run: func(ctx context.Context, c *call) ([]any, error) { return runSetRoleGroupMember(ctx, c, true) }},
-		{name: "Remove-RoleGroupMember", changes: true, params: append(exchangeParams(), group(), named("Member", kString).must().piped(),
-			named("BypassSecurityGroupManagerCheck", kSwitch)), run: func(ctx context.Context, c *call) ([]any, error) { return runSetRoleGroupMember(ctx, c, false) }},
+		{name: "Get-RoleGroupMember", params: append(exchangeParams(), group(), lang.Named("ResultSize", lang.KindString)), run: runGetRoleGroupMember},
+		{name: "Add-RoleGroupMember", changes: true, params: append(exchangeParams(), group(), lang.Named("Member", lang.KindString).Must().Piped(),
+			lang.Named("BypassSecurityGroupManagerCheck", lang.KindSwitch)), run: func(ctx context.Context, c *call) ([]any, error) { return runSetRoleGroupMember(ctx, c, true) }},
+		{name: "Remove-RoleGroupMember", changes: true, params: append(exchangeParams(), group(), lang.Named("Member", lang.KindString).Must().Piped(),
+			lang.Named("BypassSecurityGroupManagerCheck", lang.KindSwitch)), run: func(ctx context.Context, c *call) ([]any, error) { return runSetRoleGroupMember(ctx, c, false) }},
 	}
 }
 
@@ -42,15 +43,15 @@ func runGetRoleGroupMember(ctx context.Context, c *call) ([]any, error) {
 	}
 	var out []any
 	for _, u := range us {
-		o := &Object{TypeName: "ReducedRecipient", Text: u.Address, Columns: []string{"Name", "RecipientType"}}
+		o := &lang.Object{TypeName: "ReducedRecipient", Text: u.Address, Columns: []string{"Name", "RecipientType"}}
 		name := u.DisplayName
 		if name == "" {
 			name = u.Address
 		}
-		o.add("Name", name)
-		o.add("RecipientType", "UserMailbox")
-		o.add("PrimarySmtpAddress", u.Address)
-		o.add("Identity", u.Address)
+		o.Add("Name", name)
+		o.Add("RecipientType", "UserMailbox")
+		o.Add("PrimarySmtpAddress", u.Address)
+		o.Add("Identity", u.Address)
 		out = append(out, o)
 	}
 	return out, nil

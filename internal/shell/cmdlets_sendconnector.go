@@ -9,47 +9,48 @@ import (
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // sendConnectorCmdlets are Get-, New-, Set- and Remove-SendConnector over
 // /v1/sendconnectors; the server parses and validates every value.
 func sendConnectorCmdlets() []*cmdlet {
-	settings := []param{
-		named("AddressSpaces", kStrings), named("SmartHosts", kStrings), named("Port", kInt), named("Enabled", kBool),
-		named("RequireTLS", kBool), named("TlsAuthLevel", kString).oneOf("EncryptionOnly", "CertificateValidation", "DomainValidation"),
-		named("SmartHostAuthMechanism", kString).oneOf("None", "BasicAuth", "BasicAuthRequireTLS"),
-		named("AuthenticationCredential", kCredential),
+	settings := []lang.Param{
+		lang.Named("AddressSpaces", lang.KindStrings), lang.Named("SmartHosts", lang.KindStrings), lang.Named("Port", lang.KindInt), lang.Named("Enabled", lang.KindBool),
+		lang.Named("RequireTLS", lang.KindBool), lang.Named("TlsAuthLevel", lang.KindString).OneOf("EncryptionOnly", "CertificateValidation", "DomainValidation"),
+		lang.Named("SmartHostAuthMechanism", lang.KindString).OneOf("None", "BasicAuth", "BasicAuthRequireTLS"),
+		lang.Named("AuthenticationCredential", lang.KindCredential),
 	}
-	identity := positional("Identity", kString, 0)
+	identity := lang.Positional("Identity", lang.KindString, 0)
 	return []*cmdlet{
-		{name: "Get-SendConnector", params: append(exchangeParams(), identity.piped()), run: runGetSendConnector},
-		{name: "New-SendConnector", changes: true, params: append(append(exchangeParams(), positional("Name", kString, 0).must(),
-			named("Usage", kString).oneOf("Custom", "Internal", "Internet", "Partner"), named("Internet", kSwitch)), settings...),
+		{name: "Get-SendConnector", params: append(exchangeParams(), identity.Piped()), run: runGetSendConnector},
+		{name: "New-SendConnector", changes: true, params: append(append(exchangeParams(), lang.Positional("Name", lang.KindString, 0).Must(),
+			lang.Named("Usage", lang.KindString).OneOf("Custom", "Internal", "Internet", "Partner"), lang.Named("Internet", lang.KindSwitch)), settings...),
 			run: func(ctx context.Context, c *call) ([]any, error) { return runEditSendConnector(ctx, c, true) }},
-		{name: "Set-SendConnector", changes: true, params: append(append(exchangeParams(), identity.must().piped(), named("Name", kString)), settings...),
+		{name: "Set-SendConnector", changes: true, params: append(append(exchangeParams(), identity.Must().Piped(), lang.Named("Name", lang.KindString)), settings...),
 			run: func(ctx context.Context, c *call) ([]any, error) { return runEditSendConnector(ctx, c, false) }},
-		{name: "Remove-SendConnector", changes: true, params: append(exchangeParams(), identity.must().piped()), run: runRemoveSendConnector},
+		{name: "Remove-SendConnector", changes: true, params: append(exchangeParams(), identity.Must().Piped()), run: runRemoveSendConnector},
 	}
 }
 
 // sendConnectorObject is a send connector as Get-SendConnector shows it.
-func sendConnectorObject(k server.SendConnector) *Object {
-	o := &Object{TypeName: "SmtpSendConnectorConfig", Text: k.Name, Columns: []string{"Identity", "AddressSpaces", "Enabled"}}
-	o.add("Identity", k.Name)
-	o.add("AddressSpaces", anyList(k.AddressSpaces))
-	o.add("Enabled", k.Enabled)
-	o.add("DNSRoutingEnabled", k.DNSRoutingEnabled())
-	o.add("SmartHosts", anyList(k.SmartHosts))
-	o.add("Port", k.Port)
-	o.add("RequireTLS", k.RequireTLS)
+func sendConnectorObject(k server.SendConnector) *lang.Object {
+	o := &lang.Object{TypeName: "SmtpSendConnectorConfig", Text: k.Name, Columns: []string{"Identity", "AddressSpaces", "Enabled"}}
+	o.Add("Identity", k.Name)
+	o.Add("AddressSpaces", anyList(k.AddressSpaces))
+	o.Add("Enabled", k.Enabled)
+	o.Add("DNSRoutingEnabled", k.DNSRoutingEnabled())
+	o.Add("SmartHosts", anyList(k.SmartHosts))
+	o.Add("Port", k.Port)
+	o.Add("RequireTLS", k.RequireTLS)
 	level := k.TlsAuthLevel
 	if level == "" {
 		level = "EncryptionOnly"
 	}
-	o.add("TlsAuthLevel", level)
-	o.add("SmartHostAuthMechanism", k.SmartHostAuthMechanism)
-	o.add("AuthenticationCredential", k.AuthenticationUser)
-	o.add("Name", k.Name)
+	o.Add("TlsAuthLevel", level)
+	o.Add("SmartHostAuthMechanism", k.SmartHostAuthMechanism)
+	o.Add("AuthenticationCredential", k.AuthenticationUser)
+	o.Add("Name", k.Name)
 	return o
 }
 
@@ -72,7 +73,7 @@ func runGetSendConnector(ctx context.Context, c *call) ([]any, error) {
 				out = append(out, sendConnectorObject(k))
 			}
 		}
-		if len(out) == 0 && !hasWildcard(id) {
+		if len(out) == 0 && !lang.HasWildcard(id) {
 			return nil, notFoundText(id)
 		}
 		return out, nil
@@ -108,10 +109,10 @@ func (c *call) sendConnectorTexts() ([]admin.TextChange, string, error) {
 	}
 	password := ""
 	switch v := c.args["AuthenticationCredential"].(type) {
-	case *Credential:
+	case *lang.Credential:
 		out = append(out, admin.TextChange{Name: "AuthenticationUser", Text: v.UserName})
 		if v.Password != nil {
-			password = v.Password.text
+			password = v.Password.Reveal()
 		}
 	case string:
 		return nil, "", errors.New("-AuthenticationCredential needs a PSCredential: use -AuthenticationCredential (Get-Credential).")

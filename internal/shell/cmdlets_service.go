@@ -7,6 +7,7 @@ import (
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // serviceCmdlets are Get-, Start-, Stop-, Restart- and Set-Service. A
@@ -16,36 +17,36 @@ import (
 func serviceCmdlets() []*cmdlet {
 	action := func(name, verb, past string) *cmdlet {
 		return &cmdlet{name: name, changes: true,
-			params: []param{positional("Name", kStrings, 0).must().piped(), named("PassThru", kSwitch), named("Force", kSwitch),
-				named("DisplayName", kStrings)},
+			params: []lang.Param{lang.Positional("Name", lang.KindStrings, 0).Must().Piped(), lang.Named("PassThru", lang.KindSwitch), lang.Named("Force", lang.KindSwitch),
+				lang.Named("DisplayName", lang.KindStrings)},
 			run: func(ctx context.Context, c *call) ([]any, error) { return serviceAction(ctx, c, verb, past) }}
 	}
 	return []*cmdlet{
-		{name: "Get-Service", params: []param{positional("Name", kStrings, 0).piped(), named("DisplayName", kStrings)},
+		{name: "Get-Service", params: []lang.Param{lang.Positional("Name", lang.KindStrings, 0).Piped(), lang.Named("DisplayName", lang.KindStrings)},
 			run: runGetService},
 		action("Start-Service", "start", "started"),
 		action("Stop-Service", "stop", "stopped"),
 		action("Restart-Service", "restart", "restarted"),
-		{name: "Set-Service", changes: true, params: []param{positional("Name", kString, 0).must().piped(),
-			named("StartupType", kString, "StartMode", "ST").oneOf(server.Automatic, server.Manual, server.Disabled),
-			named("Status", kString).oneOf(server.Running, server.Stopped), named("PassThru", kSwitch)},
+		{name: "Set-Service", changes: true, params: []lang.Param{lang.Positional("Name", lang.KindString, 0).Must().Piped(),
+			lang.Named("StartupType", lang.KindString, "StartMode", "ST").OneOf(server.Automatic, server.Manual, server.Disabled),
+			lang.Named("Status", lang.KindString).OneOf(server.Running, server.Stopped), lang.Named("PassThru", lang.KindSwitch)},
 			run: runSetService},
 	}
 }
 
 // serviceObject is a service as Get-Service shows it.
-func serviceObject(st server.ServiceStatus) *Object {
-	o := &Object{TypeName: "System.ServiceProcess.ServiceController", Text: st.ExchangeName,
+func serviceObject(st server.ServiceStatus) *lang.Object {
+	o := &lang.Object{TypeName: "System.ServiceProcess.ServiceController", Text: st.ExchangeName,
 		Columns: []string{"Status", "Name", "DisplayName"}}
-	o.add("Name", st.ExchangeName)
-	o.add("DisplayName", st.DisplayName)
-	o.add("Status", st.Status)
-	o.add("StartType", st.StartupType)
-	o.add("ServiceName", st.ExchangeName)
-	o.add("PosternName", st.Name)
-	o.add("Listeners", anyList(st.Listeners))
+	o.Add("Name", st.ExchangeName)
+	o.Add("DisplayName", st.DisplayName)
+	o.Add("Status", st.Status)
+	o.Add("StartType", st.StartupType)
+	o.Add("ServiceName", st.ExchangeName)
+	o.Add("PosternName", st.Name)
+	o.Add("Listeners", anyList(st.Listeners))
 	if st.Error != "" {
-		o.add("LastError", st.Error)
+		o.Add("LastError", st.Error)
 	}
 	return o
 }
@@ -86,7 +87,7 @@ func matchServices(all []server.ServiceStatus, names []string, byDisplay bool) (
 				out = append(out, st)
 			}
 		}
-		if !found && !hasWildcard(n) {
+		if !found && !lang.HasWildcard(n) {
 			what := "service name"
 			if byDisplay {
 				what = "display name"

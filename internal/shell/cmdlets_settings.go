@@ -10,6 +10,7 @@ import (
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/config"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // schema is what the shell needs to know of a settings object: its
@@ -58,7 +59,7 @@ func settingsCmdlets() []*cmdlet {
 			run: func(ctx context.Context, c *call) ([]any, error) { return getSettings(ctx, c, p.protocol, p.path) }})
 		params := exchangeParams()
 		for _, n := range sc.names {
-			params = append(params, named(n, kRaw))
+			params = append(params, lang.Named(n, lang.KindRaw))
 		}
 		out = append(out, &cmdlet{name: "Set-" + p.noun, params: params, changes: true, unknown: sc.unknown,
 			run: func(ctx context.Context, c *call) ([]any, error) { return setSettings(ctx, c, sc, p.protocol, p.path) }})
@@ -67,21 +68,21 @@ func settingsCmdlets() []*cmdlet {
 }
 
 // exchangeParams are the parameters every Exchange cmdlet here takes.
-func exchangeParams() []param {
-	return []param{named("Server", kString), named("DomainController", kString)}
+func exchangeParams() []lang.Param {
+	return []lang.Param{lang.Named("Server", lang.KindString), lang.Named("DomainController", lang.KindString)}
 }
 
 // settingsObject is a protocol settings object as Get-PopSettings shows
 // it. The default table view is the one remembered from Exchange 2016
 // (unconfirmed by a [doc] source).
-func settingsObject(protocol, server string, fields []config.Field) *Object {
-	o := &Object{TypeName: protocol + "Settings", Text: server,
+func settingsObject(protocol, server string, fields []config.Field) *lang.Object {
+	o := &lang.Object{TypeName: protocol + "Settings", Text: server,
 		Columns: []string{"UnencryptedOrTLSBindings", "SSLBindings", "LoginType", "X509CertificateName"}}
-	o.add("ProtocolName", protocol)
+	o.Add("ProtocolName", protocol)
 	for _, f := range fields {
-		o.add(f.Name, f.Value)
+		o.Add(f.Name, f.Value)
 	}
-	o.add("Server", server)
+	o.Add("Server", server)
 	return o
 }
 
@@ -165,21 +166,21 @@ func toChanges(name string, multi bool, v any) ([]config.Change, error) {
 			return []config.Change{{Name: name, Op: config.OpSet}}, nil
 		}
 		return []config.Change{{Name: name, Op: config.OpSet, Values: []string{"$null"}}}, nil
-	case *Hashtable:
+	case *lang.Hashtable:
 		return hashChanges(name, x)
 	case []any:
 		if len(x) == 1 && !multi {
 			return toChanges(name, multi, x[0])
 		}
 		return []config.Change{{Name: name, Op: config.OpSet, Values: settingTexts(x)}}, nil
-	case *SecureString, *Credential:
-		return nil, fmt.Errorf("Cannot process argument transformation on parameter '%s'. Cannot convert the value of type \"%s\".", name, typeName(v))
+	case *lang.SecureString, *lang.Credential:
+		return nil, fmt.Errorf("Cannot process argument transformation on parameter '%s'. Cannot convert the value of type \"%s\".", name, lang.TypeName(v))
 	}
 	return []config.Change{{Name: name, Op: config.OpSet, Values: []string{settingText(v)}}}, nil
 }
 
 // hashChanges converts @{Add=...;Remove=...}.
-func hashChanges(name string, h *Hashtable) ([]config.Change, error) {
+func hashChanges(name string, h *lang.Hashtable) ([]config.Change, error) {
 	var out []config.Change
 	for i, k := range h.Keys {
 		op := config.OpAdd
@@ -191,14 +192,14 @@ func hashChanges(name string, h *Hashtable) ([]config.Change, error) {
 			return nil, fmt.Errorf("Cannot process argument transformation on parameter '%s'. "+
 				"The hash table key '%s' is not valid: a multi-valued property takes only the keys Add and Remove.", name, k)
 		}
-		out = append(out, config.Change{Name: name, Op: op, Values: settingTexts(flattenAll(h.Values[i]))})
+		out = append(out, config.Change{Name: name, Op: op, Values: settingTexts(lang.FlattenAll(h.Values[i]))})
 	}
 	return out, nil
 }
 
 func settingTexts(vs []any) []string {
 	out := make([]string, 0, len(vs))
-	for _, v := range flattenAll(vs) {
+	for _, v := range lang.FlattenAll(vs) {
 		out = append(out, settingText(v))
 	}
 	return out
@@ -216,7 +217,7 @@ func settingText(v any) string {
 	case nil:
 		return "$null"
 	}
-	return textOf(v)
+	return lang.TextOf(v)
 }
 
 // diffFields lists the settings a -WhatIf would change.
@@ -247,13 +248,13 @@ func quoteEmpty(s string) string {
 // casCmdlets are Get-/Set-CASMailbox.
 func casCmdlets() []*cmdlet {
 	sc := casSchema()
-	setParams := append(exchangeParams(), positional("Identity", kString, 0).must().piped())
+	setParams := append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Must().Piped())
 	for _, n := range sc.names {
-		setParams = append(setParams, named(n, kRaw))
+		setParams = append(setParams, lang.Named(n, lang.KindRaw))
 	}
 	return []*cmdlet{
-		{name: "Get-CASMailbox", params: append(exchangeParams(), positional("Identity", kString, 0).piped(),
-			named("ProtocolSettings", kSwitch), named("ResultSize", kString)), run: runGetCAS},
+		{name: "Get-CASMailbox", params: append(exchangeParams(), lang.Positional("Identity", lang.KindString, 0).Piped(),
+			lang.Named("ProtocolSettings", lang.KindSwitch), lang.Named("ResultSize", lang.KindString)), run: runGetCAS},
 		{name: "Set-CASMailbox", params: setParams, changes: true,
 			run: func(ctx context.Context, c *call) ([]any, error) { return runSetCAS(ctx, c, sc) }},
 	}
@@ -288,21 +289,21 @@ func runGetCAS(ctx context.Context, c *call) ([]any, error) {
 
 // casObject is a mailbox's CAS settings as Get-CASMailbox shows them;
 // with -ProtocolSettings it adds the server's connection settings.
-func casObject(m admin.CASMailbox, proto map[string]string) *Object {
+func casObject(m admin.CASMailbox, proto map[string]string) *lang.Object {
 	alias, _, _ := strings.Cut(m.Identity, "@")
-	o := &Object{TypeName: "CASMailbox", Text: m.Identity, Columns: []string{"Name", "PopEnabled", "ImapEnabled"}}
-	o.add("Name", alias)
-	o.add("PrimarySmtpAddress", m.Identity)
+	o := &lang.Object{TypeName: "CASMailbox", Text: m.Identity, Columns: []string{"Name", "PopEnabled", "ImapEnabled"}}
+	o.Add("Name", alias)
+	o.Add("PrimarySmtpAddress", m.Identity)
 	for _, f := range m.Fields {
-		o.add(f.Name, f.Value)
+		o.Add(f.Name, f.Value)
 	}
 	for _, n := range []string{"ExternalImapSettings", "InternalImapSettings", "ExternalPopSettings", "InternalPopSettings",
 		"ExternalSmtpSettings", "InternalSmtpSettings"} {
 		if v, ok := proto[n]; ok {
-			o.add(n, v)
+			o.Add(n, v)
 		}
 	}
-	o.add("Identity", m.Identity)
+	o.Add("Identity", m.Identity)
 	return o
 }
 

@@ -6,27 +6,29 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // formatCmdlets are the display cmdlets that work on any object.
 func formatCmdlets() []*cmdlet {
 	return []*cmdlet{
-		{name: "Format-List", params: []param{positional("Property", kStrings, 0), named("InputObject", kObject).piped(), named("Force", kSwitch)},
+		{name: "Format-List", params: []lang.Param{lang.Positional("Property", lang.KindStrings, 0), lang.Named("InputObject", lang.KindObject).Piped(), lang.Named("Force", lang.KindSwitch)},
 			run: func(ctx context.Context, c *call) ([]any, error) {
-				return []any{&formatted{text: formatList(objectsOf(c.inputObjects()), c.strs("Property"))}}, nil
+				return []any{&lang.Formatted{Text: lang.FormatList(lang.ObjectsOf(c.inputObjects()), c.strs("Property"))}}, nil
 			}},
-		{name: "Format-Table", params: []param{positional("Property", kStrings, 0), named("InputObject", kObject).piped(),
-			named("AutoSize", kSwitch), named("Wrap", kSwitch), named("HideTableHeaders", kSwitch), named("Force", kSwitch)},
+		{name: "Format-Table", params: []lang.Param{lang.Positional("Property", lang.KindStrings, 0), lang.Named("InputObject", lang.KindObject).Piped(),
+			lang.Named("AutoSize", lang.KindSwitch), lang.Named("Wrap", lang.KindSwitch), lang.Named("HideTableHeaders", lang.KindSwitch), lang.Named("Force", lang.KindSwitch)},
 			run: func(ctx context.Context, c *call) ([]any, error) {
-				objs := objectsOf(c.inputObjects())
+				objs := lang.ObjectsOf(c.inputObjects())
 				props := c.strs("Property")
 				if props == nil && len(objs) > 0 && objs[0].Columns != nil {
 					props = objs[0].Columns
 				}
-				return []any{&formatted{text: formatTable(objs, props, c.flag("HideTableHeaders"))}}, nil
+				return []any{&lang.Formatted{Text: lang.FormatTable(objs, props, c.flag("HideTableHeaders"))}}, nil
 			}},
-		{name: "Select-Object", params: []param{positional("Property", kStrings, 0), named("InputObject", kObject).piped(),
-			named("First", kInt), named("Last", kInt), named("Skip", kInt), named("ExpandProperty", kString)},
+		{name: "Select-Object", params: []lang.Param{lang.Positional("Property", lang.KindStrings, 0), lang.Named("InputObject", lang.KindObject).Piped(),
+			lang.Named("First", lang.KindInt), lang.Named("Last", lang.KindInt), lang.Named("Skip", lang.KindInt), lang.Named("ExpandProperty", lang.KindString)},
 			run: runSelect},
 	}
 }
@@ -34,7 +36,7 @@ func formatCmdlets() []*cmdlet {
 // inputObjects is the pipeline input, or -InputObject.
 func (c *call) inputObjects() []any {
 	if v, ok := c.args["InputObject"]; ok {
-		return flatten(v)
+		return lang.Flatten(v)
 	}
 	return c.input
 }
@@ -52,46 +54,46 @@ func runSelect(ctx context.Context, c *call) ([]any, error) {
 	}
 	if name := c.str("ExpandProperty"); name != "" {
 		var out []any
-		for _, o := range objectsOf(in) {
+		for _, o := range lang.ObjectsOf(in) {
 			v, ok := o.Get(name)
 			if !ok {
 				return out, fmt.Errorf("Property \"%s\" cannot be found.", name)
 			}
-			out = append(out, flatten(v)...)
+			out = append(out, lang.Flatten(v)...)
 		}
 		return out, nil
 	}
 	if !c.has("Property") {
 		return in, nil
 	}
-	return selectObject(objectsOf(in), c.strs("Property")), nil
+	return lang.SelectObject(lang.ObjectsOf(in), c.strs("Property")), nil
 }
 
 // utilityCmdlets are the PowerShell cmdlets the Exchange documentation
 // uses around the Exchange ones.
 func utilityCmdlets() []*cmdlet {
 	return []*cmdlet{
-		{name: "ConvertTo-SecureString", params: []param{positional("String", kString, 0).must(), named("AsPlainText", kSwitch), named("Force", kSwitch)},
+		{name: "ConvertTo-SecureString", params: []lang.Param{lang.Positional("String", lang.KindString, 0).Must(), lang.Named("AsPlainText", lang.KindSwitch), lang.Named("Force", lang.KindSwitch)},
 			run: runConvertToSecureString},
-		{name: "Get-Credential", params: []param{positional("Credential", kString, 0), named("UserName", kString), named("Message", kString)},
+		{name: "Get-Credential", params: []lang.Param{lang.Positional("Credential", lang.KindString, 0), lang.Named("UserName", lang.KindString), lang.Named("Message", lang.KindString)},
 			run: runGetCredential},
-		{name: "Read-Host", params: []param{positional("Prompt", kString, 0), named("AsSecureString", kSwitch)}, run: runReadHost},
-		{name: "Write-Output", params: []param{positional("InputObject", kObject, 0), named("NoEnumerate", kSwitch)},
-			run: func(ctx context.Context, c *call) ([]any, error) { return flatten(c.args["InputObject"]), nil }},
-		{name: "Write-Host", params: []param{positional("Object", kObject, 0), named("NoNewline", kSwitch)},
+		{name: "Read-Host", params: []lang.Param{lang.Positional("Prompt", lang.KindString, 0), lang.Named("AsSecureString", lang.KindSwitch)}, run: runReadHost},
+		{name: "Write-Output", params: []lang.Param{lang.Positional("InputObject", lang.KindObject, 0), lang.Named("NoEnumerate", lang.KindSwitch)},
+			run: func(ctx context.Context, c *call) ([]any, error) { return lang.Flatten(c.args["InputObject"]), nil }},
+		{name: "Write-Host", params: []lang.Param{lang.Positional("Object", lang.KindObject, 0), lang.Named("NoNewline", lang.KindSwitch)},
 			run: func(ctx context.Context, c *call) ([]any, error) {
-				c.r.od.flush()
+				c.lc.Flush()
 				end := "\n"
 				if c.flag("NoNewline") {
 					end = ""
 				}
-				fmt.Fprint(c.sh.out, stringOf(c.args["Object"])+end)
+				fmt.Fprint(c.sh.out, lang.StringOf(c.args["Object"])+end)
 				return nil, nil
 			}},
-		{name: "Get-Command", params: []param{positional("Name", kStrings, 0)}, run: runGetCommand},
-		{name: "exit", params: []param{positional("Code", kInt, 0)},
+		{name: "Get-Command", params: []lang.Param{lang.Positional("Name", lang.KindStrings, 0)}, run: runGetCommand},
+		{name: "exit", params: []lang.Param{lang.Positional("Code", lang.KindInt, 0)},
 			run: func(ctx context.Context, c *call) ([]any, error) {
-				return nil, &ExitError{Code: intArg(c.args, "Code", 0)}
+				return nil, &lang.ExitError{Code: intArg(c.args, "Code", 0)}
 			}},
 	}
 }
@@ -104,7 +106,7 @@ func runConvertToSecureString(ctx context.Context, c *call) ([]any, error) {
 		return nil, errors.New("The system cannot protect plain text input. To suppress this warning and convert the plain text to a SecureString, " +
 			"reissue the command specifying the Force parameter.")
 	}
-	return []any{&SecureString{text: c.str("String")}}, nil
+	return []any{lang.NewSecureString(c.str("String"))}, nil
 }
 
 // runGetCredential prompts for a user name (unless given) and a password.
@@ -116,7 +118,7 @@ func runGetCredential(ctx context.Context, c *call) ([]any, error) {
 	if user == "" {
 		user = c.str("UserName")
 	}
-	c.r.od.flush()
+	c.lc.Flush()
 	if msg := c.str("Message"); msg != "" {
 		fmt.Fprintln(c.sh.errw, msg)
 	}
@@ -130,21 +132,21 @@ func runGetCredential(ctx context.Context, c *call) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{&Credential{UserName: strings.TrimSpace(user), Password: &SecureString{text: pw}}}, nil
+	return []any{&lang.Credential{UserName: strings.TrimSpace(user), Password: lang.NewSecureString(pw)}}, nil
 }
 
 func runReadHost(ctx context.Context, c *call) ([]any, error) {
 	if c.sh.prompter == nil {
 		return nil, errors.New("Read-Host needs a terminal to prompt on.")
 	}
-	c.r.od.flush()
+	c.lc.Flush()
 	prompt := c.str("Prompt")
 	if prompt != "" {
 		prompt += ": "
 	}
 	if c.flag("AsSecureString") {
 		s, err := c.sh.prompter.ReadSecret(prompt)
-		return []any{&SecureString{text: s}}, err
+		return []any{lang.NewSecureString(s)}, err
 	}
 	s, err := c.sh.prompter.ReadLine(prompt)
 	return []any{s}, err
@@ -165,10 +167,10 @@ func runGetCommand(ctx context.Context, c *call) ([]any, error) {
 		d := c.sh.cmdlets[lower(n)]
 		var ps []string
 		for _, p := range d.params {
-			ps = append(ps, "-"+p.name)
+			ps = append(ps, "-"+p.Name)
 		}
-		out = append(out, &Object{TypeName: "CommandInfo", Text: n, Columns: []string{"CommandType", "Name", "Parameters"},
-			Props: []Property{{"CommandType", "Cmdlet"}, {"Name", n}, {"Parameters", strings.Join(ps, " ")}}})
+		out = append(out, &lang.Object{TypeName: "CommandInfo", Text: n, Columns: []string{"CommandType", "Name", "Parameters"},
+			Props: []lang.Property{{Name: "CommandType", Value: "Cmdlet"}, {Name: "Name", Value: n}, {Name: "Parameters", Value: strings.Join(ps, " ")}}})
 	}
 	return out, nil
 }
@@ -176,7 +178,7 @@ func runGetCommand(ctx context.Context, c *call) ([]any, error) {
 // matchesAny reports whether s matches one of the wildcard patterns.
 func matchesAny(patterns []string, s string) bool {
 	for _, p := range patterns {
-		if wildcardMatch(p, s) {
+		if lang.WildcardMatch(p, s) {
 			return true
 		}
 	}

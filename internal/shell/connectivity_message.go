@@ -2,28 +2,23 @@ package shell
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net"
 	"strings"
 	"time"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/shell/probe"
 )
-
-// findRetry is how long a connectivity test waits before it looks for
-// the test message again.
-const findRetry = 250 * time.Millisecond
 
 // messageRoundTrip is the rest of a full connectivity test after the
 // logon (spec section 9): a test message sent by authenticated SMTP to
 // the test mailbox itself, then found in the Inbox over the protocol
 // under test and deleted. Each step is one result row.
-func messageRoundTrip(ctx context.Context, c *call, in *admin.Info, t connectivityTarget, pp probeProtocol,
-	conf *tls.Config, cred *Credential, per time.Duration) []any {
+func messageRoundTrip(ctx context.Context, c *call, in *admin.Info, t connectivityTarget, pp probe.Protocol,
+	conf *tls.Config, cred *lang.Credential, per time.Duration) []any {
 	const send, find = "Send test message", "Find and delete test message"
 	sub, implicit, fqdn, err := submissionTarget(ctx, c, in)
 	if err != nil {
@@ -35,8 +30,8 @@ func messageRoundTrip(ctx context.Context, c *call, in *admin.Info, t connectivi
 		failed := connectivityResult(sub, pp, send, func() error { return err })
 		return []any{failed, skippedResult(t, pp, find, "no test message was sent")}
 	}
-	marker := newMarker()
-	msg := testMessage(address, in.FQDN, marker, time.Now())
+	marker := probe.NewMarker()
+	msg := probe.TestMessage(address, in.FQDN, marker, time.Now())
 	// The connector presents the certificate for its Fqdn, and a client
 	// checks that name.
 	smtpConf := conf.Clone()
@@ -45,40 +40,15 @@ func messageRoundTrip(ctx context.Context, c *call, in *admin.Info, t connectivi
 	}
 	var sendErr error
 	out := []any{connectivityResult(sub, pp, send, func() error {
-		sendErr = dialProbe(ctx, sub.addr, per, smtpConf, implicit, func(p *probe) error {
-			return smtpSubmit(p, smtpConf, implicit, "localhost", cred.UserName, cred.Password.text, address, msg)
-		})
+		sendErr = probe.Submit(ctx, sub.addr, per, smtpConf, implicit, "localhost", cred.UserName, cred.Password.Reveal(), address, msg)
 		return sendErr
 	})}
 	if sendErr != nil {
 		return append(out, skippedResult(t, pp, find, "no test message was sent"))
 	}
 	return append(out, connectivityResult(t, pp, find, func() error {
-		return findAndDelete(ctx, t, pp, conf, cred, per, marker)
+		return probe.FindAndDelete(ctx, probe.Target{Addr: t.addr, Kind: t.kind}, pp, conf, cred.UserName, cred.Password.Reveal(), per, marker)
 	}))
-}
-
-// findAndDelete looks for the test message until it is found or the
-// test's Timeout ends, one session per attempt (a POP3 session sees the
-// maildrop as it was at logon).
-func findAndDelete(ctx context.Context, t connectivityTarget, pp probeProtocol, conf *tls.Config, cred *Credential, per time.Duration, marker string) error {
-	for {
-		err := runProbe(ctx, t, per, conf, pp, cred, func(p *probe) error {
-			err := pp.findDelete(p, marker)
-			if errors.Is(err, errNotYet) {
-				pp.logout(p)
-			}
-			return err
-		})
-		if !errors.Is(err, errNotYet) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w before the test's Timeout ended", errNotYet)
-		case <-time.After(findRetry):
-		}
-	}
 }
 
 // submissionTarget is the Client Frontend connector's address (spec 8.1):
@@ -139,11 +109,4 @@ func testAddress(ctx context.Context, c *call, user string) (string, error) {
 		return user, nil
 	}
 	return "", err
-}
-
-// newMarker is a token unique to one test.
-func newMarker() string {
-	b := make([]byte, 12)
-	rand.Read(b)
-	return "PosternTest-" + hex.EncodeToString(b)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/shell/lang"
 )
 
 // testShell is a shell over the admin API of a real server.
@@ -48,7 +49,7 @@ func startServer(t *testing.T) *server.Server {
 	return s
 }
 
-func newTestShell(t *testing.T, p Prompter) *testShell {
+func newTestShell(t *testing.T, p lang.Prompter) *testShell {
 	t.Helper()
 	ts := startServer(t)
 	sock := filepath.Join(ts.DataDir(), "admin.sock")
@@ -84,8 +85,8 @@ func (s *testShell) ok(src string) string {
 func (s *testShell) fail(src, want string) {
 	s.t.Helper()
 	_, errs, err := s.run(src)
-	if !errors.Is(err, ErrFailed) {
-		s.t.Errorf("%s: %v, want ErrFailed\n%s", src, err, errs)
+	if !errors.Is(err, lang.ErrFailed) {
+		s.t.Errorf("%s: %v, want lang.ErrFailed\n%s", src, err, errs)
 	}
 	if !strings.Contains(errs, want) {
 		s.t.Errorf("%s: errors\n%s\nlack %q", src, errs, want)
@@ -293,7 +294,7 @@ func TestControl(t *testing.T) {
 	t.Parallel()
 	s := newTestShell(t, nil)
 	out, errs, err := s.run(`Get-Service nothing -ErrorAction Stop; Write-Output after`)
-	if !errors.Is(err, ErrFailed) || strings.Contains(out, "after") || !strings.Contains(errs, "nothing") {
+	if !errors.Is(err, lang.ErrFailed) || strings.Contains(out, "after") || !strings.Contains(errs, "nothing") {
 		t.Errorf("-ErrorAction Stop: %v %q %q", err, out, errs)
 	}
 	if out := s.ok(`Get-Service nothing -ErrorAction SilentlyContinue; Write-Output after`); out != "after\n" {
@@ -304,12 +305,12 @@ func TestControl(t *testing.T) {
 		t.Errorf("empty pipeline: %q", out)
 	}
 	_, _, err = s.run(`Write-Output x; exit 3; Write-Output y`)
-	var exit *ExitError
+	var exit *lang.ExitError
 	if !errors.As(err, &exit) || exit.Code != 3 || s.out.String() != "x\n" {
 		t.Errorf("exit: %v %q", err, s.out.String())
 	}
 	_, _, err = s.run(`Get-Service |`)
-	var pe *ParseError
+	var pe *lang.ParseError
 	if !errors.As(err, &pe) || !strings.Contains(s.err.String(), "An empty pipe element is not allowed.") {
 		t.Errorf("parse error: %v %q", err, s.err.String())
 	}
@@ -333,29 +334,6 @@ func TestComplete(t *testing.T) {
 		start, got := sh.Complete(tc.line, len(tc.line))
 		if start != tc.start || strings.Join(got, " ") != tc.want {
 			t.Errorf("Complete(%q) = %d %q, want %d %q", tc.line, start, got, tc.start, tc.want)
-		}
-	}
-}
-
-func TestWildcard(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		p, s string
-		want bool
-	}{
-		{"*ConnectionSettings", "ExternalConnectionSettings", true},
-		{"*bindings", "SSLBindings", true},
-		{"*Bindings", "SSLBinding", false},
-		{"MSExchange*BE", "MSExchangePOP3BE", true},
-		{"MSExchangePOP?", "MSExchangePOP3", true},
-		{"MSExchange[IP]*", "MSExchangeIMAP4", true},
-		{"MSExchange[a-h]*", "MSExchangeIMAP4", false},
-		{"a*b*c", "aXbYbZc", true},
-		{"[", "[", true},
-		{"*", "", true},
-	} {
-		if got := wildcardMatch(tc.p, tc.s); got != tc.want {
-			t.Errorf("wildcardMatch(%q, %q) = %v", tc.p, tc.s, got)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package shell
+package lang
 
 import (
 	"context"
@@ -8,20 +8,10 @@ import (
 	"os"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/postern/postern/internal/admin"
 )
 
-// API is the admin API as the shell uses it; *admin.Client implements it.
-// Do sends a GET or a POST (with in as its JSON body), naming the cmdlet
-// so that the server's audit log records it; a refusal is an
-// *admin.StatusError.
-type API interface {
-	Do(ctx context.Context, method, cmdlet, path string, in, out any) error
-}
-
-// Prompter asks the administrator for a value: Get-Credential, Read-Host,
-// a missing mandatory parameter, a confirmation.
+// Prompter asks the user for a value: a missing mandatory parameter, and
+// whatever a cmdlet asks for (Get-Credential, Read-Host, a confirmation).
 type Prompter interface {
 	// ReadLine shows prompt and reads a line.
 	ReadLine(prompt string) (string, error)
@@ -29,47 +19,77 @@ type Prompter interface {
 	ReadSecret(prompt string) (string, error)
 }
 
-// Options configure a Shell.
+// Cmdlet is a command as the evaluator sees it: its name and parameters,
+// and what it does. Binding, abbreviations, conversion, the common
+// parameters and mandatory parameters are handled before Run is called,
+// so Run reads bound, converted arguments.
+type Cmdlet struct {
+	// Name is the cmdlet's name as messages show it.
+	Name   string
+	Params []Param
+	// Changes marks cmdlets that change something: they take -WhatIf and
+	// -Confirm.
+	Changes bool
+	// Run runs one invocation. Its output goes down the pipeline; an
+	// error with some output is reported while the output goes on.
+	Run func(ctx context.Context, c *Call) ([]any, error)
+	// Unknown explains a parameter name Params lacks; nil gives
+	// PowerShell's "cannot be found" message.
+	Unknown func(name string) error
+}
+
+// Call is one invocation of a cmdlet: its bound arguments and its input.
+type Call struct {
+	// Args are the arguments given, by parameter name, converted to each
+	// parameter's kind; a switch given is true.
+	Args map[string]any
+	// Input is what the previous pipeline stage output.
+	Input []any
+	// Piped reports that the command is not the first of its pipeline
+	// (Input may still be empty).
+	Piped bool
+	od    *outDefault
+}
+
+// Flush writes the output held back for a common table header, so that
+// what a cmdlet writes to the output or error stream itself (a warning,
+// a prompt, Write-Host) comes after the output before it.
+func (c *Call) Flush() { c.od.flush() }
+
+// Options configure an Interp.
 type Options struct {
-	// API is the server's admin API.
-	API API
-	// Stdout receives output; Stderr errors, warnings and prompts.
+	// Stdout receives output; Stderr errors and prompts.
 	Stdout, Stderr io.Writer
-	// Prompter answers prompts; nil makes a command that needs an answer
-	// fail instead.
+	// Prompter asks for missing mandatory parameters; nil makes them an
+	// error.
 	Prompter Prompter
-	// Interactive makes high-impact cmdlets (Remove-Mailbox) ask for
-	// confirmation unless -Confirm:$false is given, as the Exchange
-	// Management Shell does. Scripts and -c never ask.
-	Interactive bool
+	// Lookup finds the cmdlet a command names (ignoring case, resolving
+	// aliases); false means there is none.
+	Lookup func(name string) (*Cmdlet, bool)
 }
 
-// Shell runs scripts against one server. Variables persist from one Run
-// to the next. A Shell is not safe for concurrent use.
-type Shell struct {
-	api         API
-	out, errw   io.Writer
-	prompter    Prompter
-	interactive bool
-	vars        map[string]any
-	cmdlets     map[string]*cmdlet
-	info        *admin.Info
+// Interp runs scripts with the cmdlets Lookup finds. Variables persist
+// from one Run to the next. An Interp is not safe for concurrent use.
+type Interp struct {
+	out, errw io.Writer
+	prompter  Prompter
+	lookup    func(name string) (*Cmdlet, bool)
+	vars      map[string]any
 }
 
-// New returns a shell over the admin API in o.
-func New(o Options) *Shell {
-	sh := &Shell{api: o.API, out: o.Stdout, errw: o.Stderr, prompter: o.Prompter, interactive: o.Interactive,
-		vars: map[string]any{}, cmdlets: map[string]*cmdlet{}}
-	if sh.out == nil {
-		sh.out = io.Discard
+// New returns an interpreter.
+func New(o Options) *Interp {
+	ip := &Interp{out: o.Stdout, errw: o.Stderr, prompter: o.Prompter, lookup: o.Lookup, vars: map[string]any{}}
+	if ip.out == nil {
+		ip.out = io.Discard
 	}
-	if sh.errw == nil {
-		sh.errw = io.Discard
+	if ip.errw == nil {
+		ip.errw = io.Discard
 	}
-	for _, c := range builtins() {
-		sh.cmdlets[lower(c.name)] = c
+	if ip.lookup == nil {
+		ip.lookup = func(string) (*Cmdlet, bool) { return nil, false }
 	}
-	return sh
+	return ip
 }
 
 // ExitError is returned by Run when the script ran exit.
@@ -94,17 +114,17 @@ type run struct {
 // the next one (PowerShell's non-terminating errors), except under
 // -ErrorAction Stop. It returns a *ParseError, an *ExitError, ErrFailed
 // when a command failed, or nil.
-func (sh *Shell) Run(ctx context.Context, src string) error {
+func (ip *Interp) Run(ctx context.Context, src string) error {
 	sc, err := Parse(src)
 	if err != nil {
-		fmt.Fprintln(sh.errw, err)
+		fmt.Fprintln(ip.errw, err)
 		return err
 	}
-	r := &run{src: src, od: &outDefault{w: sh.out}}
+	r := &run{src: src, od: &outDefault{w: ip.out}}
 	defer r.od.flush()
 	failed := false
 	for _, st := range sc.Statements {
-		out, err := sh.statement(ctx, r, st)
+		out, err := ip.statement(ctx, r, st)
 		r.od.write(out...)
 		if err == nil {
 			continue
@@ -113,7 +133,7 @@ func (sh *Shell) Run(ctx context.Context, src string) error {
 		if errors.As(err, &exit) {
 			return exit
 		}
-		sh.report(r, err)
+		ip.report(r, err)
 		failed = true
 		var stop *stopError
 		if errors.As(err, &stop) || ctx.Err() != nil {
@@ -127,7 +147,7 @@ func (sh *Shell) Run(ctx context.Context, src string) error {
 }
 
 // report writes each error, after the output that came before it.
-func (sh *Shell) report(r *run, err error) {
+func (ip *Interp) report(r *run, err error) {
 	r.od.flush()
 	var stop *stopError
 	if errors.As(err, &stop) {
@@ -135,15 +155,15 @@ func (sh *Shell) report(r *run, err error) {
 	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
-			sh.report(r, e)
+			ip.report(r, e)
 		}
 		return
 	}
-	fmt.Fprintln(sh.errw, err)
+	fmt.Fprintln(ip.errw, err)
 }
 
-func (sh *Shell) statement(ctx context.Context, r *run, st *Statement) ([]any, error) {
-	out, err := sh.pipeline(ctx, r, st.Pipeline)
+func (ip *Interp) statement(ctx context.Context, r *run, st *Statement) ([]any, error) {
+	out, err := ip.pipeline(ctx, r, st.Pipeline)
 	if st.Assign == "" {
 		return out, err
 	}
@@ -151,13 +171,13 @@ func (sh *Shell) statement(ctx context.Context, r *run, st *Statement) ([]any, e
 	case "true", "false", "null":
 		return nil, fmt.Errorf("Cannot overwrite variable %s because it is read-only or constant.", st.Assign)
 	}
-	sh.vars[lower(st.Assign)] = collapse(out)
+	ip.vars[lower(st.Assign)] = collapse(out)
 	return nil, err
 }
 
 // pipeline runs the stages in order, each on the previous one's output.
 // A command that fails for some of its items still passes the others on.
-func (sh *Shell) pipeline(ctx context.Context, r *run, pl *Pipeline) ([]any, error) {
+func (ip *Interp) pipeline(ctx context.Context, r *run, pl *Pipeline) ([]any, error) {
 	var in []any
 	var errs []error
 	for i, stage := range pl.Stages {
@@ -166,13 +186,13 @@ func (sh *Shell) pipeline(ctx context.Context, r *run, pl *Pipeline) ([]any, err
 		}
 		switch s := stage.(type) {
 		case *ExprStage:
-			v, err := sh.eval(ctx, r, s.Expr)
+			v, err := ip.eval(ctx, r, s.Expr)
 			if err != nil {
 				return nil, err
 			}
-			in = flatten(v)
+			in = Flatten(v)
 		case *Command:
-			out, err := sh.invoke(ctx, r, s, in, i > 0)
+			out, err := ip.invoke(ctx, r, s, in, i > 0)
 			if err != nil {
 				var pe *partialError
 				if !errors.As(err, &pe) {
@@ -194,21 +214,20 @@ func (e *partialError) Error() string { return e.err.Error() }
 func (e *partialError) Unwrap() error { return e.err }
 
 // invoke binds a command's arguments and runs the cmdlet.
-func (sh *Shell) invoke(ctx context.Context, r *run, cmd *Command, in []any, piped bool) ([]any, error) {
-	d, ok := sh.lookup(cmd.Name)
+func (ip *Interp) invoke(ctx context.Context, r *run, cmd *Command, in []any, piped bool) ([]any, error) {
+	d, ok := ip.lookup(cmd.Name)
 	if !ok {
-		return nil, sh.cmdError(r, cmd, cmd.Name, fmt.Errorf("The term '%s' is not recognized as the name of a cmdlet, function, script file, "+
+		return nil, ip.cmdError(r, cmd, cmd.Name, fmt.Errorf("The term '%s' is not recognized as the name of a cmdlet, function, script file, "+
 			"or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.", cmd.Name))
 	}
-	args, err := sh.bind(ctx, r, d, cmd)
+	args, err := ip.bind(ctx, r, d, cmd)
 	if err == nil {
-		err = sh.missingMandatory(d, args, piped)
+		err = ip.missingMandatory(d, args, piped)
 	}
 	if err != nil {
-		return nil, sh.cmdError(r, cmd, d.name, err)
+		return nil, ip.cmdError(r, cmd, d.Name, err)
 	}
-	c := &call{sh: sh, r: r, def: d, cmd: cmd, args: args, input: in, piped: piped}
-	out, err := d.run(ctx, c)
+	out, err := d.Run(ctx, &Call{Args: args, Input: in, Piped: piped, od: r.od})
 	if err == nil {
 		return out, nil
 	}
@@ -216,14 +235,15 @@ func (sh *Shell) invoke(ctx context.Context, r *run, cmd *Command, in []any, pip
 	if errors.As(err, &exit) {
 		return out, err
 	}
-	err = sh.cmdError(r, cmd, d.name, err)
-	switch lower(c.str("ErrorAction")) {
+	err = ip.cmdError(r, cmd, d.Name, err)
+	errorAction, _ := args["ErrorAction"].(string)
+	switch lower(errorAction) {
 	case "silentlycontinue", "ignore":
 		return out, nil
 	case "stop":
 		return out, &stopError{err: err}
 	}
-	if lower(stringOf(sh.vars["erroractionpreference"])) == "stop" {
+	if lower(StringOf(ip.vars["erroractionpreference"])) == "stop" {
 		return out, &stopError{err: err}
 	}
 	if len(out) > 0 {
@@ -232,32 +252,13 @@ func (sh *Shell) invoke(ctx context.Context, r *run, cmd *Command, in []any, pip
 	return out, err
 }
 
-// lookup finds a cmdlet by name or by one of PowerShell's aliases.
-func (sh *Shell) lookup(name string) (*cmdlet, bool) {
-	n := lower(name)
-	if full, ok := aliases()[n]; ok {
-		n = lower(full)
-	}
-	d, ok := sh.cmdlets[n]
-	return d, ok
-}
-
-// aliases are PowerShell's built-in aliases for the cmdlets here.
-func aliases() map[string]string {
-	return map[string]string{
-		"fl": "Format-List", "ft": "Format-Table", "select": "Select-Object", "gsv": "Get-Service",
-		"sasv": "Start-Service", "spsv": "Stop-Service", "gcm": "Get-Command", "echo": "Write-Output",
-		"write": "Write-Output",
-	}
-}
-
 // cmdError attaches the cmdlet name and the command's position to each
 // error (errors of nested commands keep their own).
-func (sh *Shell) cmdError(r *run, cmd *Command, name string, err error) error {
+func (ip *Interp) cmdError(r *run, cmd *Command, name string, err error) error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []error
 		for _, e := range j.Unwrap() {
-			out = append(out, sh.cmdError(r, cmd, name, e))
+			out = append(out, ip.cmdError(r, cmd, name, e))
 		}
 		return errors.Join(out...)
 	}
@@ -270,18 +271,18 @@ func (sh *Shell) cmdError(r *run, cmd *Command, name string, err error) error {
 }
 
 // eval computes an expression's value.
-func (sh *Shell) eval(ctx context.Context, r *run, e Expr) (any, error) {
+func (ip *Interp) eval(ctx context.Context, r *run, e Expr) (any, error) {
 	switch x := e.(type) {
 	case *StringLit:
-		return sh.expand(x), nil
+		return ip.expand(x), nil
 	case *NumberLit:
 		return x.Value, nil
 	case *Variable:
-		return sh.variable(x.Name), nil
+		return ip.variable(x.Name), nil
 	case *ArrayLit:
 		out := make([]any, len(x.Elems))
 		for i, el := range x.Elems {
-			v, err := sh.eval(ctx, r, el)
+			v, err := ip.eval(ctx, r, el)
 			if err != nil {
 				return nil, err
 			}
@@ -291,7 +292,7 @@ func (sh *Shell) eval(ctx context.Context, r *run, e Expr) (any, error) {
 	case *HashLit:
 		h := &Hashtable{}
 		for _, en := range x.Entries {
-			v, err := sh.eval(ctx, r, en.Value)
+			v, err := ip.eval(ctx, r, en.Value)
 			if err != nil {
 				return nil, err
 			}
@@ -299,11 +300,11 @@ func (sh *Shell) eval(ctx context.Context, r *run, e Expr) (any, error) {
 		}
 		return h, nil
 	case *SubExpr:
-		return sh.subExpr(ctx, r, x)
+		return ip.subExpr(ctx, r, x)
 	case *StaticCall:
-		return staticCall(x, func(e Expr) (any, error) { return sh.eval(ctx, r, e) })
+		return staticCall(x, func(e Expr) (any, error) { return ip.eval(ctx, r, e) })
 	case *Member:
-		v, err := sh.eval(ctx, r, x.Target)
+		v, err := ip.eval(ctx, r, x.Target)
 		if err != nil {
 			return nil, err
 		}
@@ -314,10 +315,10 @@ func (sh *Shell) eval(ctx context.Context, r *run, e Expr) (any, error) {
 
 // subExpr runs ( ), $( ) or @( ): its output is $null, one value, or an
 // array (always an array for @( )).
-func (sh *Shell) subExpr(ctx context.Context, r *run, x *SubExpr) (any, error) {
+func (ip *Interp) subExpr(ctx context.Context, r *run, x *SubExpr) (any, error) {
 	var out []any
 	for _, st := range x.Body {
-		o, err := sh.statement(ctx, r, st)
+		o, err := ip.statement(ctx, r, st)
 		if err != nil {
 			return nil, err
 		}
@@ -333,14 +334,14 @@ func (sh *Shell) subExpr(ctx context.Context, r *run, x *SubExpr) (any, error) {
 }
 
 // expand computes a string with its variables.
-func (sh *Shell) expand(s *StringLit) string {
+func (ip *Interp) expand(s *StringLit) string {
 	if len(s.Parts) == 1 && !s.Parts[0].Var {
 		return s.Parts[0].Text
 	}
 	var b strings.Builder
 	for _, p := range s.Parts {
 		if p.Var {
-			b.WriteString(stringOf(sh.variable(p.Text)))
+			b.WriteString(StringOf(ip.variable(p.Text)))
 		} else {
 			b.WriteString(p.Text)
 		}
@@ -350,7 +351,7 @@ func (sh *Shell) expand(s *StringLit) string {
 
 // variable returns a variable's value; an unset variable is $null, as in
 // PowerShell. $env:NAME reads the environment.
-func (sh *Shell) variable(name string) any {
+func (ip *Interp) variable(name string) any {
 	n := lower(name)
 	switch n {
 	case "true":
@@ -366,7 +367,7 @@ func (sh *Shell) variable(name string) any {
 		}
 		return nil
 	}
-	return sh.vars[n]
+	return ip.vars[n]
 }
 
 // member reads a property; on an array it reads it from every element
@@ -424,7 +425,7 @@ func staticCall(x *StaticCall, eval func(Expr) (any, error)) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readFile(stringOf(v))
+	data, err := ReadFile(StringOf(v))
 	if err != nil {
 		return nil, err
 	}
@@ -434,8 +435,9 @@ func staticCall(x *StaticCall, eval func(Expr) (any, error)) (any, error) {
 	return data, nil
 }
 
-// readFile reads a file named in a script, bounded in size.
-func readFile(name string) ([]byte, error) {
+// ReadFile reads a file named in a script, bounded in size (16 MiB),
+// with PowerShell's wording on failure.
+func ReadFile(name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("Could not read the file '%s': %v.", name, errors.Unwrap(err))

@@ -1,4 +1,4 @@
-package shell
+package lang
 
 import (
 	"fmt"
@@ -22,10 +22,10 @@ func (o *outDefault) write(vs ...any) {
 		obj, ok := v.(*Object)
 		if !ok {
 			o.flush()
-			if f, ok := v.(*formatted); ok {
-				io.WriteString(o.w, f.text)
+			if f, ok := v.(*Formatted); ok {
+				io.WriteString(o.w, f.Text)
 			} else {
-				fmt.Fprintln(o.w, display(v))
+				fmt.Fprintln(o.w, Display(v))
 			}
 			continue
 		}
@@ -44,9 +44,9 @@ func (o *outDefault) flush() {
 	objs := o.pending
 	o.pending = nil
 	if cols := objs[0].Columns; cols != nil {
-		io.WriteString(o.w, formatTable(objs, cols, false))
+		io.WriteString(o.w, FormatTable(objs, cols, false))
 	} else {
-		io.WriteString(o.w, formatList(objs, nil))
+		io.WriteString(o.w, FormatList(objs, nil))
 	}
 }
 
@@ -64,7 +64,7 @@ func selectProps(obj *Object, patterns []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, pat := range patterns {
-		if !hasWildcard(pat) {
+		if !HasWildcard(pat) {
 			if !seen[lower(pat)] {
 				seen[lower(pat)] = true
 				out = append(out, canonicalName(obj, pat))
@@ -72,7 +72,7 @@ func selectProps(obj *Object, patterns []string) []string {
 			continue
 		}
 		for _, p := range obj.Props {
-			if wildcardMatch(pat, p.Name) && !seen[lower(p.Name)] {
+			if WildcardMatch(pat, p.Name) && !seen[lower(p.Name)] {
 				seen[lower(p.Name)] = true
 				out = append(out, p.Name)
 			}
@@ -91,9 +91,9 @@ func canonicalName(obj *Object, name string) string {
 	return name
 }
 
-// formatList is Format-List: "Name : Value" lines, names padded to the
+// FormatList is Format-List: "Name : Value" lines, names padded to the
 // longest, a blank line around each object.
-func formatList(objs []*Object, patterns []string) string {
+func FormatList(objs []*Object, patterns []string) string {
 	if len(objs) == 0 {
 		return ""
 	}
@@ -120,10 +120,10 @@ func listValue(v string, width int) string {
 	return strings.ReplaceAll(strings.TrimRight(v, "\n"), "\n", "\n"+strings.Repeat(" ", width+3))
 }
 
-// formatTable is Format-Table: a header, a line of dashes under each
+// FormatTable is Format-Table: a header, a line of dashes under each
 // header, and a row per object; columns are as wide as their widest cell
 // and numbers are right-aligned.
-func formatTable(objs []*Object, patterns []string, hideHeaders bool) string {
+func FormatTable(objs []*Object, patterns []string, hideHeaders bool) string {
 	if len(objs) == 0 {
 		return ""
 	}
@@ -139,7 +139,7 @@ func formatTable(objs []*Object, patterns []string, hideHeaders bool) string {
 		cells[r] = make([]string, len(cols))
 		for i, c := range cols {
 			v, _ := obj.Get(c)
-			s := strings.ReplaceAll(display(v), "\n", " ")
+			s := strings.ReplaceAll(Display(v), "\n", " ")
 			cells[r][i] = s
 			widths[i] = max(widths[i], utf8.RuneCountInString(s))
 			if _, isNum := v.(int64); !isNum && v != nil {
@@ -183,30 +183,30 @@ func padLeft(s string, w int) string {
 	return strings.Repeat(" ", max(0, w-utf8.RuneCountInString(s))) + s
 }
 
-// objectsOf keeps the objects of a pipeline's input; other values become
+// ObjectsOf keeps the objects of a pipeline's input; other values become
 // objects with one property, as PowerShell wraps them.
-func objectsOf(in []any) []*Object {
+func ObjectsOf(in []any) []*Object {
 	out := make([]*Object, 0, len(in))
 	for _, v := range in {
 		if o, ok := v.(*Object); ok {
 			out = append(out, o)
 			continue
 		}
-		out = append(out, &Object{TypeName: typeName(v), Props: []Property{{Name: "Value", Value: v}}, Text: display(v)})
+		out = append(out, &Object{TypeName: TypeName(v), Props: []Property{{Name: "Value", Value: v}}, Text: Display(v)})
 	}
 	return out
 }
 
-// selectObject is Select-Object -Property: new objects with the chosen
+// SelectObject is Select-Object -Property: new objects with the chosen
 // properties; shown as a table with up to four properties, else as a list
 // (PowerShell's rule for objects without a view).
-func selectObject(objs []*Object, patterns []string) []any {
+func SelectObject(objs []*Object, patterns []string) []any {
 	out := make([]any, 0, len(objs))
 	for _, obj := range objs {
 		sel := &Object{TypeName: "Selected." + obj.TypeName}
 		for _, n := range selectProps(obj, patterns) {
 			v, _ := obj.Get(n)
-			sel.add(n, v)
+			sel.Add(n, v)
 		}
 		if len(sel.Props) <= 4 {
 			sel.Columns = selectProps(sel, nil)
@@ -216,12 +216,13 @@ func selectObject(objs []*Object, patterns []string) []any {
 	return out
 }
 
-func hasWildcard(s string) bool { return strings.ContainsAny(s, "*?[") }
+// HasWildcard reports whether s holds a PowerShell wildcard character.
+func HasWildcard(s string) bool { return strings.ContainsAny(s, "*?[") }
 
-// wildcardMatch matches PowerShell wildcards (about_Wildcards): * any run,
+// WildcardMatch matches PowerShell wildcards (about_Wildcards): * any run,
 // ? one character, [abc] and [a-z] one of a set; case-insensitive. A '['
 // without a closing ']' matches itself.
-func wildcardMatch(pattern, s string) bool {
+func WildcardMatch(pattern, s string) bool {
 	p, t := []rune(lower(pattern)), []rune(lower(s))
 	// Iterative matching with one backtrack point for the last '*'.
 	pi, ti, star, mark := 0, 0, -1, 0

@@ -1,4 +1,4 @@
-package shell
+package lang
 
 // The grammar, a subset of PowerShell's (about_Parsing, about_Hash_Tables):
 //

@@ -1,4 +1,4 @@
-package shell
+package lang
 
 import (
 	"strconv"
@@ -43,13 +43,14 @@ func (o *Object) Get(name string) (any, bool) {
 	return nil, false
 }
 
-// Text returns a property's display form, or "" when it is missing.
+// text returns a property's display form, or "" when it is missing.
 func (o *Object) text(name string) string {
 	v, _ := o.Get(name)
-	return display(v)
+	return Display(v)
 }
 
-func (o *Object) add(name string, v any) { o.Props = append(o.Props, Property{Name: name, Value: v}) }
+// Add appends a property.
+func (o *Object) Add(name string, v any) { o.Props = append(o.Props, Property{Name: name, Value: v}) }
 
 // Hashtable is @{...}: keys in the order written.
 type Hashtable struct {
@@ -63,6 +64,13 @@ type SecureString struct {
 	text string
 }
 
+// NewSecureString holds text as a password.
+func NewSecureString(text string) *SecureString { return &SecureString{text: text} }
+
+// Reveal returns the password, for sending it where it is checked (the
+// admin API, a logon); never for output, an error or a log.
+func (s *SecureString) Reveal() string { return s.text }
+
 func (s *SecureString) String() string   { return "System.Security.SecureString" }
 func (s *SecureString) GoString() string { return "System.Security.SecureString" }
 
@@ -74,14 +82,14 @@ type Credential struct {
 
 func (c *Credential) String() string { return "System.Management.Automation.PSCredential" }
 
-// formatted is text a Format-* cmdlet produced; it is written as is.
-type formatted struct {
-	text string
+// Formatted is text a Format-* cmdlet produced; it is written as is.
+type Formatted struct {
+	Text string
 }
 
-// display is a value's display form: True/False for Booleans, {a, b} for
+// Display is a value's display form: True/False for Booleans, {a, b} for
 // lists, as Format-List and Format-Table show them.
-func display(v any) string {
+func Display(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -101,7 +109,7 @@ func display(v any) string {
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = display(e)
+			parts[i] = Display(e)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case []byte:
@@ -119,29 +127,29 @@ func display(v any) string {
 		return x.String()
 	case *Credential:
 		return x.String()
-	case *formatted:
-		return x.text
+	case *Formatted:
+		return x.Text
 	}
 	return ""
 }
 
-// stringOf is a value as a string inside "..." or as a text argument:
+// StringOf is a value as a string inside "..." or as a text argument:
 // like display, except that an array's elements are joined by spaces, as
 // PowerShell expands "$array".
-func stringOf(v any) string {
+func StringOf(v any) string {
 	if arr, ok := v.([]any); ok {
 		parts := make([]string, len(arr))
 		for i, e := range arr {
-			parts[i] = stringOf(e)
+			parts[i] = StringOf(e)
 		}
 		return strings.Join(parts, " ")
 	}
-	return display(v)
+	return Display(v)
 }
 
-// flatten enumerates a value into pipeline items: an array gives its
+// Flatten enumerates a value into pipeline items: an array gives its
 // elements, $null gives nothing.
-func flatten(v any) []any {
+func Flatten(v any) []any {
 	switch x := v.(type) {
 	case nil:
 		return nil
@@ -163,8 +171,8 @@ func collapse(out []any) any {
 	return out
 }
 
-// typeName is a value's .NET type name, for conversion errors.
-func typeName(v any) string {
+// TypeName is a value's .NET type name, for conversion errors.
+func TypeName(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
@@ -189,3 +197,5 @@ func typeName(v any) string {
 	}
 	return "System.Object"
 }
+
+func lower(s string) string { return strings.ToLower(s) }

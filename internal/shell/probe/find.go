@@ -1,15 +1,45 @@
-package shell
+package probe
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The last step of a full connectivity test: find the test message in
 // the Inbox over the protocol being tested, by the marker in its
 // Subject, and delete it.
+
+// findRetry is how long a connectivity test waits before it looks for
+// the test message again.
+const findRetry = 250 * time.Millisecond
+
+// FindAndDelete looks for the test message until it is found or ctx
+// ends (the test's Timeout), one session of at most timeout per attempt
+// (a POP3 session sees the maildrop as it was at logon).
+func FindAndDelete(ctx context.Context, t Target, pp Protocol, conf *tls.Config, user, password string, timeout time.Duration, marker string) error {
+	for {
+		err := runProbe(ctx, t, timeout, conf, pp, user, password, func(p *probe) error {
+			err := pp.findDelete(p, marker)
+			if errors.Is(err, errNotYet) {
+				pp.logout(p)
+			}
+			return err
+		})
+		if !errors.Is(err, errNotYet) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w before the test's Timeout ended", errNotYet)
+		case <-time.After(findRetry):
+		}
+	}
+}
 
 // errNotYet reports that the test message is not in the Inbox yet.
 var errNotYet = errors.New("the test message was not found in the Inbox")

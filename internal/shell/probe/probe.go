@@ -1,4 +1,4 @@
-package shell
+package probe
 
 import (
 	"bufio"
@@ -80,15 +80,49 @@ func dialProbe(ctx context.Context, addr string, timeout time.Duration, conf *tl
 	return fn(p)
 }
 
+// Protocol is one protocol's side of a connectivity test: POP3 or IMAP4.
+type Protocol interface {
+	// Service is Postern's frontend service name; Label the protocol's.
+	Service() string
+	Label() string
+	// logon runs the conversation on p up to an authenticated session:
+	// greeting, STLS/STARTTLS when upgrade is set, logon.
+	logon(p *probe, upgrade func() error, user, password string) error
+	// logout ends the session (committing deletions).
+	logout(p *probe) error
+	// findDelete finds the test message by the marker in its Subject and
+	// deletes it, or returns errNotYet.
+	findDelete(p *probe, marker string) error
+}
+
+// The protocols a connectivity test speaks.
+var (
+	POP3  Protocol = popProbe{}
+	IMAP4 Protocol = imapProbe{}
+)
+
+// Target is where and how a test connects: Addr is host:port, and Kind
+// the ConnectionType: "Ssl" is TLS from the first byte, "Tls" upgrades
+// with STLS/STARTTLS before the logon, anything else stays in clear.
+type Target struct {
+	Addr, Kind string
+}
+
+// Logon connects to t for at most timeout, logs on with the protocol as
+// user, and logs out.
+func Logon(ctx context.Context, t Target, timeout time.Duration, conf *tls.Config, pp Protocol, user, password string) error {
+	return runProbe(ctx, t, timeout, conf, pp, user, password, nil)
+}
+
 // runProbe connects, logs on with the protocol, runs work (when not nil)
 // in the authenticated session, and logs out.
-func runProbe(ctx context.Context, t connectivityTarget, timeout time.Duration, conf *tls.Config, pp probeProtocol, cred *Credential, work func(p *probe) error) error {
-	return dialProbe(ctx, t.addr, timeout, conf, strings.EqualFold(t.kind, "Ssl"), func(p *probe) error {
+func runProbe(ctx context.Context, t Target, timeout time.Duration, conf *tls.Config, pp Protocol, user, password string, work func(p *probe) error) error {
+	return dialProbe(ctx, t.Addr, timeout, conf, strings.EqualFold(t.Kind, "Ssl"), func(p *probe) error {
 		var upgrade func() error
-		if strings.EqualFold(t.kind, "Tls") {
+		if strings.EqualFold(t.Kind, "Tls") {
 			upgrade = func() error { return p.startTLS(conf) }
 		}
-		if err := pp.logon(p, upgrade, cred.UserName, cred.Password.text); err != nil {
+		if err := pp.logon(p, upgrade, user, password); err != nil {
 			return err
 		}
 		if work != nil {
@@ -103,8 +137,8 @@ func runProbe(ctx context.Context, t connectivityTarget, timeout time.Duration, 
 // popProbe logs on over POP3 (RFC 1939, STLS from RFC 2595).
 type popProbe struct{}
 
-func (popProbe) service() string { return "pop3" }
-func (popProbe) label() string   { return "POP3" }
+func (popProbe) Service() string { return "pop3" }
+func (popProbe) Label() string   { return "POP3" }
 
 func (popProbe) logon(p *probe, upgrade func() error, user, password string) error {
 	if strings.ContainsAny(user+password, "\r\n") {
@@ -160,8 +194,8 @@ func popReply(p *probe) (string, error) {
 // imapProbe logs on over IMAP4 (RFC 3501: LOGIN, STARTTLS, LOGOUT).
 type imapProbe struct{}
 
-func (imapProbe) service() string { return "imap4" }
-func (imapProbe) label() string   { return "IMAP4" }
+func (imapProbe) Service() string { return "imap4" }
+func (imapProbe) Label() string   { return "IMAP4" }
 
 func (imapProbe) logon(p *probe, upgrade func() error, user, password string) error {
 	g, err := p.line()

@@ -1,7 +1,10 @@
-package shell
+package probe
 
 import (
+	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,10 +18,17 @@ import (
 // (RFC 6409), with STARTTLS (RFC 3207) unless the connector is implicit
 // TLS, and AUTH PLAIN (RFC 4954) with the test mailbox's credential.
 
-// testMessage is the message a connectivity test sends from address to
+// NewMarker is a token unique to one test.
+func NewMarker() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "PosternTest-" + hex.EncodeToString(b)
+}
+
+// TestMessage is the message a connectivity test sends from address to
 // itself; marker is in its Subject and Message-ID, so that the test finds
 // this message and no other.
-func testMessage(address, fqdn, marker string, now time.Time) string {
+func TestMessage(address, fqdn, marker string, now time.Time) string {
 	lines := []string{
 		"From: <" + address + ">",
 		"To: <" + address + ">",
@@ -32,6 +42,15 @@ func testMessage(address, fqdn, marker string, now time.Time) string {
 		"and is deleted by the test once it is found.",
 	}
 	return strings.Join(lines, "\r\n") + "\r\n"
+}
+
+// Submit connects to addr for at most timeout (and never past ctx), with
+// TLS from the first byte when implicit is set, and submits message from
+// address to itself as user (see smtpSubmit).
+func Submit(ctx context.Context, addr string, timeout time.Duration, conf *tls.Config, implicit bool, helo, user, password, address, message string) error {
+	return dialProbe(ctx, addr, timeout, conf, implicit, func(p *probe) error {
+		return smtpSubmit(p, conf, implicit, helo, user, password, address, message)
+	})
 }
 
 // smtpSubmit runs one submission on p with the project's SMTP client:
