@@ -41,3 +41,54 @@ func (c *cli) restore(args []string) error {
 	fmt.Fprintf(c.out, "restored %s into %s (%d mailbox databases); start it with: postern --data %s serve\n", args[0], c.dataDir, n, c.dataDir)
 	return nil
 }
+
+// check verifies the running server's data and says what it found, in
+// plain words; it fails when something is wrong.
+func (c *cli) check(ctx context.Context, args []string) error {
+	var hashes, repair bool
+	for _, a := range args {
+		switch a {
+		case "--hashes":
+			hashes = true
+		case "--repair":
+			repair = true
+		default:
+			return errUsage
+		}
+	}
+	rep, err := c.client().Check(ctx, hashes, repair)
+	if err != nil {
+		return err
+	}
+	bad := len(rep.Directory)
+	if bad == 0 {
+		fmt.Fprintln(c.out, "directory: whole")
+	}
+	for _, p := range rep.Directory {
+		fmt.Fprintf(c.out, "directory: %s\n", p)
+	}
+	for _, d := range rep.Databases {
+		if d.Error != "" {
+			bad++
+			fmt.Fprintf(c.out, "%s: not checked: %s\n", d.Name, d.Error)
+			continue
+		}
+		fmt.Fprintf(c.out, "%s: %d folders, %d messages, %d message files checked", d.Name, d.Folders, d.Messages, d.Files)
+		if hashes {
+			fmt.Fprint(c.out, " (with their SHA-256)")
+		}
+		fmt.Fprintf(c.out, "; %d files no message names, %d in quarantine\n", d.Unreferenced, d.Quarantined)
+		for _, r := range d.Repaired {
+			fmt.Fprintf(c.out, "  repaired: %s\n", r)
+		}
+		for _, p := range d.Problems {
+			fmt.Fprintf(c.out, "  problem: %s\n", p)
+		}
+		bad += len(d.Problems)
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d problems found", bad)
+	}
+	fmt.Fprintln(c.out, "no problems found")
+	return nil
+}

@@ -44,6 +44,9 @@ Settings (applied when the service restarts, as in Exchange):
   web show                               the settings page's HTTPS listeners and certificate name
   web set Bindings=IP:Port[,...] X509CertificateName=NAME
 
+Data (the server keeps running):
+  check [--hashes] [--repair]            verify the directory, the databases and every message file
+
 Backup (the server keeps running) and restore (the server stopped):
   backup DIR                             an online, consistent copy into DIR (new or empty)
   restore DIR                            bring a backup back into --data (new or empty)
@@ -143,6 +146,8 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.transport(ctx, args)
 	case "login":
 		return c.login(ctx, args)
+	case "check":
+		return c.check(ctx, args)
 	case "backup":
 		return c.backup(ctx, args)
 	case "restore":

@@ -15,6 +15,7 @@ type BackupRequest struct {
 
 func (a *API) backupRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /v1/backup", post(a, a.backup))
+	m.HandleFunc("POST /v1/check", post(a, a.check))
 }
 
 func (a *API) backup(r *http.Request, req BackupRequest) (server.BackupReport, error) {
@@ -29,5 +30,22 @@ func (a *API) backup(r *http.Request, req BackupRequest) (server.BackupReport, e
 func (c *Client) Backup(ctx context.Context, dir string) (server.BackupReport, error) {
 	var rep server.BackupReport
 	err := c.Post(ctx, "/v1/backup", BackupRequest{Dir: dir}, &rep)
+	return rep, err
+}
+
+// CheckRequest is the body of POST /v1/check.
+type CheckRequest struct {
+	Hashes bool `json:"Hashes"`
+	Repair bool `json:"Repair"`
+}
+
+func (a *API) check(r *http.Request, req CheckRequest) (server.CheckReport, error) {
+	return a.s.Check(r.Context(), req.Hashes, req.Repair)
+}
+
+// Check asks the running server to check its data (and repair it).
+func (c *Client) Check(ctx context.Context, hashes, repair bool) (server.CheckReport, error) {
+	var rep server.CheckReport
+	err := c.Post(ctx, "/v1/check", CheckRequest{Hashes: hashes, Repair: repair}, &rep)
 	return rep, err
 }

@@ -226,3 +226,24 @@ func (d *Directory) Backup(ctx context.Context, path string) error {
 	_, err := d.db.ExecContext(ctx, `VACUUM INTO '`+path+`'`)
 	return err
 }
+
+// Check runs SQLite's integrity check on the directory; it returns the
+// problems it reports, none when it is whole.
+func (d *Directory) Check(ctx context.Context) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		if s != "ok" {
+			out = append(out, s)
+		}
+	}
+	return out, rows.Err()
+}
