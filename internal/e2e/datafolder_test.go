@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,4 +134,28 @@ func (in *instance) startPOP3() {
 	in.cli("", "service", "start", "pop3-backend")
 	in.cli("", "service", "start", "pop3")
 	in.listeners()
+}
+
+// TestRestartWithBadBinding: a restart whose new bindings cannot be had
+// is refused while the service still runs on its old listeners (it left
+// IMAP4 stopped with none).
+func TestRestartWithBadBinding(t *testing.T) {
+	in := serve(t, "")
+	in.setup()
+	in.setupIMAP()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	before := in.service("imap4")
+	in.cli("", "imap", "set", "SSLBindings="+busy.Addr().String())
+	out := in.cliFail("", "service", "restart", "imap4")
+	if !strings.Contains(out, "not restarted") || !strings.Contains(out, busy.Addr().String()) {
+		t.Errorf("restart onto a port in use: %s", out)
+	}
+	after := in.service("imap4")
+	if after.Status != "Running" || strings.Join(after.Listeners, ",") != strings.Join(before.Listeners, ",") {
+		t.Errorf("imap4 after the refused restart: %+v, before %+v", after, before)
+	}
 }

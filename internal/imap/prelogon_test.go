@@ -41,3 +41,33 @@ func TestPreLogonTimeouts(t *testing.T) {
 		t.Errorf("closed after %v, want 30 s", d)
 	}
 }
+
+// TestShutdownDuringAppend: a client halfway through an APPEND literal
+// when the service stops gets a BYE, and nothing half-sent is stored.
+func TestShutdownDuringAppend(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 0)
+	c := loginTLS(t, s)
+	c.Send("b APPEND INBOX {1000}\r\n")
+	c.Expect("+ *")
+	c.Send("From: a@b.test\r\nSubject: half\r\n\r\nonly part of it")
+	time.Sleep(100 * time.Millisecond)
+	done := make(chan struct{})
+	go func() {
+		s.StopService(t.Context(), "imap4")
+		close(done)
+	}()
+	lines := c.ClosedWithin(10 * time.Second)
+	<-done
+	if len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1], "* BYE ") {
+		t.Errorf("closed with %q, want a BYE", lines)
+	}
+	s.RestartIMAP()
+	c2 := loginTLS(t, s)
+	c2.Send("c SELECT INBOX\r\n")
+	for _, l := range untilTagged(t, c2, "c", "c OK*") {
+		if strings.HasSuffix(l, " EXISTS") && l != "* 0 EXISTS" {
+			t.Errorf("a half-sent APPEND was stored: %s", l)
+		}
+	}
+}

@@ -92,7 +92,8 @@ func (s *Server) registerServices() {
 			&service{name: p.service + "-backend", exName: p.exName + "BE", display: p.display + " Backend", deflt: Manual,
 				start: func(ctx context.Context) (instance, error) { return s.startBackend(ctx, p) }},
 			&service{name: p.service, exName: p.exName, display: p.display, deflt: Manual,
-				start: func(ctx context.Context) (instance, error) { return s.startFrontend(ctx, p) }})
+				start: func(ctx context.Context) (instance, error) { return s.startFrontend(ctx, p) },
+				binds: s.frontendBinds(p)})
 	}
 }
 

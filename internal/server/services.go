@@ -44,6 +44,9 @@ type service struct {
 	display string
 	deflt   string // startup type on a fresh server
 	start   func(ctx context.Context) (instance, error)
+	// binds, if set, names the addresses a start would listen on, for
+	// the restart's preflight (preflight.go).
+	binds func(ctx context.Context) ([]string, error)
 
 	mu      sync.Mutex
 	running instance
@@ -178,6 +181,10 @@ func (s *Server) RestartService(ctx context.Context, name string) error {
 	if t, _ := s.startupType(ctx, sv); t == Disabled {
 		return fmt.Errorf("%s: %w", sv.name, ErrDisabled)
 	}
+	if err := s.preflight(ctx, sv); err != nil {
+		s.log.Error("service not restarted", "service", sv.name, "err", err)
+		return err
+	}
 	s.stopService(sv)
 	return s.startService(sv)
 }
@@ -217,7 +224,15 @@ func (s *Server) startAutomatic(ctx context.Context) {
 
 // stopAll stops every service, frontends first.
 func (s *Server) stopAll() {
-	for i := len(s.services) - 1; i >= 0; i-- {
-		s.stopService(s.services[i])
+	// Every service at once: each tells its sessions goodbye and waits
+	// its grace for them, and none waits for another.
+	var wg sync.WaitGroup
+	for _, sv := range s.services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.stopService(sv)
+		}()
 	}
+	wg.Wait()
 }

@@ -251,6 +251,12 @@ func (s *session) dispatch(ctx context.Context, cmd *wire.Command) bool {
 		}
 	}
 	if err != nil && !errors.Is(err, errLogout) {
+		if ctx.Err() != nil {
+			// The service is stopping (an APPEND's literal was cut
+			// short, say): nothing was stored; say goodbye.
+			s.c.WriteString("* BYE " + textShutdown + "\r\n")
+			return true
+		}
 		s.log.Warn("command failed", "command", cmd.Name, "err", err)
 		return true
 	}
