@@ -88,7 +88,19 @@ func checkDirectoryFile(dir string) error {
 			return errNoDirectory(path, "is empty", found)
 		}
 	}
-	return nil
+	return writable(path)
+}
+
+// writable opens a file for writing and closes it, so that a file the
+// server may not write (permissions, a read-only mount) is refused with
+// its name and the system's reason rather than SQLite's "unable to open
+// database file".
+func writable(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("%s cannot be opened for writing: %w", path, err)
+	}
+	return f.Close()
 }
 
 // checkInitialized runs after the directory is opened: an uninitialised

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -192,5 +193,59 @@ func TestTooBig(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Join(dir, "blobs", tmpDir)); len(ents) != 0 {
 		t.Errorf("rejected body left temp files: %v", ents)
+	}
+}
+
+// TestDamagedDatabaseRefused: a mailbox.db cut in half, or emptied, beside
+// its message files is refused at Open with an error naming it, and no
+// message file is touched.
+func TestDamagedDatabaseRefused(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	db, err := Open(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup(t, db, 1)
+	for i := range 50 {
+		if _, err := db.Deliver(ctx, []store.AccountID{1}, strings.NewReader(fmt.Sprintf("Subject: %d\r\n\r\n%s", i, strings.Repeat("x", 2000))), time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "mailbox.db")
+	fi, _ := os.Stat(path)
+	os.Truncate(path, fi.Size()/2)
+	if _, err := Open(ctx, Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("a truncated mailbox.db opened, or the error does not name it: %v", err)
+	}
+	os.Truncate(path, 0)
+	if _, err := Open(ctx, Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), "is empty") || !errors.Is(err, store.ErrTemporary) {
+		t.Errorf("an empty mailbox.db beside message files: %v", err)
+	}
+	if n := len(blobFiles(t, dir)); n != 50 {
+		t.Errorf("%d message files left, want 50", n)
+	}
+}
+
+// TestMessageFileReplacedByDirectory: a message file that became a
+// directory is damage, not a message.
+func TestMessageFileReplacedByDirectory(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	db := openTest(t, Options{Dir: dir})
+	setup(t, db, 1)
+	if _, err := db.Deliver(ctx, []store.AccountID{1}, strings.NewReader("Subject: x\r\n\r\nbody"), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	h := blobFiles(t, dir)[0]
+	p := filepath.Join(dir, "blobs", h[:2], h)
+	os.Remove(p)
+	os.Mkdir(p, 0o700)
+	in, _ := db.Folder(ctx, 1, store.Inbox)
+	if _, err := db.Open(ctx, in.ID, 1); !errors.Is(err, store.ErrDamaged) || !strings.Contains(err.Error(), p) {
+		t.Errorf("Open of a message whose file is a directory: %v", err)
 	}
 }

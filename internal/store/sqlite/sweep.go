@@ -27,7 +27,11 @@ func checkMetadata(dir, path string) error {
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && fi.Size() > 0:
-		return nil
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return errTemp(path+" cannot be opened for writing", err)
+		}
+		return f.Close()
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return errTemp("open "+path, err)
 	}
