@@ -40,7 +40,6 @@ const (
 	textLiteralPrompt  = "Ready for additional command text."
 	textAuthCancelled  = "AUTHENTICATE cancelled."
 	textUnknownMech    = "Unsupported authentication mechanism."
-	maxBadCommands     = 10
 	maxPreLogonDiscard = 64 << 10
 	maxSASLLine        = 8192
 	saslContinueFormat = "+ "
@@ -70,7 +69,7 @@ type preLogin struct {
 	d    *wire.Decoder
 	log  *slog.Logger
 	plog *protolog.Session
-	bad  int
+	bad  login.Strikes
 	// start is when the command being run arrived.
 	start time.Time
 }
@@ -144,8 +143,7 @@ func (p *preLogin) commandError(ctx context.Context, err error) bool {
 
 // tooMany counts an error; it reports whether the connection must end.
 func (p *preLogin) tooMany() bool {
-	p.bad++
-	if p.bad >= maxBadCommands {
+	if p.bad.Add() {
 		p.c.WriteString("* BYE " + textTooManyErrors + "\r\n")
 		return true
 	}

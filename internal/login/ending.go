@@ -39,3 +39,17 @@ func ReadFailure(ctx context.Context, err error) Ending {
 	}
 	return EndClosed
 }
+
+// MaxStrikes is how many errors (bad commands, failed logons) a session
+// may make before logon; at the last one it ends with the protocol's
+// "too many errors" line.
+const MaxStrikes = 10
+
+// Strikes counts a pre-logon session's errors. The zero value is ready.
+type Strikes struct{ n int }
+
+// Add counts one error and reports whether the session must end.
+func (s *Strikes) Add() bool {
+	s.n++
+	return s.n >= MaxStrikes
+}

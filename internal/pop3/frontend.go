@@ -41,9 +41,6 @@ const (
 	textUnknownMech = "Unrecognized authentication type."
 )
 
-// maxBadCommands bounds the errors a client may make before logon.
-const maxBadCommands = 10
-
 // maxSASLLine bounds a SASL response line (a base64 PLAIN response of a
 // long user name and password fits with room to spare).
 const maxSASLLine = 8192
@@ -69,7 +66,7 @@ type preLogin struct {
 	log  *slog.Logger
 	plog *protolog.Session
 	user string // from USER, waiting for PASS
-	bad  int
+	bad  login.Strikes
 	// start is when the command being run arrived.
 	start time.Time
 }
@@ -109,8 +106,7 @@ func (f *Frontend) ServeConn(ctx context.Context, c *netserve.Conn) {
 
 // fail answers a bad command; it reports whether the connection must end.
 func (p *preLogin) fail(text string) bool {
-	p.bad++
-	if p.bad >= maxBadCommands {
+	if p.bad.Add() {
 		wire.Err(p.c.Writer(), textTooManyErrs)
 		return true
 	}
