@@ -249,7 +249,7 @@ func (c *cli) mailbox(ctx context.Context, args []string) error {
 
 func (c *cli) transport(ctx context.Context, args []string) error {
 	cl := c.client()
-	var tr server.TransportSettings
+	var tr config.TransportSettings
 	switch {
 	case len(args) == 1 && args[0] == "show":
 		if err := cl.Get(ctx, "/v1/settings/transport", &tr); err != nil {

@@ -6,12 +6,12 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/config"
 )
 
 // login shows or changes the logon throttle's budgets.
 func (c *cli) login(ctx context.Context, args []string) error {
-	var l server.LogonSettings
+	var l config.LogonSettings
 	switch {
 	case len(args) == 1 && args[0] == "show":
 		if err := c.client().Get(ctx, "/v1/settings/logon", &l); err != nil {

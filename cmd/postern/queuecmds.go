@@ -13,7 +13,6 @@ import (
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/queue"
-	"github.com/postern/postern/internal/server"
 )
 
 // queueUsage documents the queue verbs, for the usage text.
@@ -102,9 +101,9 @@ func oneLine(s string) string {
 
 // transportOutbound runs `postern transport set` for the outbound
 // settings.
-func (c *cli) transportOutbound(ctx context.Context, args []string) (server.TransportSettings, error) {
+func (c *cli) transportOutbound(ctx context.Context, args []string) (config.TransportSettings, error) {
 	var req admin.OutboundRequest
-	var tr server.TransportSettings
+	var tr config.TransportSettings
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -153,7 +152,7 @@ func parseBool(v string) (bool, error) {
 }
 
 // printOutbound shows the outbound settings after the LMTP ones.
-func printOutbound(w io.Writer, tr server.TransportSettings) {
+func printOutbound(w io.Writer, tr config.TransportSettings) {
 	var res []string
 	for d, hp := range tr.Resolve {
 		res = append(res, d+"="+hp)

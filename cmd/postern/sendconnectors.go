@@ -12,7 +12,6 @@ import (
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/config"
-	"github.com/postern/postern/internal/server"
 )
 
 // sendConnectorUsage documents the send connector verbs.
@@ -33,14 +32,14 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list []server.SendConnector
+		var list []config.SendConnector
 		if err := cl.Get(ctx, "/v1/sendconnectors", &list); err != nil {
 			return err
 		}
 		printSendConnectors(c.out, list)
 		return nil
 	case len(args) == 2 && args[0] == "show":
-		var list []server.SendConnector
+		var list []config.SendConnector
 		if err := cl.Get(ctx, "/v1/sendconnectors?name="+url.QueryEscape(args[1]), &list); err != nil {
 			return err
 		}
@@ -73,7 +72,7 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 		if args[0] == "set" {
 			path += "/set"
 		}
-		var k server.SendConnector
+		var k config.SendConnector
 		if err := cl.Post(ctx, path, req, &k); err != nil {
 			return err
 		}
@@ -86,7 +85,7 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 	return errUsage
 }
 
-func printSendConnectors(w io.Writer, list []server.SendConnector) {
+func printSendConnectors(w io.Writer, list []config.SendConnector) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Identity\tAddressSpaces\tEnabled\tSmartHosts\tPort\tRequireTLS")
 	for _, k := range list {
@@ -96,7 +95,7 @@ func printSendConnectors(w io.Writer, list []server.SendConnector) {
 	tw.Flush()
 }
 
-func printSendConnector(w io.Writer, k server.SendConnector) {
+func printSendConnector(w io.Writer, k config.SendConnector) {
 	level := k.TlsAuthLevel
 	if level == "" {
 		level = "EncryptionOnly"

@@ -7,14 +7,14 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/config"
 )
 
 // web shows or changes the web service's settings (applied at its next
 // start: `postern service restart web`).
 func (c *cli) web(ctx context.Context, args []string) error {
 	cl := c.client()
-	var ws server.WebSettings
+	var ws config.WebSettings
 	switch {
 	case len(args) == 1 && args[0] == "show":
 		if err := cl.Get(ctx, "/v1/settings/web", &ws); err != nil {

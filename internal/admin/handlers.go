@@ -176,7 +176,7 @@ func (a *API) setSettings(r *http.Request, req Changes) ([]config.Field, error) 
 	return ps.Fields(), err
 }
 
-func (a *API) getTransport(r *http.Request) (server.TransportSettings, error) {
+func (a *API) getTransport(r *http.Request) (config.TransportSettings, error) {
 	return a.s.Transport(r.Context())
 }
 
@@ -185,7 +185,7 @@ type TransportRequest struct {
 	LmtpBindings []string `json:"LmtpBindings"`
 }
 
-func (a *API) setTransport(r *http.Request, req TransportRequest) (server.TransportSettings, error) {
+func (a *API) setTransport(r *http.Request, req TransportRequest) (config.TransportSettings, error) {
 	tr, err := a.s.SetTransportBindings(r.Context(), req.LmtpBindings)
 	if err != nil {
 		return tr, fmt.Errorf("%w: %v", errBadRequest, err)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/config"
 )
 
 // LogonRequest is the body of POST /v1/settings/logon: settings by name,
@@ -18,11 +18,11 @@ func (a *API) logonRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /v1/settings/logon", post(a, a.setLogon))
 }
 
-func (a *API) getLogon(r *http.Request) (server.LogonSettings, error) {
+func (a *API) getLogon(r *http.Request) (config.LogonSettings, error) {
 	return a.s.Logon(r.Context())
 }
 
-func (a *API) setLogon(r *http.Request, req LogonRequest) (server.LogonSettings, error) {
+func (a *API) setLogon(r *http.Request, req LogonRequest) (config.LogonSettings, error) {
 	l, err := a.s.SetLogon(r.Context(), req.Values)
 	if err != nil {
 		return l, fmt.Errorf("%w: %v", errBadRequest, err)

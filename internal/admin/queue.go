@@ -8,7 +8,6 @@ import (
 
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/queue"
-	"github.com/postern/postern/internal/server"
 )
 
 // QueueList is the answer of GET /v1/queue: the oldest messages, at
@@ -89,8 +88,8 @@ type OutboundRequest struct {
 	DelayNotificationTimeout *string  `json:"delayNotificationTimeout,omitempty"`
 }
 
-func (a *API) setOutbound(r *http.Request, req OutboundRequest) (server.TransportSettings, error) {
-	tr, err := a.s.UpdateTransport(r.Context(), func(tr *server.TransportSettings) error {
+func (a *API) setOutbound(r *http.Request, req OutboundRequest) (config.TransportSettings, error) {
+	tr, err := a.s.UpdateTransport(r.Context(), func(tr *config.TransportSettings) error {
 		for _, e := range req.Resolve {
 			d, hp, ok := strings.Cut(e, "=")
 			if !ok {

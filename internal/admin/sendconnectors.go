@@ -6,19 +6,19 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
-	"github.com/postern/postern/internal/server"
 )
 
 // listSendConnectors answers GET /v1/sendconnectors (Get-SendConnector),
 // or one connector with ?name=. Passwords are never shown.
-func (a *API) listSendConnectors(r *http.Request) ([]server.SendConnector, error) {
+func (a *API) listSendConnectors(r *http.Request) ([]config.SendConnector, error) {
 	list, err := a.s.SendConnectors(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	name := r.URL.Query().Get("name")
-	out := []server.SendConnector{}
+	out := []config.SendConnector{}
 	for _, c := range list {
 		if name == "" || strings.EqualFold(c.Name, name) {
 			out = append(out, c.Public())
@@ -40,17 +40,17 @@ type SendConnectorRequest struct {
 }
 
 // newSendConnector answers POST /v1/sendconnectors (New-SendConnector).
-func (a *API) newSendConnector(r *http.Request, req SendConnectorRequest) (server.SendConnector, error) {
+func (a *API) newSendConnector(r *http.Request, req SendConnectorRequest) (config.SendConnector, error) {
 	return a.editSendConnector(r, req, true)
 }
 
 // setSendConnector answers POST /v1/sendconnectors/set (Set-SendConnector).
-func (a *API) setSendConnector(r *http.Request, req SendConnectorRequest) (server.SendConnector, error) {
+func (a *API) setSendConnector(r *http.Request, req SendConnectorRequest) (config.SendConnector, error) {
 	return a.editSendConnector(r, req, false)
 }
 
-func (a *API) editSendConnector(r *http.Request, req SendConnectorRequest, create bool) (server.SendConnector, error) {
-	c, err := a.s.EditSendConnector(r.Context(), req.Name, create, func(c *server.SendConnector) error {
+func (a *API) editSendConnector(r *http.Request, req SendConnectorRequest, create bool) (config.SendConnector, error) {
+	c, err := a.s.EditSendConnector(r.Context(), req.Name, create, func(c *config.SendConnector) error {
 		for _, t := range req.Texts {
 			if err := c.ApplyText(t.Name, t.Text); err != nil {
 				return err

@@ -112,7 +112,7 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 		dir.Close()
 		return nil, err
 	}
-	s.throttle = login.NewThrottle(ls.throttleOptions())
+	s.throttle = login.NewThrottle(throttleOptions(ls))
 	s.registerServices()
 	if !o.NoAutostart {
 		s.startAutomatic(ctx)

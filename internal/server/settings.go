@@ -17,22 +17,6 @@ const (
 	keyTransport = "transport"
 )
 
-// TransportSettings are the transport service's settings.
-type TransportSettings struct {
-	// LmtpBindings are the LMTP listeners (RFC 2033) for outside MTAs and
-	// load tools. Loopback by default: LMTP has no authentication.
-	LmtpBindings []config.Binding `json:"LmtpBindings"`
-	// MaxMessageSize bounds one message, in bytes.
-	MaxMessageSize int64 `json:"MaxMessageSize"`
-	// The outbound queue's settings (queuesettings.go).
-	OutboundSettings
-}
-
-func defaultTransport() TransportSettings {
-	b, _ := config.ParseBinding("127.0.0.1:24")
-	return TransportSettings{LmtpBindings: []config.Binding{b}, MaxMessageSize: 36 << 20}
-}
-
 // defaults says how a fresh server's default settings are made.
 type defaults struct {
 	offset int  // added to every default port
@@ -43,7 +27,7 @@ func (s *Server) saveDefaultSettings(ctx context.Context, d defaults) error {
 	offset := d.offset
 	pop := config.DefaultPopSettings(s.fqdn)
 	imap := config.DefaultImapSettings(s.fqdn)
-	tr := defaultTransport()
+	tr := config.DefaultTransportSettings()
 	tr.LoopbackOnly = d.local
 	if d.local {
 		for _, ps := range []*config.ProtocolSettings{&pop, &imap} {
@@ -155,8 +139,8 @@ func editCopy[T any, P interface {
 }
 
 // Transport returns the transport settings.
-func (s *Server) Transport(ctx context.Context) (TransportSettings, error) {
-	tr := defaultTransport()
+func (s *Server) Transport(ctx context.Context) (config.TransportSettings, error) {
+	tr := config.DefaultTransportSettings()
 	b, err := s.dir.Setting(ctx, s.name, keyTransport)
 	if errors.Is(err, directory.ErrNotFound) {
 		return tr, nil
@@ -171,7 +155,7 @@ func (s *Server) Transport(ctx context.Context) (TransportSettings, error) {
 }
 
 // SetTransportBindings replaces the LMTP bindings.
-func (s *Server) SetTransportBindings(ctx context.Context, bindings []string) (TransportSettings, error) {
+func (s *Server) SetTransportBindings(ctx context.Context, bindings []string) (config.TransportSettings, error) {
 	tr, err := s.Transport(ctx)
 	if err != nil {
 		return tr, err

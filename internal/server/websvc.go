@@ -29,32 +29,10 @@ import (
 // keyWeb is the directory key of the web service's settings.
 const keyWeb = "web"
 
-// WebPort is the web service's default port.
-const WebPort = 443
-
-// WebSettings are the web service's settings.
-type WebSettings struct {
-	// Bindings are the HTTPS listeners, IP:Port.
-	Bindings []config.Binding `json:"Bindings"`
-	// X509CertificateName picks the certificate presented when the browser
-	// sends no SNI name or one no certificate enabled for IIS matches
-	// (default: the server FQDN, which the self-signed certificate covers).
-	X509CertificateName string `json:"X509CertificateName"`
-}
-
-// defaultWeb is a fresh server's web settings: [::]:443 and 0.0.0.0:443,
-// like Exchange's IIS bindings.
-func defaultWeb(fqdn string) WebSettings {
-	return WebSettings{
-		Bindings:            []config.Binding{config.NewBinding(netip.IPv6Unspecified(), WebPort), config.NewBinding(netip.IPv4Unspecified(), WebPort)},
-		X509CertificateName: fqdn,
-	}
-}
-
 // saveDefaultWeb stores a fresh server's web settings, local and shifted
 // like the other services'.
 func (s *Server) saveDefaultWeb(ctx context.Context, d defaults) error {
-	ws := defaultWeb(s.fqdn)
+	ws := config.DefaultWebSettings(s.fqdn)
 	if d.local {
 		ws.Bindings = config.LoopbackBindings(ws.Bindings)
 	}
@@ -70,8 +48,8 @@ func (s *Server) saveDefaultWeb(ctx context.Context, d defaults) error {
 
 // Web returns the web service's settings (the defaults for a data folder
 // made before the service existed).
-func (s *Server) Web(ctx context.Context) (WebSettings, error) {
-	ws := defaultWeb(s.fqdn)
+func (s *Server) Web(ctx context.Context) (config.WebSettings, error) {
+	ws := config.DefaultWebSettings(s.fqdn)
 	b, err := s.dir.Setting(ctx, s.name, keyWeb)
 	if errors.Is(err, directory.ErrNotFound) {
 		return ws, nil
@@ -88,31 +66,15 @@ func (s *Server) Web(ctx context.Context) (WebSettings, error) {
 // SetWeb changes the web settings given as Name=Value texts (Bindings,
 // X509CertificateName); nothing is stored on error. The running service
 // keeps its settings until restarted.
-func (s *Server) SetWeb(ctx context.Context, texts map[string]string) (WebSettings, error) {
+func (s *Server) SetWeb(ctx context.Context, texts map[string]string) (config.WebSettings, error) {
 	ws, err := s.Web(ctx)
 	if err != nil {
 		return ws, err
 	}
 	next := ws
 	for name, v := range texts {
-		switch strings.ToLower(name) {
-		case "bindings":
-			var list []config.Binding
-			for _, text := range config.SplitList(v) {
-				b, err := config.ParseBinding(text)
-				if err != nil {
-					return ws, err
-				}
-				list = append(list, b)
-			}
-			if len(list) == 0 {
-				return ws, errors.New("web: Bindings needs at least one IP:Port")
-			}
-			next.Bindings = list
-		case "x509certificatename":
-			next.X509CertificateName = strings.TrimSpace(v)
-		default:
-			return ws, fmt.Errorf("web: unknown setting %q (Bindings, X509CertificateName)", name)
+		if err := next.Set(name, v); err != nil {
+			return ws, err
 		}
 	}
 	return next, s.saveJSON(ctx, keyWeb, next)

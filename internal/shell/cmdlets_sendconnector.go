@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/config"
 )
 
 // sendConnectorCmdlets are Get-, New-, Set- and Remove-SendConnector over
@@ -33,7 +33,7 @@ func sendConnectorCmdlets() []*cmdlet {
 }
 
 // sendConnectorObject is a send connector as Get-SendConnector shows it.
-func sendConnectorObject(k server.SendConnector) *Object {
+func sendConnectorObject(k config.SendConnector) *Object {
 	o := &Object{TypeName: "SmtpSendConnectorConfig", Text: k.Name, Columns: []string{"Identity", "AddressSpaces", "Enabled"}}
 	o.add("Identity", k.Name)
 	o.add("AddressSpaces", anyList(k.AddressSpaces))
@@ -57,7 +57,7 @@ func runGetSendConnector(ctx context.Context, c *call) ([]any, error) {
 	if err := c.checkServer(ctx); err != nil {
 		return nil, err
 	}
-	var all []server.SendConnector
+	var all []config.SendConnector
 	if err := c.get(ctx, "/v1/sendconnectors", &all); err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func runEditSendConnector(ctx context.Context, c *call, create bool) ([]any, err
 		c.whatIfMsg(name, "")
 		return nil, nil
 	}
-	var k server.SendConnector
+	var k config.SendConnector
 	if err := c.post(ctx, path, admin.SendConnectorRequest{Name: name, Texts: texts, Password: password}, &k); err != nil {
 		return nil, notFound(name, err)
 	}
