@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/tlsconf"
 )
 
@@ -42,7 +42,7 @@ func (c *cli) cert(ctx context.Context, args []string) error {
 			return err
 		}
 		var got tlsconf.Cert
-		req := admin.ImportRequest{Certificate: string(certPEM), Key: string(keyPEM), Services: strings.Split(*services, ",")}
+		req := api.ImportRequest{Certificate: string(certPEM), Key: string(keyPEM), Services: strings.Split(*services, ",")}
 		if err := cl.Post(ctx, "/v1/certificates", req, &got); err != nil {
 			return err
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 )
 
@@ -29,14 +29,14 @@ func (c *cli) connector(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list []admin.Connector
+		var list []api.Connector
 		if err := cl.Get(ctx, "/v1/connectors", &list); err != nil {
 			return err
 		}
 		printConnectors(c.out, list)
 		return nil
 	case len(args) == 2 && args[0] == "show":
-		var list []admin.Connector
+		var list []api.Connector
 		if err := cl.Get(ctx, "/v1/connectors?name="+url.QueryEscape(args[1]), &list); err != nil {
 			return err
 		}
@@ -53,8 +53,8 @@ func (c *cli) connector(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var k admin.Connector
-		if err := cl.Post(ctx, "/v1/connectors", admin.NewConnector{Name: args[1], Usage: usage, Texts: t}, &k); err != nil {
+		var k api.Connector
+		if err := cl.Post(ctx, "/v1/connectors", api.NewConnector{Name: args[1], Usage: usage, Texts: t}, &k); err != nil {
 			return err
 		}
 		printConnector(c.out, k)
@@ -65,15 +65,15 @@ func (c *cli) connector(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var k admin.Connector
-		if err := cl.Post(ctx, "/v1/connectors/set", admin.Changes{Name: args[1], Texts: t}, &k); err != nil {
+		var k api.Connector
+		if err := cl.Post(ctx, "/v1/connectors/set", api.Changes{Name: args[1], Texts: t}, &k); err != nil {
 			return err
 		}
 		printConnector(c.out, k)
 		fmt.Fprintln(os.Stderr, "postern: saved; restart smtp to apply it")
 		return nil
 	case len(args) == 2 && args[0] == "remove":
-		if err := cl.Post(ctx, "/v1/connectors/remove", admin.NameRequest{Name: args[1]}, nil); err != nil {
+		if err := cl.Post(ctx, "/v1/connectors/remove", api.NameRequest{Name: args[1]}, nil); err != nil {
 			return err
 		}
 		fmt.Fprintln(os.Stderr, "postern: removed; restart smtp to close it")
@@ -104,7 +104,7 @@ func cutUsage(args []string) (usage string, rest []string, err error) {
 }
 
 // field returns one field's value from a connector.
-func field(k admin.Connector, name string) string {
+func field(k api.Connector, name string) string {
 	for _, f := range k.Fields {
 		if f.Name == name {
 			return f.Value
@@ -113,7 +113,7 @@ func field(k admin.Connector, name string) string {
 	return ""
 }
 
-func printConnectors(w io.Writer, list []admin.Connector) {
+func printConnectors(w io.Writer, list []api.Connector) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Identity\tEnabled\tBindings\tAuthMechanism\tPermissionGroups\tListening")
 	for _, k := range list {
@@ -127,7 +127,7 @@ func printConnectors(w io.Writer, list []admin.Connector) {
 	tw.Flush()
 }
 
-func printConnector(w io.Writer, k admin.Connector) {
+func printConnector(w io.Writer, k api.Connector) {
 	fields := append([]config.Field{{Name: "Identity", Value: k.Identity}}, k.Fields...)
 	if len(k.Listening) > 0 {
 		fields = append(fields, config.Field{Name: "Listening", Value: strings.Join(k.Listening, ", ")})

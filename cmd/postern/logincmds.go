@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 )
 
@@ -18,7 +18,7 @@ func (c *cli) login(ctx context.Context, args []string) error {
 			return err
 		}
 	case len(args) >= 2 && args[0] == "set":
-		req := admin.LogonRequest{Values: map[string]string{}}
+		req := api.LogonRequest{Values: map[string]string{}}
 		for _, a := range args[1:] {
 			k, v, ok := strings.Cut(a, "=")
 			if !ok {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // userAccess runs `postern user access MAILBOX [grant|revoke USER]`: who
@@ -15,7 +15,7 @@ func (c *cli) userAccess(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1:
-		var ps []admin.Permission
+		var ps []api.Permission
 		if err := cl.Get(ctx, "/v1/permissions?mailbox="+url.QueryEscape(args[0]), &ps); err != nil {
 			return err
 		}
@@ -24,8 +24,8 @@ func (c *cli) userAccess(ctx context.Context, args []string) error {
 		}
 		return nil
 	case len(args) == 3 && (args[1] == "grant" || args[1] == "revoke"):
-		var p admin.Permission
-		req := admin.PermissionRequest{Mailbox: args[0], User: args[2], Grant: args[1] == "grant"}
+		var p api.Permission
+		req := api.PermissionRequest{Mailbox: args[0], User: args[2], Grant: args[1] == "grant"}
 		if err := cl.Post(ctx, "/v1/permissions", req, &p); err != nil {
 			return err
 		}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // userAdmin grants or revokes the administrator role: `postern user admin
@@ -14,7 +14,7 @@ func (c *cli) userAdmin(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var us []admin.User
+		var us []api.User
 		if err := cl.Get(ctx, "/v1/administrators", &us); err != nil {
 			return err
 		}
@@ -24,8 +24,8 @@ func (c *cli) userAdmin(ctx context.Context, args []string) error {
 		return nil
 	case len(args) == 2 && (strings.EqualFold(args[1], "on") || strings.EqualFold(args[1], "off")):
 		on := strings.EqualFold(args[1], "on")
-		var u admin.User
-		if err := cl.Post(ctx, "/v1/administrators", admin.RoleRequest{Name: args[0], Admin: on}, &u); err != nil {
+		var u api.User
+		if err := cl.Post(ctx, "/v1/administrators", api.RoleRequest{Name: args[0], Admin: on}, &u); err != nil {
 			return err
 		}
 		state := "is now an administrator"

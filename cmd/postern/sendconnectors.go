@@ -10,7 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 )
 
@@ -48,7 +48,7 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 		}
 		return nil
 	case len(args) >= 2 && (args[0] == "new" || args[0] == "set"):
-		req := admin.SendConnectorRequest{Name: args[1]}
+		req := api.SendConnectorRequest{Name: args[1]}
 		readPw := false
 		var rest []string
 		for _, a := range args[2:] {
@@ -79,7 +79,7 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 		printSendConnector(c.out, k)
 		return nil
 	case len(args) == 2 && args[0] == "remove":
-		return cl.Post(ctx, "/v1/sendconnectors/remove", admin.NameRequest{Name: args[1]}, nil)
+		return cl.Post(ctx, "/v1/sendconnectors/remove", api.NameRequest{Name: args[1]}, nil)
 	}
 	fmt.Fprint(os.Stderr, sendConnectorUsage)
 	return errUsage

@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 )
 
@@ -21,7 +21,7 @@ func (c *cli) web(ctx context.Context, args []string) error {
 			return err
 		}
 	case len(args) >= 2 && args[0] == "set":
-		req := admin.WebRequest{Settings: map[string]string{}}
+		req := api.WebRequest{Settings: map[string]string{}}
 		for _, a := range args[1:] {
 			k, v, ok := strings.Cut(a, "=")
 			if !ok {

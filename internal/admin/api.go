@@ -19,6 +19,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/queue"
@@ -140,11 +141,6 @@ func post[Req, T any](a *API, fn func(*http.Request, Req) (T, error)) http.Handl
 	}
 }
 
-// Error is the body of every failed request.
-type Error struct {
-	Error string `json:"error"`
-}
-
 func reply(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(v)
@@ -167,7 +163,7 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(Error{Error: err.Error()})
+	json.NewEncoder(w).Encode(api.Error{Error: err.Error()})
 }
 
 var errBadRequest = errors.New("bad request")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
 )
@@ -61,7 +62,7 @@ func (s *Server) saveDefaultSettings(ctx context.Context, d defaults) error {
 	if err := s.saveDefaultWeb(ctx, d); err != nil {
 		return err
 	}
-	for _, st := range []struct{ name, t string }{{"pop3", Manual}, {"pop3-backend", Manual}, {"imap4", Manual}, {"imap4-backend", Manual}, {"transport", Automatic}, {"smtp", Automatic}, {"web", Automatic}} {
+	for _, st := range []struct{ name, t string }{{"pop3", api.Manual}, {"pop3-backend", api.Manual}, {"imap4", api.Manual}, {"imap4-backend", api.Manual}, {"transport", api.Automatic}, {"smtp", api.Automatic}, {"web", api.Automatic}} {
 		if err := s.dir.SetStartupType(ctx, s.name, st.name, st.t); err != nil {
 			return err
 		}

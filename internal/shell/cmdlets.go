@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // cmdlet is one entry of the command table: its parameters and what it
@@ -157,9 +157,9 @@ func (c *call) identities(name string, props ...string) []string {
 
 // serverInfo returns the server's name and domains (cached for the
 // shell's life).
-func (c *call) serverInfo(ctx context.Context) (*admin.Info, error) {
+func (c *call) serverInfo(ctx context.Context) (*api.Info, error) {
 	if c.sh.info == nil {
-		var in admin.Info
+		var in api.Info
 		if err := c.get(ctx, "/v1/info", &in); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/tlsconf"
 )
 
@@ -183,7 +184,7 @@ func runImportCert(ctx context.Context, c *call) ([]any, error) {
 		return nil, nil
 	}
 	var got tlsconf.Cert
-	err = c.post(ctx, "/v1/certificates", admin.ImportRequest{Certificate: string(certPEM), Key: string(keyPEM)}, &got)
+	err = c.post(ctx, "/v1/certificates", api.ImportRequest{Certificate: string(certPEM), Key: string(keyPEM)}, &got)
 	var se *admin.StatusError
 	if errors.As(err, &se) && se.Code == http.StatusConflict {
 		b, _ := pem.Decode(certPEM)
@@ -236,7 +237,7 @@ func runEnableCert(ctx context.Context, c *call) ([]any, error) {
 			c.whatIfMsg(tp, "Services: "+strings.Join(services, ", ")+".")
 			return nil, nil
 		}
-		err := c.post(ctx, "/v1/certificates/enable", admin.EnableRequest{Thumbprint: tp, Services: services}, nil)
+		err := c.post(ctx, "/v1/certificates/enable", api.EnableRequest{Thumbprint: tp, Services: services}, nil)
 		if err != nil && strings.Contains(err.Error(), "not found") {
 			return nil, notFoundText(tp)
 		}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/tlsconf"
 )
 
@@ -58,7 +58,7 @@ func runNewCert(ctx context.Context, c *call) ([]any, error) {
 	if c.has("FriendlyName") {
 		c.warn("-FriendlyName is not kept: Postern names certificates by thumbprint and subject.")
 	}
-	req := admin.NewCertRequest{SubjectName: c.str("SubjectName"), DomainNames: names, KeySize: intArg(c.args, "KeySize", 0), Services: services}
+	req := api.NewCertRequest{SubjectName: c.str("SubjectName"), DomainNames: names, KeySize: intArg(c.args, "KeySize", 0), Services: services}
 	if c.whatIf() {
 		target := req.SubjectName
 		if target == "" {

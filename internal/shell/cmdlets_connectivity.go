@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
-	"github.com/postern/postern/internal/server"
 )
 
 // connectivityCmdlets are Test-PopConnectivity and Test-ImapConnectivity
@@ -162,13 +162,13 @@ func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectiv
 	if err != nil {
 		return connectivityTarget{}, err
 	}
-	var st server.ServiceStatus
+	var st api.ServiceStatus
 	for _, s := range all {
 		if s.Name == pp.service() {
 			st = s
 		}
 	}
-	if st.Status != server.Running || len(st.Listeners) == 0 {
+	if st.Status != api.Running || len(st.Listeners) == 0 {
 		return connectivityTarget{}, fmt.Errorf("The %s service (%s) is not running: Start-Service %s.", pp.label(), st.ExchangeName, st.ExchangeName)
 	}
 	// The frontend lists its implicit-TLS listeners (SSLBindings) first,

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // domainCmdlets are New-/Get-/Set-/Remove-AcceptedDomain. Postern has
@@ -26,13 +26,13 @@ func domainCmdlets() []*cmdlet {
 	}
 }
 
-func listDomains(ctx context.Context, c *call) ([]admin.Domain, error) {
-	var list []admin.Domain
+func listDomains(ctx context.Context, c *call) ([]api.Domain, error) {
+	var list []api.Domain
 	return list, c.get(ctx, "/v1/domains", &list)
 }
 
 // domainObject is an accepted domain as Get-AcceptedDomain shows it.
-func domainObject(d admin.Domain) *Object {
+func domainObject(d api.Domain) *Object {
 	o := &Object{TypeName: "AcceptedDomain", Text: d.Name, Columns: []string{"Name", "DomainName", "DomainType", "Default"}}
 	o.add("Name", d.Name)
 	o.add("DomainName", d.DomainName)
@@ -67,7 +67,7 @@ func runGetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 
 // matchesDomain reports whether an identity (with wildcards) names d by
 // its Name or its DomainName.
-func matchesDomain(id string, d admin.Domain) bool {
+func matchesDomain(id string, d api.Domain) bool {
 	for _, s := range []string{d.Name, d.DomainName} {
 		if strings.EqualFold(id, s) || hasWildcard(id) && wildcardMatch(id, s) {
 			return true
@@ -77,17 +77,17 @@ func matchesDomain(id string, d admin.Domain) bool {
 }
 
 // findDomain names exactly one accepted domain.
-func findDomain(ctx context.Context, c *call, id string) (admin.Domain, error) {
+func findDomain(ctx context.Context, c *call, id string) (api.Domain, error) {
 	all, err := listDomains(ctx, c)
 	if err != nil {
-		return admin.Domain{}, err
+		return api.Domain{}, err
 	}
 	for _, d := range all {
 		if strings.EqualFold(id, d.Name) || strings.EqualFold(id, d.DomainName) {
 			return d, nil
 		}
 	}
-	return admin.Domain{}, notFoundText(id)
+	return api.Domain{}, notFoundText(id)
 }
 
 // checkDomainType refuses the relay domain types.
@@ -110,8 +110,8 @@ func runNewAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 		c.whatIfMsg(name, fmt.Sprintf("A new accepted domain %s would be created, of type Authoritative.", domain))
 		return nil, nil
 	}
-	var d admin.Domain
-	if err := c.post(ctx, "/v1/domains", admin.NewDomain{Name: name, DomainName: domain, DomainType: "Authoritative"}, &d); err != nil {
+	var d api.Domain
+	if err := c.post(ctx, "/v1/domains", api.NewDomain{Name: name, DomainName: domain, DomainType: "Authoritative"}, &d); err != nil {
 		return nil, err
 	}
 	c.sh.info = nil // the domains in the cached server info changed
@@ -126,25 +126,25 @@ func runSetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 	if c.has("MakeDefault") && !makeDefault {
 		return nil, errors.New("-MakeDefault $false has no effect: make another accepted domain the default instead.")
 	}
-	return eachDomain(ctx, c, func(d admin.Domain) error {
-		req := admin.SetDomain{Identity: d.DomainName, Name: c.str("Name"), MakeDefault: makeDefault}
+	return eachDomain(ctx, c, func(d api.Domain) error {
+		req := api.SetDomain{Identity: d.DomainName, Name: c.str("Name"), MakeDefault: makeDefault}
 		return c.post(ctx, "/v1/domains/set", req, nil)
 	})
 }
 
 func runRemoveAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
-	return eachDomain(ctx, c, func(d admin.Domain) error {
+	return eachDomain(ctx, c, func(d api.Domain) error {
 		if ok, err := c.confirm(fmt.Sprintf("Removing accepted domain \"%s\" (%s).", d.Name, d.DomainName)); err != nil || !ok {
 			return err
 		}
-		return c.post(ctx, "/v1/domains/remove", admin.NameRequest{Name: d.DomainName}, nil)
+		return c.post(ctx, "/v1/domains/remove", api.NameRequest{Name: d.DomainName}, nil)
 	})
 }
 
 // eachDomain runs change for each accepted domain -Identity (or the
 // pipeline) names, or reports it under -WhatIf; the shell's cached
 // server info is dropped after a change.
-func eachDomain(ctx context.Context, c *call, change func(d admin.Domain) error) ([]any, error) {
+func eachDomain(ctx context.Context, c *call, change func(d api.Domain) error) ([]any, error) {
 	return eachItem(c.identities("Identity", "DomainName"), func(id string) ([]any, error) {
 		d, err := findDomain(ctx, c, id)
 		if err != nil {

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // permissionCmdlets are Add-/Remove-/Get-MailboxPermission for FullAccess,
@@ -28,7 +28,7 @@ func permissionCmdlets() []*cmdlet {
 	}
 }
 
-func permissionObject(p admin.Permission) *Object {
+func permissionObject(p api.Permission) *Object {
 	o := &Object{TypeName: "MailboxAcePresentationObject", Text: p.User, Columns: []string{"Identity", "User", "AccessRights", "IsInherited", "Deny"}}
 	o.add("Identity", p.Mailbox)
 	o.add("User", p.User)
@@ -39,7 +39,7 @@ func permissionObject(p admin.Permission) *Object {
 }
 
 func runGetMailboxPermission(ctx context.Context, c *call) ([]any, error) {
-	var user admin.User
+	var user api.User
 	if c.has("User") {
 		var err error
 		if user, err = resolveMailbox(ctx, c, c.str("User")); err != nil {
@@ -51,7 +51,7 @@ func runGetMailboxPermission(ctx context.Context, c *call) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		var ps []admin.Permission
+		var ps []api.Permission
 		if err := c.get(ctx, "/v1/permissions?mailbox="+url.QueryEscape(mb.Address), &ps); err != nil {
 			return nil, err
 		}
@@ -87,8 +87,8 @@ func runSetMailboxPermission(ctx context.Context, c *call, add bool) ([]any, err
 			c.whatIfMsg(mb.Address, "User: "+user.Address+", AccessRights: FullAccess.")
 			return nil, nil
 		}
-		var p admin.Permission
-		req := admin.PermissionRequest{Mailbox: mb.Address, User: user.Address, Grant: add}
+		var p api.Permission
+		req := api.PermissionRequest{Mailbox: mb.Address, User: user.Address, Grant: add}
 		if err := c.post(ctx, "/v1/permissions", req, &p); err != nil {
 			return nil, err
 		}

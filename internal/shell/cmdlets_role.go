@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // orgManagement is the one role group Postern has: its members are the
@@ -36,7 +36,7 @@ func runGetRoleGroupMember(ctx context.Context, c *call) ([]any, error) {
 	if err := checkRoleGroup(c); err != nil {
 		return nil, err
 	}
-	var us []admin.User
+	var us []api.User
 	if err := c.get(ctx, "/v1/administrators", &us); err != nil {
 		return nil, err
 	}
@@ -69,6 +69,6 @@ func runSetRoleGroupMember(ctx context.Context, c *call, add bool) ([]any, error
 			c.whatIfMsg(orgManagement, "Member: "+u.Address+".")
 			return nil, nil
 		}
-		return nil, c.post(ctx, "/v1/administrators", admin.RoleRequest{Name: u.Address, Admin: add}, nil)
+		return nil, c.post(ctx, "/v1/administrators", api.RoleRequest{Name: u.Address, Admin: add}, nil)
 	})
 }

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 )
 
@@ -81,8 +81,8 @@ func runGetSendConnector(ctx context.Context, c *call) ([]any, error) {
 
 // sendConnectorTexts turns the bound settings into Name=Value texts and
 // the password of -AuthenticationCredential.
-func (c *call) sendConnectorTexts() ([]admin.TextChange, string, error) {
-	var out []admin.TextChange
+func (c *call) sendConnectorTexts() ([]api.TextChange, string, error) {
+	var out []api.TextChange
 	for _, n := range []string{"AddressSpaces", "SmartHosts", "Port", "Enabled", "RequireTLS", "TlsAuthLevel", "SmartHostAuthMechanism"} {
 		v, ok := c.args[n]
 		if !ok {
@@ -99,17 +99,17 @@ func (c *call) sendConnectorTexts() ([]admin.TextChange, string, error) {
 		default:
 			text = fmt.Sprint(x)
 		}
-		out = append(out, admin.TextChange{Name: n, Text: text})
+		out = append(out, api.TextChange{Name: n, Text: text})
 	}
 	if c.flag("Internet") || strings.EqualFold(c.str("Usage"), "Internet") {
 		if _, ok := c.args["AddressSpaces"]; !ok {
-			out = append(out, admin.TextChange{Name: "AddressSpaces", Text: "*"})
+			out = append(out, api.TextChange{Name: "AddressSpaces", Text: "*"})
 		}
 	}
 	password := ""
 	switch v := c.args["AuthenticationCredential"].(type) {
 	case *Credential:
-		out = append(out, admin.TextChange{Name: "AuthenticationUser", Text: v.UserName})
+		out = append(out, api.TextChange{Name: "AuthenticationUser", Text: v.UserName})
 		if v.Password != nil {
 			password = v.Password.text
 		}
@@ -133,7 +133,7 @@ func runEditSendConnector(ctx context.Context, c *call, create bool) ([]any, err
 		name = c.str("Identity")
 		path += "/set"
 		if n := c.str("Name"); n != "" {
-			texts = append(texts, admin.TextChange{Name: "Name", Text: n})
+			texts = append(texts, api.TextChange{Name: "Name", Text: n})
 		}
 	}
 	if c.whatIf() {
@@ -141,7 +141,7 @@ func runEditSendConnector(ctx context.Context, c *call, create bool) ([]any, err
 		return nil, nil
 	}
 	var k config.SendConnector
-	if err := c.post(ctx, path, admin.SendConnectorRequest{Name: name, Texts: texts, Password: password}, &k); err != nil {
+	if err := c.post(ctx, path, api.SendConnectorRequest{Name: name, Texts: texts, Password: password}, &k); err != nil {
 		return nil, notFound(name, err)
 	}
 	if create {
@@ -163,5 +163,5 @@ func runRemoveSendConnector(ctx context.Context, c *call) ([]any, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	return nil, notFound(id, c.post(ctx, "/v1/sendconnectors/remove", admin.NameRequest{Name: id}, nil))
+	return nil, notFound(id, c.post(ctx, "/v1/sendconnectors/remove", api.NameRequest{Name: id}, nil))
 }

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // serviceCmdlets are Get-, Start-, Stop-, Restart- and Set-Service. A
@@ -27,14 +26,14 @@ func serviceCmdlets() []*cmdlet {
 		action("Stop-Service", "stop", "stopped"),
 		action("Restart-Service", "restart", "restarted"),
 		{name: "Set-Service", changes: true, params: []param{positional("Name", kString, 0).must().piped(),
-			named("StartupType", kString, "StartMode", "ST").oneOf(server.Automatic, server.Manual, server.Disabled),
-			named("Status", kString).oneOf(server.Running, server.Stopped), named("PassThru", kSwitch)},
+			named("StartupType", kString, "StartMode", "ST").oneOf(api.Automatic, api.Manual, api.Disabled),
+			named("Status", kString).oneOf(api.Running, api.Stopped), named("PassThru", kSwitch)},
 			run: runSetService},
 	}
 }
 
 // serviceObject is a service as Get-Service shows it.
-func serviceObject(st server.ServiceStatus) *Object {
+func serviceObject(st api.ServiceStatus) *Object {
 	o := &Object{TypeName: "System.ServiceProcess.ServiceController", Text: st.ExchangeName,
 		Columns: []string{"Status", "Name", "DisplayName"}}
 	o.add("Name", st.ExchangeName)
@@ -58,16 +57,16 @@ func anyList(ss []string) []any {
 	return out
 }
 
-func listServices(ctx context.Context, c *call) ([]server.ServiceStatus, error) {
-	var st []server.ServiceStatus
+func listServices(ctx context.Context, c *call) ([]api.ServiceStatus, error) {
+	var st []api.ServiceStatus
 	return st, c.get(ctx, "/v1/services", &st)
 }
 
 // matchServices resolves names (wildcards allowed) against both the
 // Exchange and the Postern names; a plain name that matches nothing is an
 // error, a wildcard that matches nothing is not (as in PowerShell).
-func matchServices(all []server.ServiceStatus, names []string, byDisplay bool) ([]server.ServiceStatus, error) {
-	var out []server.ServiceStatus
+func matchServices(all []api.ServiceStatus, names []string, byDisplay bool) ([]api.ServiceStatus, error) {
+	var out []api.ServiceStatus
 	var errs []string
 	seen := map[string]bool{}
 	for _, n := range names {
@@ -118,8 +117,8 @@ func runGetService(ctx context.Context, c *call) ([]any, error) {
 }
 
 // sortServices orders by the name Get-Service shows.
-func sortServices(st []server.ServiceStatus) []server.ServiceStatus {
-	out := append([]server.ServiceStatus(nil), st...)
+func sortServices(st []api.ServiceStatus) []api.ServiceStatus {
+	out := append([]api.ServiceStatus(nil), st...)
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && lower(out[j].ExchangeName) < lower(out[j-1].ExchangeName); j-- {
 			out[j], out[j-1] = out[j-1], out[j]
@@ -145,7 +144,7 @@ func serviceAction(ctx context.Context, c *call, verb, past string) ([]any, erro
 	for _, st := range sel {
 		items = append(items, st.Name)
 	}
-	byName := map[string]server.ServiceStatus{}
+	byName := map[string]api.ServiceStatus{}
 	for _, st := range sel {
 		byName[st.Name] = st
 	}
@@ -156,8 +155,8 @@ func serviceAction(ctx context.Context, c *call, verb, past string) ([]any, erro
 			c.whatIfMsg(label, "")
 			return nil, nil
 		}
-		var res server.ServiceStatus
-		if err := c.post(ctx, "/v1/services/action", admin.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
+		var res api.ServiceStatus
+		if err := c.post(ctx, "/v1/services/action", api.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
 			failed := "started"
 			if verb == "stop" {
 				failed = "stopped"
@@ -190,13 +189,13 @@ func runSetService(ctx context.Context, c *call) ([]any, error) {
 		}
 		res := st
 		if t := c.str("StartupType"); t != "" {
-			if err := c.post(ctx, "/v1/services/startup", admin.ServiceRequest{Name: st.Name, StartupType: t}, &res); err != nil {
+			if err := c.post(ctx, "/v1/services/startup", api.ServiceRequest{Name: st.Name, StartupType: t}, &res); err != nil {
 				return out, fmt.Errorf("Service '%s' cannot be configured due to the following error: %v", label, err)
 			}
 		}
 		if s := c.str("Status"); s != "" && !strings.EqualFold(s, res.Status) {
 			verb := map[string]string{"running": "start", "stopped": "stop"}[lower(s)]
-			if err := c.post(ctx, "/v1/services/action", admin.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
+			if err := c.post(ctx, "/v1/services/action", api.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
 				return out, fmt.Errorf("Service '%s' cannot be configured due to the following error: %v", label, err)
 			}
 		}

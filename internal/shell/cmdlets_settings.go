@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 )
 
@@ -123,13 +124,13 @@ func setSettings(ctx context.Context, c *call, sc schema, protocol, path string)
 		if err := c.get(ctx, "/v1/settings/"+path, &before); err != nil {
 			return nil, err
 		}
-		if err := c.post(ctx, "/v1/whatif/settings/"+path, admin.Changes{Changes: changes}, &after); err != nil {
+		if err := c.post(ctx, "/v1/whatif/settings/"+path, api.Changes{Changes: changes}, &after); err != nil {
 			return nil, err
 		}
 		c.whatIfMsg(protocol+" settings of "+in.Name, diffFields(before, after))
 		return nil, nil
 	}
-	if err := c.post(ctx, "/v1/settings/"+path, admin.Changes{Changes: changes}, nil); err != nil {
+	if err := c.post(ctx, "/v1/settings/"+path, api.Changes{Changes: changes}, nil); err != nil {
 		return nil, err
 	}
 	name := map[string]string{config.ProtocolPOP3: "POP3", config.ProtocolIMAP4: "IMAP4"}[protocol]
@@ -278,7 +279,7 @@ func runGetCAS(ctx context.Context, c *call) ([]any, error) {
 		}
 	}
 	return eachItem(ids, func(id string) ([]any, error) {
-		var m admin.CASMailbox
+		var m api.CASMailbox
 		if err := c.get(ctx, "/v1/casmailbox?name="+url.QueryEscape(id), &m); err != nil {
 			return nil, notFound(id, err)
 		}
@@ -288,7 +289,7 @@ func runGetCAS(ctx context.Context, c *call) ([]any, error) {
 
 // casObject is a mailbox's CAS settings as Get-CASMailbox shows them;
 // with -ProtocolSettings it adds the server's connection settings.
-func casObject(m admin.CASMailbox, proto map[string]string) *Object {
+func casObject(m api.CASMailbox, proto map[string]string) *Object {
 	alias, _, _ := strings.Cut(m.Identity, "@")
 	o := &Object{TypeName: "CASMailbox", Text: m.Identity, Columns: []string{"Name", "PopEnabled", "ImapEnabled"}}
 	o.add("Name", alias)
@@ -338,9 +339,9 @@ func runSetCAS(ctx context.Context, c *call, sc schema) ([]any, error) {
 			c.warn("The command completed successfully but no settings of '%s' have been modified.", id)
 			return nil, nil
 		}
-		req := admin.Changes{Name: id, Changes: changes}
+		req := api.Changes{Name: id, Changes: changes}
 		if c.whatIf() {
-			var before, after admin.CASMailbox
+			var before, after api.CASMailbox
 			if err := c.get(ctx, "/v1/casmailbox?name="+url.QueryEscape(id), &before); err != nil {
 				return nil, notFound(id, err)
 			}
