@@ -16,8 +16,17 @@ import (
 )
 
 // Client talks to a server's admin API over its Unix socket.
+// Its typed requests (Requests) are its own methods.
 type Client struct {
 	hc *http.Client
+	Requests
+}
+
+// newClient returns a client sending its requests through hc.
+func newClient(hc *http.Client) *Client {
+	c := &Client{hc: hc}
+	c.Requests = Requests{d: c}
+	return c
 }
 
 // NewClient returns a client for the socket at path.
@@ -26,7 +35,7 @@ func NewClient(path string) *Client {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", path)
 	}}
-	return &Client{hc: &http.Client{Transport: tr, Timeout: 5 * time.Minute}}
+	return newClient(&http.Client{Transport: tr, Timeout: 5 * time.Minute})
 }
 
 // ErrNotRunning is returned when no server answers on the socket.

@@ -67,8 +67,8 @@ func runNewCert(ctx context.Context, c *call) ([]any, error) {
 		c.whatIfMsg(target, "A self-signed certificate would be created.")
 		return nil, nil
 	}
-	var got tlsconf.Cert
-	if err := c.post(ctx, "/v1/certificates/new", req, &got); err != nil {
+	got, err := c.client().NewCertificate(ctx, req)
+	if err != nil {
 		return nil, err
 	}
 	return []any{certObject(got, time.Now())}, nil

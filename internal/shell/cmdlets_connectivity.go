@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/postern/postern/internal/admin/api"
-	"github.com/postern/postern/internal/config"
 )
 
 // connectivityCmdlets are Test-PopConnectivity and Test-ImapConnectivity
@@ -201,8 +200,8 @@ func connectivityAddr(ctx context.Context, c *call, pp probeProtocol) (connectiv
 
 // sslBindingCount is how many SSLBindings the protocol has.
 func sslBindingCount(ctx context.Context, c *call, pp probeProtocol) (int, error) {
-	var fields []config.Field
-	if err := c.get(ctx, "/v1/settings/"+pp.service(), &fields); err != nil {
+	fields, err := c.client().Settings(ctx, pp.service())
+	if err != nil {
 		return 0, err
 	}
 	for _, f := range fields {

@@ -136,8 +136,7 @@ func connectorsOf(ctx context.Context, c *call) (*api.Info, []api.Connector, err
 }
 
 func listConnectors(ctx context.Context, c *call) ([]api.Connector, error) {
-	var list []api.Connector
-	return list, c.get(ctx, "/v1/connectors", &list)
+	return c.client().Connectors(ctx)
 }
 
 // matchConnectors returns the connectors an identity names: the name or
@@ -322,7 +321,7 @@ func runSetConnector(ctx context.Context, c *call, sc schema) ([]any, error) {
 			}
 			continue
 		}
-		if err := c.post(ctx, "/v1/connectors/set", api.Changes{Name: k.Identity, Changes: changes}, nil); err != nil {
+		if _, err := c.client().SetConnector(ctx, api.Changes{Name: k.Identity, Changes: changes}); err != nil {
 			errs = append(errs, notFound(k.Identity, err))
 			continue
 		}
@@ -395,8 +394,8 @@ func runNewConnector(ctx context.Context, c *call, sc schema) ([]any, error) {
 			fieldOfConfig(template, "Bindings")+".")
 		return nil, nil
 	}
-	var k api.Connector
-	if err := c.post(ctx, "/v1/connectors", api.NewConnector{Name: name, Usage: string(usage), Changes: changes}, &k); err != nil {
+	k, err := c.client().NewConnector(ctx, api.NewConnector{Name: name, Usage: string(usage), Changes: changes})
+	if err != nil {
 		return nil, err
 	}
 	c.restartWarning(in.Name)
@@ -428,7 +427,7 @@ func runRemoveConnector(ctx context.Context, c *call) ([]any, error) {
 		if err != nil || !ok {
 			return nil, err
 		}
-		if err := c.post(ctx, "/v1/connectors/remove", api.NameRequest{Name: k.Identity}, nil); err != nil {
+		if err := c.client().RemoveConnector(ctx, k.Identity); err != nil {
 			return nil, notFound(k.Identity, err)
 		}
 		removed = true

@@ -27,8 +27,7 @@ func domainCmdlets() []*cmdlet {
 }
 
 func listDomains(ctx context.Context, c *call) ([]api.Domain, error) {
-	var list []api.Domain
-	return list, c.get(ctx, "/v1/domains", &list)
+	return c.client().Domains(ctx)
 }
 
 // domainObject is an accepted domain as Get-AcceptedDomain shows it.
@@ -110,8 +109,8 @@ func runNewAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 		c.whatIfMsg(name, fmt.Sprintf("A new accepted domain %s would be created, of type Authoritative.", domain))
 		return nil, nil
 	}
-	var d api.Domain
-	if err := c.post(ctx, "/v1/domains", api.NewDomain{Name: name, DomainName: domain, DomainType: "Authoritative"}, &d); err != nil {
+	d, err := c.client().NewDomain(ctx, api.NewDomain{Name: name, DomainName: domain, DomainType: "Authoritative"})
+	if err != nil {
 		return nil, err
 	}
 	c.sh.info = nil // the domains in the cached server info changed
@@ -128,7 +127,7 @@ func runSetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 	}
 	return eachDomain(ctx, c, func(d api.Domain) error {
 		req := api.SetDomain{Identity: d.DomainName, Name: c.str("Name"), MakeDefault: makeDefault}
-		return c.post(ctx, "/v1/domains/set", req, nil)
+		return c.client().SetDomain(ctx, req)
 	})
 }
 
@@ -137,7 +136,7 @@ func runRemoveAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 		if ok, err := c.confirm(fmt.Sprintf("Removing accepted domain \"%s\" (%s).", d.Name, d.DomainName)); err != nil || !ok {
 			return err
 		}
-		return c.post(ctx, "/v1/domains/remove", api.NameRequest{Name: d.DomainName}, nil)
+		return c.client().RemoveDomain(ctx, d.DomainName)
 	})
 }
 

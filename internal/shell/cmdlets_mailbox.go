@@ -31,8 +31,7 @@ func mailboxCmdlets() []*cmdlet {
 }
 
 func listUsers(ctx context.Context, c *call) ([]api.User, error) {
-	var us []api.User
-	return us, c.get(ctx, "/v1/users", &us)
+	return c.client().Users(ctx)
 }
 
 // mailboxObject is a user as Get-Mailbox shows it.
@@ -138,8 +137,8 @@ func runNewMailbox(ctx context.Context, c *call) ([]any, error) {
 		return nil, nil
 	}
 	pw, _ := c.args["Password"].(*SecureString)
-	var u api.User
-	if err := c.post(ctx, "/v1/users", api.NewUser{Address: addr, Password: pw.text, DisplayName: display}, &u); err != nil {
+	u, err := c.client().NewUser(ctx, api.NewUser{Address: addr, Password: pw.text, DisplayName: display})
+	if err != nil {
 		return nil, err
 	}
 	return []any{mailboxObject(u, in.Name)}, nil
@@ -176,7 +175,7 @@ func runSetMailbox(ctx context.Context, c *call) ([]any, error) {
 			c.whatIfMsg(u.Address, "The password would be reset.")
 			return nil, nil
 		}
-		return nil, c.post(ctx, "/v1/users/password", api.NameRequest{Name: u.Address, Password: pw.text}, nil)
+		return nil, c.client().SetPassword(ctx, u.Address, pw.text)
 	})
 }
 
@@ -193,6 +192,6 @@ func runRemoveMailbox(ctx context.Context, c *call) ([]any, error) {
 		if ok, err := c.confirm(fmt.Sprintf("Removing mailbox \"%s\" removes the user and deletes the mailbox and its contents.", u.Address)); err != nil || !ok {
 			return nil, err
 		}
-		return nil, c.post(ctx, "/v1/users/remove", api.NameRequest{Name: u.Address}, nil)
+		return nil, c.client().RemoveUser(ctx, u.Address)
 	})
 }

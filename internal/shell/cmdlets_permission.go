@@ -3,7 +3,6 @@ package shell
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/postern/postern/internal/admin/api"
@@ -51,8 +50,8 @@ func runGetMailboxPermission(ctx context.Context, c *call) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		var ps []api.Permission
-		if err := c.get(ctx, "/v1/permissions?mailbox="+url.QueryEscape(mb.Address), &ps); err != nil {
+		ps, err := c.client().Permissions(ctx, mb.Address)
+		if err != nil {
 			return nil, err
 		}
 		var out []any
@@ -87,9 +86,9 @@ func runSetMailboxPermission(ctx context.Context, c *call, add bool) ([]any, err
 			c.whatIfMsg(mb.Address, "User: "+user.Address+", AccessRights: FullAccess.")
 			return nil, nil
 		}
-		var p api.Permission
 		req := api.PermissionRequest{Mailbox: mb.Address, User: user.Address, Grant: add}
-		if err := c.post(ctx, "/v1/permissions", req, &p); err != nil {
+		p, err := c.client().SetPermission(ctx, req)
+		if err != nil {
 			return nil, err
 		}
 		if add {

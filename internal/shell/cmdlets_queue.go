@@ -35,8 +35,8 @@ func listQueue(ctx context.Context, c *call) (string, []api.QueueMessage, error)
 	if err != nil {
 		return "", nil, err
 	}
-	var ql api.QueueList
-	return in.Name, ql.Messages, c.get(ctx, "/v1/queue", &ql)
+	ql, err := c.client().Queue(ctx)
+	return in.Name, ql.Messages, err
 }
 
 // domainQueue is the pending recipients of one next-hop domain.
@@ -222,7 +222,7 @@ func runRetryQueue(ctx context.Context, c *call) ([]any, error) {
 		return nil, nil
 	}
 	for _, m := range targets {
-		if err := c.post(ctx, "/v1/queue/retry", api.QueueRequest{ID: m}, nil); err != nil {
+		if _, err := c.client().RetryQueue(ctx, api.QueueRequest{ID: m}); err != nil {
 			return nil, err
 		}
 	}
@@ -249,7 +249,7 @@ func runRemoveMessage(ctx context.Context, c *call) ([]any, error) {
 		if err != nil || !ok {
 			return nil, err
 		}
-		if err := c.post(ctx, "/v1/queue/remove", api.QueueRequest{ID: n}, nil); err != nil {
+		if err := c.client().RemoveQueued(ctx, n); err != nil {
 			return nil, notFound(id, err)
 		}
 		return nil, nil

@@ -57,8 +57,8 @@ func runGetSendConnector(ctx context.Context, c *call) ([]any, error) {
 	if err := c.checkServer(ctx); err != nil {
 		return nil, err
 	}
-	var all []config.SendConnector
-	if err := c.get(ctx, "/v1/sendconnectors", &all); err != nil {
+	all, err := c.client().SendConnectors(ctx)
+	if err != nil {
 		return nil, err
 	}
 	ids := c.identities("Identity", "Name")
@@ -127,11 +127,9 @@ func runEditSendConnector(ctx context.Context, c *call, create bool) ([]any, err
 	if err != nil {
 		return nil, err
 	}
-	name := c.str("Name")
-	path := "/v1/sendconnectors"
+	name, edit := c.str("Name"), c.client().NewSendConnector
 	if !create {
-		name = c.str("Identity")
-		path += "/set"
+		name, edit = c.str("Identity"), c.client().SetSendConnector
 		if n := c.str("Name"); n != "" {
 			texts = append(texts, api.TextChange{Name: "Name", Text: n})
 		}
@@ -140,8 +138,8 @@ func runEditSendConnector(ctx context.Context, c *call, create bool) ([]any, err
 		c.whatIfMsg(name, "")
 		return nil, nil
 	}
-	var k config.SendConnector
-	if err := c.post(ctx, path, api.SendConnectorRequest{Name: name, Texts: texts, Password: password}, &k); err != nil {
+	k, err := edit(ctx, api.SendConnectorRequest{Name: name, Texts: texts, Password: password})
+	if err != nil {
 		return nil, notFound(name, err)
 	}
 	if create {
@@ -163,5 +161,5 @@ func runRemoveSendConnector(ctx context.Context, c *call) ([]any, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	return nil, notFound(id, c.post(ctx, "/v1/sendconnectors/remove", api.NameRequest{Name: id}, nil))
+	return nil, notFound(id, c.client().RemoveSendConnector(ctx, id))
 }

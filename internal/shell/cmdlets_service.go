@@ -58,8 +58,7 @@ func anyList(ss []string) []any {
 }
 
 func listServices(ctx context.Context, c *call) ([]api.ServiceStatus, error) {
-	var st []api.ServiceStatus
-	return st, c.get(ctx, "/v1/services", &st)
+	return c.client().Services(ctx)
 }
 
 // matchServices resolves names (wildcards allowed) against both the
@@ -155,8 +154,8 @@ func serviceAction(ctx context.Context, c *call, verb, past string) ([]any, erro
 			c.whatIfMsg(label, "")
 			return nil, nil
 		}
-		var res api.ServiceStatus
-		if err := c.post(ctx, "/v1/services/action", api.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
+		res, err := c.client().ServiceAction(ctx, st.Name, verb)
+		if err != nil {
 			failed := "started"
 			if verb == "stop" {
 				failed = "stopped"
@@ -189,19 +188,36 @@ func runSetService(ctx context.Context, c *call) ([]any, error) {
 		}
 		res := st
 		if t := c.str("StartupType"); t != "" {
-			if err := c.post(ctx, "/v1/services/startup", api.ServiceRequest{Name: st.Name, StartupType: t}, &res); err != nil {
+			got, err := c.client().SetStartupType(ctx, st.Name, t)
+			if err != nil {
 				return out, fmt.Errorf("Service '%s' cannot be configured due to the following error: %v", label, err)
 			}
+			res = answered(res, got)
 		}
 		if s := c.str("Status"); s != "" && !strings.EqualFold(s, res.Status) {
 			verb := map[string]string{"running": "start", "stopped": "stop"}[lower(s)]
-			if err := c.post(ctx, "/v1/services/action", api.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
+			got, err := c.client().ServiceAction(ctx, st.Name, verb)
+			if err != nil {
 				return out, fmt.Errorf("Service '%s' cannot be configured due to the following error: %v", label, err)
 			}
+			res = answered(res, got)
 		}
 		if c.flag("PassThru") {
 			out = append(out, serviceObject(res))
 		}
 	}
 	return out, nil
+}
+
+// answered is res after a service endpoint's answer got: the answer, with
+// res's listeners and error where the answer has none (the JSON omits
+// them), as decoding the answer over res gave.
+func answered(res, got api.ServiceStatus) api.ServiceStatus {
+	if got.Listeners == nil {
+		got.Listeners = res.Listeners
+	}
+	if got.Error == "" {
+		got.Error = res.Error
+	}
+	return got
 }

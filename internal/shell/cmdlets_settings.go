@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
@@ -94,8 +93,8 @@ func getSettings(ctx context.Context, c *call, protocol, path string) ([]any, er
 	if err != nil {
 		return nil, err
 	}
-	var fields []config.Field
-	if err := c.get(ctx, "/v1/settings/"+path, &fields); err != nil {
+	fields, err := c.client().Settings(ctx, path)
+	if err != nil {
 		return nil, err
 	}
 	return []any{settingsObject(protocol, in.Name, fields)}, nil
@@ -120,17 +119,18 @@ func setSettings(ctx context.Context, c *call, sc schema, protocol, path string)
 		return nil, nil
 	}
 	if c.whatIf() {
-		var before, after []config.Field
-		if err := c.get(ctx, "/v1/settings/"+path, &before); err != nil {
+		before, err := c.client().Settings(ctx, path)
+		if err != nil {
 			return nil, err
 		}
-		if err := c.post(ctx, "/v1/whatif/settings/"+path, api.Changes{Changes: changes}, &after); err != nil {
+		after, err := c.client().WhatIfSettings(ctx, path, api.Changes{Changes: changes})
+		if err != nil {
 			return nil, err
 		}
 		c.whatIfMsg(protocol+" settings of "+in.Name, diffFields(before, after))
 		return nil, nil
 	}
-	if err := c.post(ctx, "/v1/settings/"+path, api.Changes{Changes: changes}, nil); err != nil {
+	if _, err := c.client().SetSettings(ctx, path, api.Changes{Changes: changes}); err != nil {
 		return nil, err
 	}
 	name := map[string]string{config.ProtocolPOP3: "POP3", config.ProtocolIMAP4: "IMAP4"}[protocol]
@@ -279,8 +279,8 @@ func runGetCAS(ctx context.Context, c *call) ([]any, error) {
 		}
 	}
 	return eachItem(ids, func(id string) ([]any, error) {
-		var m api.CASMailbox
-		if err := c.get(ctx, "/v1/casmailbox?name="+url.QueryEscape(id), &m); err != nil {
+		m, err := c.client().CASMailbox(ctx, id)
+		if err != nil {
 			return nil, notFound(id, err)
 		}
 		return []any{casObject(m, proto)}, nil
@@ -313,8 +313,8 @@ func casObject(m api.CASMailbox, proto map[string]string) *Object {
 func protocolConnectionSettings(ctx context.Context, c *call) (map[string]string, error) {
 	out := map[string]string{"ExternalSmtpSettings": "{}", "InternalSmtpSettings": "{}"}
 	for _, p := range []struct{ path, noun string }{{"pop3", "Pop"}, {"imap4", "Imap"}} {
-		var fields []config.Field
-		if err := c.get(ctx, "/v1/settings/"+p.path, &fields); err != nil {
+		fields, err := c.client().Settings(ctx, p.path)
+		if err != nil {
 			return nil, err
 		}
 		for _, f := range fields {
@@ -341,17 +341,19 @@ func runSetCAS(ctx context.Context, c *call, sc schema) ([]any, error) {
 		}
 		req := api.Changes{Name: id, Changes: changes}
 		if c.whatIf() {
-			var before, after api.CASMailbox
-			if err := c.get(ctx, "/v1/casmailbox?name="+url.QueryEscape(id), &before); err != nil {
+			before, err := c.client().CASMailbox(ctx, id)
+			if err != nil {
 				return nil, notFound(id, err)
 			}
-			if err := c.post(ctx, "/v1/whatif/casmailbox", req, &after); err != nil {
+			after, err := c.client().WhatIfCASMailbox(ctx, req)
+			if err != nil {
 				return nil, err
 			}
 			c.whatIfMsg(before.Identity, diffFields(before.Fields, after.Fields))
 			return nil, nil
 		}
-		return nil, notFound(id, c.post(ctx, "/v1/casmailbox", req, nil))
+		_, err := c.client().SetCASMailbox(ctx, req)
+		return nil, notFound(id, err)
 	})
 }
 
