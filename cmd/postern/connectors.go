@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -29,15 +28,15 @@ func (c *cli) connector(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list []api.Connector
-		if err := cl.Get(ctx, "/v1/connectors", &list); err != nil {
+		list, err := cl.Connectors(ctx)
+		if err != nil {
 			return err
 		}
 		printConnectors(c.out, list)
 		return nil
 	case len(args) == 2 && args[0] == "show":
-		var list []api.Connector
-		if err := cl.Get(ctx, "/v1/connectors?name="+url.QueryEscape(args[1]), &list); err != nil {
+		list, err := cl.ConnectorsNamed(ctx, args[1])
+		if err != nil {
 			return err
 		}
 		for _, k := range list {
@@ -53,8 +52,8 @@ func (c *cli) connector(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var k api.Connector
-		if err := cl.Post(ctx, "/v1/connectors", api.NewConnector{Name: args[1], Usage: usage, Texts: t}, &k); err != nil {
+		k, err := cl.NewConnector(ctx, api.NewConnector{Name: args[1], Usage: usage, Texts: t})
+		if err != nil {
 			return err
 		}
 		printConnector(c.out, k)
@@ -65,15 +64,15 @@ func (c *cli) connector(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var k api.Connector
-		if err := cl.Post(ctx, "/v1/connectors/set", api.Changes{Name: args[1], Texts: t}, &k); err != nil {
+		k, err := cl.SetConnector(ctx, api.Changes{Name: args[1], Texts: t})
+		if err != nil {
 			return err
 		}
 		printConnector(c.out, k)
 		fmt.Fprintln(os.Stderr, "postern: saved; restart smtp to apply it")
 		return nil
 	case len(args) == 2 && args[0] == "remove":
-		if err := cl.Post(ctx, "/v1/connectors/remove", api.NameRequest{Name: args[1]}, nil); err != nil {
+		if err := cl.RemoveConnector(ctx, args[1]); err != nil {
 			return err
 		}
 		fmt.Fprintln(os.Stderr, "postern: removed; restart smtp to close it")

@@ -22,8 +22,8 @@ func (c *cli) domain(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list []api.Domain
-		if err := cl.Get(ctx, "/v1/domains", &list); err != nil {
+		list, err := cl.Domains(ctx)
+		if err != nil {
 			return err
 		}
 		printDomains(c.out, list...)
@@ -35,16 +35,16 @@ func (c *cli) domain(ctx context.Context, args []string) error {
 		if err := fs.Parse(args[2:]); err != nil || fs.NArg() != 0 {
 			return errUsage
 		}
-		var d api.Domain
-		if err := cl.Post(ctx, "/v1/domains", api.NewDomain{Name: *name, DomainName: args[1]}, &d); err != nil {
+		d, err := cl.NewDomain(ctx, api.NewDomain{Name: *name, DomainName: args[1]})
+		if err != nil {
 			return err
 		}
 		printDomains(c.out, d)
 		return nil
 	case len(args) == 2 && args[0] == "remove":
-		return cl.Post(ctx, "/v1/domains/remove", api.NameRequest{Name: args[1]}, nil)
+		return cl.RemoveDomain(ctx, args[1])
 	case len(args) == 2 && args[0] == "default":
-		return cl.Post(ctx, "/v1/domains/set", api.SetDomain{Identity: args[1], MakeDefault: true}, nil)
+		return cl.SetDomain(ctx, api.SetDomain{Identity: args[1], MakeDefault: true})
 	}
 	return errUsage
 }

@@ -29,8 +29,8 @@ func (c *cli) queue(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list api.QueueList
-		if err := cl.Get(ctx, "/v1/queue", &list); err != nil {
+		list, err := cl.Queue(ctx)
+		if err != nil {
 			return err
 		}
 		printQueue(c.out, list)
@@ -44,8 +44,8 @@ func (c *cli) queue(ctx context.Context, args []string) error {
 			}
 			req.ID = id
 		}
-		var res api.QueueResult
-		if err := cl.Post(ctx, "/v1/queue/retry", req, &res); err != nil {
+		res, err := cl.RetryQueue(ctx, req)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.out, "%d message(s) retried\n", res.Messages)
@@ -55,7 +55,7 @@ func (c *cli) queue(ctx context.Context, args []string) error {
 		if err != nil || id <= 0 {
 			return fmt.Errorf("queue remove: %q is not a message id", args[1])
 		}
-		if err := cl.Post(ctx, "/v1/queue/remove", api.QueueRequest{ID: id}, nil); err != nil {
+		if err := cl.RemoveQueued(ctx, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.out, "message %d removed\n", id)
@@ -137,7 +137,7 @@ func (c *cli) transportOutbound(ctx context.Context, args []string) (config.Tran
 			}
 		}
 	}
-	return tr, c.client().Post(ctx, "/v1/settings/transport/outbound", req, &tr)
+	return c.client().SetOutbound(ctx, req)
 }
 
 func parseBool(v string) (bool, error) {

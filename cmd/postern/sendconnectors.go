@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -32,15 +31,15 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list []config.SendConnector
-		if err := cl.Get(ctx, "/v1/sendconnectors", &list); err != nil {
+		list, err := cl.SendConnectors(ctx)
+		if err != nil {
 			return err
 		}
 		printSendConnectors(c.out, list)
 		return nil
 	case len(args) == 2 && args[0] == "show":
-		var list []config.SendConnector
-		if err := cl.Get(ctx, "/v1/sendconnectors?name="+url.QueryEscape(args[1]), &list); err != nil {
+		list, err := cl.SendConnectorsNamed(ctx, args[1])
+		if err != nil {
 			return err
 		}
 		for _, k := range list {
@@ -68,18 +67,18 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		path := "/v1/sendconnectors"
+		edit := cl.NewSendConnector
 		if args[0] == "set" {
-			path += "/set"
+			edit = cl.SetSendConnector
 		}
-		var k config.SendConnector
-		if err := cl.Post(ctx, path, req, &k); err != nil {
+		k, err := edit(ctx, req)
+		if err != nil {
 			return err
 		}
 		printSendConnector(c.out, k)
 		return nil
 	case len(args) == 2 && args[0] == "remove":
-		return cl.Post(ctx, "/v1/sendconnectors/remove", api.NameRequest{Name: args[1]}, nil)
+		return cl.RemoveSendConnector(ctx, args[1])
 	}
 	fmt.Fprint(os.Stderr, sendConnectorUsage)
 	return errUsage

@@ -45,8 +45,8 @@ func (c *cli) shell(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	var info api.Info
-	if err := cl.Get(ctx, "/v1/info", &info); err != nil {
+	info, err := cl.Info(ctx)
+	if err != nil {
 		return err
 	}
 	opts := shell.Options{API: cl, Stdout: c.out, Stderr: os.Stderr}
