@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/postern/postern/internal/config"
@@ -198,7 +197,7 @@ func (s *Server) startWeb(ctx context.Context) (instance, error) {
 		wi.lns = append(wi.lns, ln)
 	}
 	for _, ln := range wi.lns {
-		go wi.srv.ServeTLS(limitListener(ln, maxWebConns), "", "")
+		go wi.srv.ServeTLS(netserve.LimitListener(ln, maxWebConns), "", "")
 	}
 	return wi, nil
 }
@@ -206,48 +205,3 @@ func (s *Server) startWeb(ctx context.Context) (instance, error) {
 // maxWebConns bounds the web service's open connections per listener;
 // past it, Accept waits for one to close.
 const maxWebConns = 1000
-
-// limitListener returns a listener whose Accept waits while n accepted
-// connections are open.
-func limitListener(ln net.Listener, n int) net.Listener {
-	return &limited{Listener: ln, slots: make(chan struct{}, n), closed: make(chan struct{})}
-}
-
-type limited struct {
-	net.Listener
-	slots     chan struct{}
-	closed    chan struct{}
-	closeOnce sync.Once
-}
-
-// Close closes the listener and wakes an Accept waiting for a slot.
-func (l *limited) Close() error {
-	l.closeOnce.Do(func() { close(l.closed) })
-	return l.Listener.Close()
-}
-
-func (l *limited) Accept() (net.Conn, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.slots
-		return nil, err
-	}
-	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
-}
-
-type limitedConn struct {
-	net.Conn
-	once    sync.Once
-	release func()
-}
-
-func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.release)
-	return err
-}
