@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +14,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
-	"github.com/postern/postern/internal/server"
 )
 
 func (c *cli) client() *admin.Client {
@@ -24,8 +23,8 @@ func (c *cli) client() *admin.Client {
 }
 
 func (c *cli) info(ctx context.Context) error {
-	var in admin.Info
-	if err := c.client().Get(ctx, "/v1/info", &in); err != nil {
+	in, err := c.client().Info(ctx)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.out, "Name            : %s\nFqdn            : %s\nDataFolder      : %s\nAcceptedDomains : %s\nCertificate     : %s\n",
@@ -40,8 +39,8 @@ func (c *cli) user(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case args[0] == "list" && len(args) == 1:
-		var us []admin.User
-		if err := cl.Get(ctx, "/v1/users", &us); err != nil {
+		us, err := cl.Users(ctx)
+		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
@@ -61,14 +60,14 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var u admin.User
-		if err := cl.Post(ctx, "/v1/users", admin.NewUser{Address: args[1], Password: pw, DisplayName: *display}, &u); err != nil {
+		u, err := cl.NewUser(ctx, api.NewUser{Address: args[1], Password: pw, DisplayName: *display})
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.out, "added %s (%s)\n", u.Address, u.Database)
 		return nil
 	case args[0] == "remove" && len(args) == 2:
-		return cl.Post(ctx, "/v1/users/remove", admin.NameRequest{Name: args[1]}, nil)
+		return cl.RemoveUser(ctx, args[1])
 	case args[0] == "admin":
 		return c.userAdmin(ctx, args[1:])
 	case args[0] == "access":
@@ -78,7 +77,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return cl.Post(ctx, "/v1/users/password", admin.NameRequest{Name: args[1], Password: pw}, nil)
+		return cl.SetPassword(ctx, args[1], pw)
 	}
 	return errUsage
 }
@@ -138,22 +137,22 @@ func (c *cli) service(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var st []server.ServiceStatus
-		if err := cl.Get(ctx, "/v1/services", &st); err != nil {
+		st, err := cl.Services(ctx)
+		if err != nil {
 			return err
 		}
 		printServices(c.out, st...)
 		return nil
 	case len(args) == 2 && (args[0] == "start" || args[0] == "stop" || args[0] == "restart"):
-		var st server.ServiceStatus
-		if err := cl.Post(ctx, "/v1/services/action", admin.ServiceRequest{Name: args[1], Action: args[0]}, &st); err != nil {
+		st, err := cl.ServiceAction(ctx, args[1], args[0])
+		if err != nil {
 			return err
 		}
 		printServices(c.out, st)
 		return nil
 	case len(args) == 3 && args[0] == "startup":
-		var st server.ServiceStatus
-		if err := cl.Post(ctx, "/v1/services/startup", admin.ServiceRequest{Name: args[1], StartupType: args[2]}, &st); err != nil {
+		st, err := cl.SetStartupType(ctx, args[1], args[2])
+		if err != nil {
 			return err
 		}
 		printServices(c.out, st)
@@ -162,7 +161,7 @@ func (c *cli) service(ctx context.Context, args []string) error {
 	return errUsage
 }
 
-func printServices(w io.Writer, st ...server.ServiceStatus) {
+func printServices(w io.Writer, st ...api.ServiceStatus) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Status\tName\tExchangeName\tStartupType\tListeners")
 	for _, s := range st {
@@ -176,14 +175,14 @@ func printServices(w io.Writer, st ...server.ServiceStatus) {
 }
 
 // texts parses Name=Value arguments.
-func texts(args []string) ([]admin.TextChange, error) {
-	var out []admin.TextChange
+func texts(args []string) ([]api.TextChange, error) {
+	var out []api.TextChange
 	for _, a := range args {
 		name, value, ok := strings.Cut(a, "=")
 		if !ok || name == "" {
 			return nil, fmt.Errorf("%q is not Name=Value", a)
 		}
-		out = append(out, admin.TextChange{Name: name, Text: value})
+		out = append(out, api.TextChange{Name: name, Text: value})
 	}
 	return out, nil
 }
@@ -202,9 +201,10 @@ func printFields(w io.Writer, fields []config.Field) {
 func (c *cli) settings(ctx context.Context, name string, args []string) error {
 	cl := c.client()
 	var fields []config.Field
+	var err error
 	switch {
 	case len(args) == 1 && args[0] == "show":
-		if err := cl.Get(ctx, "/v1/settings/"+name, &fields); err != nil {
+		if fields, err = cl.Settings(ctx, name); err != nil {
 			return err
 		}
 	case len(args) >= 2 && args[0] == "set":
@@ -212,7 +212,7 @@ func (c *cli) settings(ctx context.Context, name string, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := cl.Post(ctx, "/v1/settings/"+name, admin.Changes{Texts: t}, &fields); err != nil {
+		if fields, err = cl.SetSettings(ctx, name, api.Changes{Texts: t}); err != nil {
 			return err
 		}
 		defer fmt.Fprintf(os.Stderr, "postern: saved; restart %s and %s-backend to apply them\n", name, name)
@@ -225,10 +225,11 @@ func (c *cli) settings(ctx context.Context, name string, args []string) error {
 
 func (c *cli) mailbox(ctx context.Context, args []string) error {
 	cl := c.client()
-	var m admin.CASMailbox
+	var m api.CASMailbox
+	var err error
 	switch {
 	case len(args) == 2 && args[0] == "show":
-		if err := cl.Get(ctx, "/v1/casmailbox?name="+url.QueryEscape(args[1]), &m); err != nil {
+		if m, err = cl.CASMailbox(ctx, args[1]); err != nil {
 			return err
 		}
 	case len(args) >= 3 && args[0] == "set":
@@ -236,7 +237,7 @@ func (c *cli) mailbox(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := cl.Post(ctx, "/v1/casmailbox", admin.Changes{Name: args[1], Texts: t}, &m); err != nil {
+		if m, err = cl.SetCASMailbox(ctx, api.Changes{Name: args[1], Texts: t}); err != nil {
 			return err
 		}
 	default:
@@ -249,19 +250,19 @@ func (c *cli) mailbox(ctx context.Context, args []string) error {
 
 func (c *cli) transport(ctx context.Context, args []string) error {
 	cl := c.client()
-	var tr server.TransportSettings
+	var tr config.TransportSettings
+	var err error
 	switch {
 	case len(args) == 1 && args[0] == "show":
-		if err := cl.Get(ctx, "/v1/settings/transport", &tr); err != nil {
+		if tr, err = cl.Transport(ctx); err != nil {
 			return err
 		}
 	case len(args) == 2 && args[0] == "set" && strings.HasPrefix(strings.ToLower(args[1]), "lmtpbindings="):
 		_, v, _ := strings.Cut(args[1], "=")
-		if err := cl.Post(ctx, "/v1/settings/transport", admin.TransportRequest{LmtpBindings: config.SplitList(v)}, &tr); err != nil {
+		if tr, err = cl.SetTransport(ctx, api.TransportRequest{LmtpBindings: config.SplitList(v)}); err != nil {
 			return err
 		}
 	case len(args) >= 2 && args[0] == "set":
-		var err error
 		if tr, err = c.transportOutbound(ctx, args[1:]); err != nil {
 			return err
 		}

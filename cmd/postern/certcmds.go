@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/tlsconf"
 )
 
@@ -18,8 +18,8 @@ func (c *cli) cert(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var certs []tlsconf.Cert
-		if err := cl.Get(ctx, "/v1/certificates", &certs); err != nil {
+		certs, err := cl.Certificates(ctx)
+		if err != nil {
 			return err
 		}
 		printCerts(c.out, certs...)
@@ -41,9 +41,9 @@ func (c *cli) cert(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var got tlsconf.Cert
-		req := admin.ImportRequest{Certificate: string(certPEM), Key: string(keyPEM), Services: strings.Split(*services, ",")}
-		if err := cl.Post(ctx, "/v1/certificates", req, &got); err != nil {
+		req := api.ImportRequest{Certificate: string(certPEM), Key: string(keyPEM), Services: strings.Split(*services, ",")}
+		got, err := cl.ImportCertificate(ctx, req)
+		if err != nil {
 			return err
 		}
 		printCerts(c.out, got)

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 )
 
@@ -29,15 +28,15 @@ func (c *cli) connector(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list []admin.Connector
-		if err := cl.Get(ctx, "/v1/connectors", &list); err != nil {
+		list, err := cl.Connectors(ctx)
+		if err != nil {
 			return err
 		}
 		printConnectors(c.out, list)
 		return nil
 	case len(args) == 2 && args[0] == "show":
-		var list []admin.Connector
-		if err := cl.Get(ctx, "/v1/connectors?name="+url.QueryEscape(args[1]), &list); err != nil {
+		list, err := cl.ConnectorsNamed(ctx, args[1])
+		if err != nil {
 			return err
 		}
 		for _, k := range list {
@@ -53,8 +52,8 @@ func (c *cli) connector(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var k admin.Connector
-		if err := cl.Post(ctx, "/v1/connectors", admin.NewConnector{Name: args[1], Usage: usage, Texts: t}, &k); err != nil {
+		k, err := cl.NewConnector(ctx, api.NewConnector{Name: args[1], Usage: usage, Texts: t})
+		if err != nil {
 			return err
 		}
 		printConnector(c.out, k)
@@ -65,15 +64,15 @@ func (c *cli) connector(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		var k admin.Connector
-		if err := cl.Post(ctx, "/v1/connectors/set", admin.Changes{Name: args[1], Texts: t}, &k); err != nil {
+		k, err := cl.SetConnector(ctx, api.Changes{Name: args[1], Texts: t})
+		if err != nil {
 			return err
 		}
 		printConnector(c.out, k)
 		fmt.Fprintln(os.Stderr, "postern: saved; restart smtp to apply it")
 		return nil
 	case len(args) == 2 && args[0] == "remove":
-		if err := cl.Post(ctx, "/v1/connectors/remove", admin.NameRequest{Name: args[1]}, nil); err != nil {
+		if err := cl.RemoveConnector(ctx, args[1]); err != nil {
 			return err
 		}
 		fmt.Fprintln(os.Stderr, "postern: removed; restart smtp to close it")
@@ -104,7 +103,7 @@ func cutUsage(args []string) (usage string, rest []string, err error) {
 }
 
 // field returns one field's value from a connector.
-func field(k admin.Connector, name string) string {
+func field(k api.Connector, name string) string {
 	for _, f := range k.Fields {
 		if f.Name == name {
 			return f.Value
@@ -113,7 +112,7 @@ func field(k admin.Connector, name string) string {
 	return ""
 }
 
-func printConnectors(w io.Writer, list []admin.Connector) {
+func printConnectors(w io.Writer, list []api.Connector) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Identity\tEnabled\tBindings\tAuthMechanism\tPermissionGroups\tListening")
 	for _, k := range list {
@@ -127,7 +126,7 @@ func printConnectors(w io.Writer, list []admin.Connector) {
 	tw.Flush()
 }
 
-func printConnector(w io.Writer, k admin.Connector) {
+func printConnector(w io.Writer, k api.Connector) {
 	fields := append([]config.Field{{Name: "Identity", Value: k.Identity}}, k.Fields...)
 	if len(k.Listening) > 0 {
 		fields = append(fields, config.Field{Name: "Listening", Value: strings.Join(k.Listening, ", ")})

@@ -7,7 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 const domainUsage = `Accepted domains (New-/Get-/Set-/Remove-AcceptedDomain; Authoritative only):
@@ -22,8 +22,8 @@ func (c *cli) domain(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list []admin.Domain
-		if err := cl.Get(ctx, "/v1/domains", &list); err != nil {
+		list, err := cl.Domains(ctx)
+		if err != nil {
 			return err
 		}
 		printDomains(c.out, list...)
@@ -35,21 +35,21 @@ func (c *cli) domain(ctx context.Context, args []string) error {
 		if err := fs.Parse(args[2:]); err != nil || fs.NArg() != 0 {
 			return errUsage
 		}
-		var d admin.Domain
-		if err := cl.Post(ctx, "/v1/domains", admin.NewDomain{Name: *name, DomainName: args[1]}, &d); err != nil {
+		d, err := cl.NewDomain(ctx, api.NewDomain{Name: *name, DomainName: args[1]})
+		if err != nil {
 			return err
 		}
 		printDomains(c.out, d)
 		return nil
 	case len(args) == 2 && args[0] == "remove":
-		return cl.Post(ctx, "/v1/domains/remove", admin.NameRequest{Name: args[1]}, nil)
+		return cl.RemoveDomain(ctx, args[1])
 	case len(args) == 2 && args[0] == "default":
-		return cl.Post(ctx, "/v1/domains/set", admin.SetDomain{Identity: args[1], MakeDefault: true}, nil)
+		return cl.SetDomain(ctx, api.SetDomain{Identity: args[1], MakeDefault: true})
 	}
 	return errUsage
 }
 
-func printDomains(w io.Writer, list ...admin.Domain) {
+func printDomains(w io.Writer, list ...api.Domain) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Name\tDomainName\tDomainType\tDefault")
 	for _, d := range list {

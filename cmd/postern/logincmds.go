@@ -5,28 +5,28 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/config"
 )
 
 // login shows or changes the logon throttle's budgets.
 func (c *cli) login(ctx context.Context, args []string) error {
-	var l server.LogonSettings
+	var l config.LogonSettings
+	var err error
 	switch {
 	case len(args) == 1 && args[0] == "show":
-		if err := c.client().Get(ctx, "/v1/settings/logon", &l); err != nil {
+		if l, err = c.client().Logon(ctx); err != nil {
 			return err
 		}
 	case len(args) >= 2 && args[0] == "set":
-		req := admin.LogonRequest{Values: map[string]string{}}
+		values := map[string]string{}
 		for _, a := range args[1:] {
 			k, v, ok := strings.Cut(a, "=")
 			if !ok {
 				return errUsage
 			}
-			req.Values[k] = v
+			values[k] = v
 		}
-		if err := c.client().Post(ctx, "/v1/settings/logon", req, &l); err != nil {
+		if l, err = c.client().SetLogon(ctx, values); err != nil {
 			return err
 		}
 	default:

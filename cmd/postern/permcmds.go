@@ -3,9 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // userAccess runs `postern user access MAILBOX [grant|revoke USER]`: who
@@ -15,8 +14,8 @@ func (c *cli) userAccess(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1:
-		var ps []admin.Permission
-		if err := cl.Get(ctx, "/v1/permissions?mailbox="+url.QueryEscape(args[0]), &ps); err != nil {
+		ps, err := cl.Permissions(ctx, args[0])
+		if err != nil {
 			return err
 		}
 		for _, p := range ps {
@@ -24,9 +23,9 @@ func (c *cli) userAccess(ctx context.Context, args []string) error {
 		}
 		return nil
 	case len(args) == 3 && (args[1] == "grant" || args[1] == "revoke"):
-		var p admin.Permission
-		req := admin.PermissionRequest{Mailbox: args[0], User: args[2], Grant: args[1] == "grant"}
-		if err := cl.Post(ctx, "/v1/permissions", req, &p); err != nil {
+		req := api.PermissionRequest{Mailbox: args[0], User: args[2], Grant: args[1] == "grant"}
+		p, err := cl.SetPermission(ctx, req)
+		if err != nil {
 			return err
 		}
 		verb := "now has"

@@ -10,10 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
-	"github.com/postern/postern/internal/queue"
-	"github.com/postern/postern/internal/server"
 )
 
 // queueUsage documents the queue verbs, for the usage text.
@@ -31,14 +29,14 @@ func (c *cli) queue(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list admin.QueueList
-		if err := cl.Get(ctx, "/v1/queue", &list); err != nil {
+		list, err := cl.Queue(ctx)
+		if err != nil {
 			return err
 		}
 		printQueue(c.out, list)
 		return nil
 	case len(args) == 2 && args[0] == "retry":
-		req := admin.QueueRequest{All: args[1] == "--all" || args[1] == "-all"}
+		req := api.QueueRequest{All: args[1] == "--all" || args[1] == "-all"}
 		if !req.All {
 			id, err := strconv.ParseInt(args[1], 10, 64)
 			if err != nil || id <= 0 {
@@ -46,8 +44,8 @@ func (c *cli) queue(ctx context.Context, args []string) error {
 			}
 			req.ID = id
 		}
-		var res admin.QueueResult
-		if err := cl.Post(ctx, "/v1/queue/retry", req, &res); err != nil {
+		res, err := cl.RetryQueue(ctx, req)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.out, "%d message(s) retried\n", res.Messages)
@@ -57,7 +55,7 @@ func (c *cli) queue(ctx context.Context, args []string) error {
 		if err != nil || id <= 0 {
 			return fmt.Errorf("queue remove: %q is not a message id", args[1])
 		}
-		if err := cl.Post(ctx, "/v1/queue/remove", admin.QueueRequest{ID: id}, nil); err != nil {
+		if err := cl.RemoveQueued(ctx, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.out, "message %d removed\n", id)
@@ -68,7 +66,7 @@ func (c *cli) queue(ctx context.Context, args []string) error {
 }
 
 // printQueue shows one line per recipient, under its message.
-func printQueue(w io.Writer, ql admin.QueueList) {
+func printQueue(w io.Writer, ql api.QueueList) {
 	list := ql.Messages
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Id\tFromAddress\tRecipient\tStatus\tAttempts\tNextRetryTime\tLastError")
@@ -82,7 +80,7 @@ func printQueue(w io.Writer, ql admin.QueueList) {
 				id, from = "", ""
 			}
 			next := ""
-			if r.State == queue.StateReady || r.State == queue.StateRetry {
+			if r.State == api.StateReady || r.State == api.StateRetry {
 				next = r.NextRetry.Local().Format(time.DateTime)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", id, from, r.Address, r.State, r.Attempts, next, oneLine(r.LastError))
@@ -102,9 +100,9 @@ func oneLine(s string) string {
 
 // transportOutbound runs `postern transport set` for the outbound
 // settings.
-func (c *cli) transportOutbound(ctx context.Context, args []string) (server.TransportSettings, error) {
-	var req admin.OutboundRequest
-	var tr server.TransportSettings
+func (c *cli) transportOutbound(ctx context.Context, args []string) (config.TransportSettings, error) {
+	var req api.OutboundRequest
+	var tr config.TransportSettings
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -139,7 +137,7 @@ func (c *cli) transportOutbound(ctx context.Context, args []string) (server.Tran
 			}
 		}
 	}
-	return tr, c.client().Post(ctx, "/v1/settings/transport/outbound", req, &tr)
+	return c.client().SetOutbound(ctx, req)
 }
 
 func parseBool(v string) (bool, error) {
@@ -153,7 +151,7 @@ func parseBool(v string) (bool, error) {
 }
 
 // printOutbound shows the outbound settings after the LMTP ones.
-func printOutbound(w io.Writer, tr server.TransportSettings) {
+func printOutbound(w io.Writer, tr config.TransportSettings) {
 	var res []string
 	for d, hp := range tr.Resolve {
 		res = append(res, d+"="+hp)

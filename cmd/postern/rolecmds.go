@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-
-	"github.com/postern/postern/internal/admin"
 )
 
 // userAdmin grants or revokes the administrator role: `postern user admin
@@ -14,8 +12,8 @@ func (c *cli) userAdmin(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var us []admin.User
-		if err := cl.Get(ctx, "/v1/administrators", &us); err != nil {
+		us, err := cl.Administrators(ctx)
+		if err != nil {
 			return err
 		}
 		for _, u := range us {
@@ -24,8 +22,8 @@ func (c *cli) userAdmin(ctx context.Context, args []string) error {
 		return nil
 	case len(args) == 2 && (strings.EqualFold(args[1], "on") || strings.EqualFold(args[1], "off")):
 		on := strings.EqualFold(args[1], "on")
-		var u admin.User
-		if err := cl.Post(ctx, "/v1/administrators", admin.RoleRequest{Name: args[0], Admin: on}, &u); err != nil {
+		u, err := cl.SetAdministrator(ctx, args[0], on)
+		if err != nil {
 			return err
 		}
 		state := "is now an administrator"

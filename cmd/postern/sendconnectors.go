@@ -4,15 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
-	"github.com/postern/postern/internal/server"
 )
 
 // sendConnectorUsage documents the send connector verbs.
@@ -33,15 +31,15 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 	cl := c.client()
 	switch {
 	case len(args) == 1 && args[0] == "list":
-		var list []server.SendConnector
-		if err := cl.Get(ctx, "/v1/sendconnectors", &list); err != nil {
+		list, err := cl.SendConnectors(ctx)
+		if err != nil {
 			return err
 		}
 		printSendConnectors(c.out, list)
 		return nil
 	case len(args) == 2 && args[0] == "show":
-		var list []server.SendConnector
-		if err := cl.Get(ctx, "/v1/sendconnectors?name="+url.QueryEscape(args[1]), &list); err != nil {
+		list, err := cl.SendConnectorsNamed(ctx, args[1])
+		if err != nil {
 			return err
 		}
 		for _, k := range list {
@@ -49,7 +47,7 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 		}
 		return nil
 	case len(args) >= 2 && (args[0] == "new" || args[0] == "set"):
-		req := admin.SendConnectorRequest{Name: args[1]}
+		req := api.SendConnectorRequest{Name: args[1]}
 		readPw := false
 		var rest []string
 		for _, a := range args[2:] {
@@ -69,24 +67,24 @@ func (c *cli) sendConnector(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		path := "/v1/sendconnectors"
+		edit := cl.NewSendConnector
 		if args[0] == "set" {
-			path += "/set"
+			edit = cl.SetSendConnector
 		}
-		var k server.SendConnector
-		if err := cl.Post(ctx, path, req, &k); err != nil {
+		k, err := edit(ctx, req)
+		if err != nil {
 			return err
 		}
 		printSendConnector(c.out, k)
 		return nil
 	case len(args) == 2 && args[0] == "remove":
-		return cl.Post(ctx, "/v1/sendconnectors/remove", admin.NameRequest{Name: args[1]}, nil)
+		return cl.RemoveSendConnector(ctx, args[1])
 	}
 	fmt.Fprint(os.Stderr, sendConnectorUsage)
 	return errUsage
 }
 
-func printSendConnectors(w io.Writer, list []server.SendConnector) {
+func printSendConnectors(w io.Writer, list []config.SendConnector) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Identity\tAddressSpaces\tEnabled\tSmartHosts\tPort\tRequireTLS")
 	for _, k := range list {
@@ -96,7 +94,7 @@ func printSendConnectors(w io.Writer, list []server.SendConnector) {
 	tw.Flush()
 }
 
-func printSendConnector(w io.Writer, k server.SendConnector) {
+func printSendConnector(w io.Writer, k config.SendConnector) {
 	level := k.TlsAuthLevel
 	if level == "" {
 		level = "EncryptionOnly"

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/shell"
 	"github.com/postern/postern/internal/shell/lang"
 )
@@ -45,8 +46,8 @@ func (c *cli) shell(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	var info admin.Info
-	if err := cl.Get(ctx, "/v1/info", &info); err != nil {
+	info, err := cl.Info(ctx)
+	if err != nil {
 		return err
 	}
 	opts := shell.Options{API: cl, Stdout: c.out, Stderr: os.Stderr}
@@ -130,7 +131,7 @@ func shellResult(err error) error {
 // names, and ">>" continuation lines while the input is incomplete.
 // Ctrl-C abandons the line or stops the running command; Ctrl-D or exit
 // leaves. As in PowerShell, the exit status is 0 unless exit gives one.
-func (c *cli) repl(ctx context.Context, in *os.File, opts shell.Options, info admin.Info) error {
+func (c *cli) repl(ctx context.Context, in *os.File, opts shell.Options, info api.Info) error {
 	ed := shell.NewLineEditor(in, os.Stderr)
 	opts.Prompter, opts.Interactive = ed, true
 	sh := shell.New(opts)

@@ -6,30 +6,30 @@ import (
 	"os"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/config"
 )
 
 // web shows or changes the web service's settings (applied at its next
 // start: `postern service restart web`).
 func (c *cli) web(ctx context.Context, args []string) error {
 	cl := c.client()
-	var ws server.WebSettings
+	var ws config.WebSettings
+	var err error
 	switch {
 	case len(args) == 1 && args[0] == "show":
-		if err := cl.Get(ctx, "/v1/settings/web", &ws); err != nil {
+		if ws, err = cl.Web(ctx); err != nil {
 			return err
 		}
 	case len(args) >= 2 && args[0] == "set":
-		req := admin.WebRequest{Settings: map[string]string{}}
+		settings := map[string]string{}
 		for _, a := range args[1:] {
 			k, v, ok := strings.Cut(a, "=")
 			if !ok {
 				return errUsage
 			}
-			req.Settings[k] = v
+			settings[k] = v
 		}
-		if err := cl.Post(ctx, "/v1/settings/web", req, &ws); err != nil {
+		if ws, err = cl.SetWeb(ctx, settings); err != nil {
 			return err
 		}
 		defer fmt.Fprintln(os.Stderr, "postern: saved; restart web to apply them")

@@ -1,11 +1,15 @@
 // Package admin is the admin API: the only way settings, users and services
 // change. The server side is JSON over HTTP on a local Unix socket (mode
-// 0600, so only the server's own user reaches it); Client is the other end,
-// used by the CLI verbs (and later the cmdlet shell and the web pages).
+// 0600, so only the server's own user reaches it) and, with
+// ListenHTTPS, over HTTPS for administrators; every change is audited.
+// The request and answer bodies are package api's (admin/api). Client is
+// the other end: its Requests, one typed method per endpoint, are what the
+// CLI verbs and the cmdlet shell call, so that the endpoints' paths are
+// written in this package only.
 //
-// Invariant: handlers call exported methods of server.Server and nothing
-// else; passwords arrive in request bodies, never in URLs, and are never
-// logged.
+// Invariant: handlers call exported methods of server.Server and convert
+// their answers to the api types, nothing else; passwords arrive in
+// request bodies, never in URLs, and are never logged.
 package admin
 
 import (
@@ -19,6 +23,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/queue"
@@ -141,11 +146,6 @@ func post[Req, T any](a *API, fn func(*http.Request, Req) (T, error)) http.Handl
 	}
 }
 
-// Error is the body of every failed request.
-type Error struct {
-	Error string `json:"error"`
-}
-
 func reply(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(v)
@@ -168,7 +168,7 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(Error{Error: err.Error()})
+	json.NewEncoder(w).Encode(api.Error{Error: err.Error()})
 }
 
 var errBadRequest = errors.New("bad request")

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // The admin audit log records every change made through the API, as
@@ -86,7 +88,7 @@ func (a *API) audited(next http.Handler) http.Handler {
 			e.UID, e.Admin, e.Client = "remote", rc.admin, rc.client
 		}
 		if rec.status != http.StatusOK {
-			var fe Error
+			var fe api.Error
 			json.Unmarshal(rec.body.Bytes(), &fe)
 			e.Error = fe.Error
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/tlsconf"
 )
 
@@ -16,19 +17,6 @@ import (
 // key and the certificate (package tlsconf), stores them as an imported
 // pair, and enables it for the services asked for. Certificate requests
 // (-GenerateRequest) are not supported.
-
-// NewCertRequest is the body of POST /v1/certificates/new.
-type NewCertRequest struct {
-	// SubjectName is an X.500 distinguished name, e.g.
-	// "C=US, O=Contoso, CN=mail.contoso.com"; empty means CN=<server name>.
-	SubjectName string `json:"subjectName,omitempty"`
-	// DomainNames are the subject alternative names (DNS names or IP
-	// addresses); empty means the server's name and FQDN.
-	DomainNames []string `json:"domainNames,omitempty"`
-	// KeySize is the RSA key size: 2048 (the default), 3072 or 4096.
-	KeySize  int      `json:"keySize,omitempty"`
-	Services []string `json:"services,omitempty"` // POP, IMAP, SMTP, IIS
-}
 
 // Limits on a new certificate's request.
 const (
@@ -39,7 +27,7 @@ const (
 	newCertValidity = 5 * 365 * 24 * time.Hour // as Exchange's self-signed certificates
 )
 
-func (a *API) newCert(r *http.Request, req NewCertRequest) (tlsconf.Cert, error) {
+func (a *API) newCert(r *http.Request, req api.NewCertRequest) (tlsconf.Cert, error) {
 	subject := pkix.Name{CommonName: a.s.Name()}
 	if req.SubjectName != "" {
 		var err error

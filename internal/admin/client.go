@@ -11,11 +11,22 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // Client talks to a server's admin API over its Unix socket.
+// Its typed requests (Requests) are its own methods.
 type Client struct {
 	hc *http.Client
+	Requests
+}
+
+// newClient returns a client sending its requests through hc.
+func newClient(hc *http.Client) *Client {
+	c := &Client{hc: hc}
+	c.Requests = Requests{d: c}
+	return c
 }
 
 // NewClient returns a client for the socket at path.
@@ -24,7 +35,7 @@ func NewClient(path string) *Client {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", path)
 	}}
-	return &Client{hc: &http.Client{Transport: tr, Timeout: 5 * time.Minute}}
+	return newClient(&http.Client{Transport: tr, Timeout: 5 * time.Minute})
 }
 
 // ErrNotRunning is returned when no server answers on the socket.
@@ -54,13 +65,13 @@ func (c *Client) Post(ctx context.Context, path string, in, out any) error {
 }
 
 // Deliver sends a message to the recipients through the server.
-func (c *Client) Deliver(ctx context.Context, to []string, body io.Reader) ([]DeliverResult, error) {
+func (c *Client) Deliver(ctx context.Context, to []string, body io.Reader) ([]api.DeliverResult, error) {
 	q := url.Values{"to": to}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://postern/v1/deliver?"+q.Encode(), body)
 	if err != nil {
 		return nil, err
 	}
-	var out []DeliverResult
+	var out []api.DeliverResult
 	return out, c.do(req, &out)
 }
 
@@ -79,7 +90,7 @@ func (c *Client) do(req *http.Request, out any) error {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e Error
+		var e api.Error
 		if json.Unmarshal(body, &e) != nil || e.Error == "" {
 			e.Error = fmt.Sprintf("admin API: %s", resp.Status)
 		}

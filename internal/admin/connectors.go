@@ -3,28 +3,17 @@ package admin
 import (
 	"net/http"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 )
 
-// Connector is a receive connector as the API shows it
-// (Get-ReceiveConnector | Format-List), with where it listens now.
-type Connector struct {
-	Identity string         `json:"identity"` // Server\Name
-	Name     string         `json:"name"`
-	Fields   []config.Field `json:"fields"`
-	// Listening are the bound addresses while the smtp service runs.
-	Listening []string `json:"listening,omitempty"`
-	// Error says why the running smtp service could not open it.
-	Error string `json:"error,omitempty"`
-}
-
-func (a *API) connectorOf(c config.ReceiveConnector) Connector {
+func (a *API) connectorOf(c config.ReceiveConnector) api.Connector {
 	st := a.s.ConnectorState(c.Name)
-	return Connector{Identity: a.s.ConnectorIdentity(c), Name: c.Name, Fields: c.Fields(), Listening: st.Listening, Error: st.Error}
+	return api.Connector{Identity: a.s.ConnectorIdentity(c), Name: c.Name, Fields: c.Fields(), Listening: st.Listening, Error: st.Error}
 }
 
 // listConnectors answers GET /v1/connectors, or one connector with ?name=.
-func (a *API) listConnectors(r *http.Request) ([]Connector, error) {
+func (a *API) listConnectors(r *http.Request) ([]api.Connector, error) {
 	var list []config.ReceiveConnector
 	var err error
 	if name := r.URL.Query().Get("name"); name != "" {
@@ -37,56 +26,47 @@ func (a *API) listConnectors(r *http.Request) ([]Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []Connector{}
+	out := []api.Connector{}
 	for _, c := range list {
 		out = append(out, a.connectorOf(c))
 	}
 	return out, nil
 }
 
-// NewConnector is the body of POST /v1/connectors (New-ReceiveConnector).
-type NewConnector struct {
-	Name string `json:"name"`
-	// Usage is Client, Internet or Custom (the default).
-	Usage   string          `json:"usage,omitempty"`
-	Changes []config.Change `json:"changes,omitempty"`
-	Texts   []TextChange    `json:"texts,omitempty"`
-}
-
-func (a *API) newConnector(r *http.Request, req NewConnector) (Connector, error) {
+func (a *API) newConnector(r *http.Request, req api.NewConnector) (api.Connector, error) {
 	usage := config.UsageCustom
 	if req.Usage != "" {
 		u, err := config.ParseConnectorUsage(req.Usage)
 		if err != nil {
-			return Connector{}, err
+			return api.Connector{}, err
 		}
 		usage = u
 	}
 	c, err := a.s.NewConnector(r.Context(), req.Name, usage, connectorEdit(req.Changes, req.Texts))
 	if err != nil {
-		return Connector{}, err
+		return api.Connector{}, err
 	}
 	return a.connectorOf(c), nil
 }
 
 // setConnector answers POST /v1/connectors/set (Set-ReceiveConnector);
 // Changes.Name names the connector.
-func (a *API) setConnector(r *http.Request, req Changes) (Connector, error) {
+func (a *API) setConnector(r *http.Request, req api.Changes) (api.Connector, error) {
 	c, err := a.s.UpdateConnector(r.Context(), req.Name, connectorEdit(req.Changes, req.Texts))
 	if err != nil {
-		return Connector{}, err
+		return api.Connector{}, err
 	}
 	return a.connectorOf(c), nil
 }
 
-func (a *API) removeConnector(r *http.Request, req NameRequest) (struct{}, error) {
+func (a *API) removeConnector(r *http.Request, req api.NameRequest) (struct{}, error) {
 	return struct{}{}, a.s.RemoveConnector(r.Context(), req.Name)
 }
 
 // connectorEdit applies typed changes and CLI texts in one Apply, so they
 // are validated together: "RequireTLS=$true AuthMechanism=Tls" works in
 // either order, and a new connector's settings need no valid middle state.
-func connectorEdit(changes []config.Change, texts []TextChange) func(*config.ReceiveConnector) error {
+func connectorEdit(changes []config.Change, texts []api.TextChange) func(*config.ReceiveConnector) error {
 	return func(c *config.ReceiveConnector) error {
 		all := append([]config.Change(nil), changes...)
 		for _, t := range texts {

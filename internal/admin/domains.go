@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/directory"
 )
 
@@ -18,57 +19,33 @@ func (a *API) domainRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /v1/domains/remove", post(a, a.removeDomain))
 }
 
-// Domain is an accepted domain as the API shows it.
-type Domain struct {
-	Name       string `json:"name"`
-	DomainName string `json:"domainName"`
-	DomainType string `json:"domainType"` // always Authoritative
-	Default    bool   `json:"default"`
+func domainOf(d directory.AcceptedDomain) api.Domain {
+	return api.Domain{Name: d.Name, DomainName: d.DomainName, DomainType: "Authoritative", Default: d.Default}
 }
 
-func domainOf(d directory.AcceptedDomain) Domain {
-	return Domain{Name: d.Name, DomainName: d.DomainName, DomainType: "Authoritative", Default: d.Default}
-}
-
-func (a *API) listDomains(r *http.Request) ([]Domain, error) {
+func (a *API) listDomains(r *http.Request) ([]api.Domain, error) {
 	all, err := a.s.Directory().Domains(r.Context())
-	out := []Domain{}
+	out := []api.Domain{}
 	for _, d := range all {
 		out = append(out, domainOf(d))
 	}
 	return out, err
 }
 
-// NewDomain is the body of POST /v1/domains (New-AcceptedDomain).
-type NewDomain struct {
-	Name       string `json:"name,omitempty"`
-	DomainName string `json:"domainName"`
-	// DomainType must be empty or Authoritative: Postern has no relay
-	// domains.
-	DomainType string `json:"domainType,omitempty"`
-}
-
-func (a *API) newDomain(r *http.Request, req NewDomain) (Domain, error) {
+func (a *API) newDomain(r *http.Request, req api.NewDomain) (api.Domain, error) {
 	if req.DomainType != "" && !strings.EqualFold(req.DomainType, "Authoritative") {
-		return Domain{}, refused{fmt.Errorf("DomainType %s isn't supported: Postern has Authoritative domains only, whose addresses are all local mailboxes", req.DomainType)}
+		return api.Domain{}, refused{fmt.Errorf("DomainType %s isn't supported: Postern has Authoritative domains only, whose addresses are all local mailboxes", req.DomainType)}
 	}
 	d, err := a.s.Directory().AddDomain(r.Context(), req.Name, req.DomainName)
 	return domainOf(d), domainError(err)
 }
 
-// SetDomain is the body of POST /v1/domains/set (Set-AcceptedDomain).
-type SetDomain struct {
-	Identity    string `json:"identity"`
-	Name        string `json:"name,omitempty"`
-	MakeDefault bool   `json:"makeDefault,omitempty"`
-}
-
-func (a *API) setDomain(r *http.Request, req SetDomain) (Domain, error) {
+func (a *API) setDomain(r *http.Request, req api.SetDomain) (api.Domain, error) {
 	d, err := a.s.Directory().SetDomain(r.Context(), req.Identity, req.Name, req.MakeDefault)
 	return domainOf(d), domainError(err)
 }
 
-func (a *API) removeDomain(r *http.Request, req NameRequest) (struct{}, error) {
+func (a *API) removeDomain(r *http.Request, req api.NameRequest) (struct{}, error) {
 	return struct{}{}, domainError(a.s.Directory().RemoveDomain(r.Context(), req.Name))
 }
 

@@ -6,48 +6,45 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/queue"
-	"github.com/postern/postern/internal/server"
 )
 
-// QueueList is the answer of GET /v1/queue: the oldest messages, at
-// most ?limit= of them (queue.MaxList by default), and how many are
-// queued in all.
-type QueueList struct {
-	Total    int             `json:"total"`
-	Messages []queue.Message `json:"messages"`
-}
-
 // listQueue answers GET /v1/queue (Get-Queue, Get-Message).
-func (a *API) listQueue(r *http.Request) (QueueList, error) {
+func (a *API) listQueue(r *http.Request) (api.QueueList, error) {
 	limit := 0
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
-			return QueueList{}, fmt.Errorf("%w: limit %q", errBadRequest, v)
+			return api.QueueList{}, fmt.Errorf("%w: limit %q", errBadRequest, v)
 		}
 		limit = n
 	}
 	list, total, err := a.s.Queue().List(r.Context(), limit)
-	if list == nil {
-		list = []queue.Message{}
+	out := make([]api.QueueMessage, 0, len(list))
+	for _, m := range list {
+		out = append(out, queueMessageOf(m))
 	}
-	return QueueList{Total: total, Messages: list}, err
+	return api.QueueList{Total: total, Messages: out}, err
 }
 
-// QueueRequest names a queued message, or all of them.
-type QueueRequest struct {
-	ID  int64 `json:"id,omitempty"`
-	All bool  `json:"all,omitempty"`
+// queueMessageOf is a queued message as the API shows it.
+func queueMessageOf(m queue.Message) api.QueueMessage {
+	out := api.QueueMessage{ID: m.ID, Sender: m.Sender, Created: m.Created, Size: m.Size, EightBit: m.EightBit}
+	if m.Recipients != nil {
+		out.Recipients = make([]api.QueueRecipient, 0, len(m.Recipients))
+	}
+	for _, r := range m.Recipients {
+		out.Recipients = append(out.Recipients, api.QueueRecipient{Address: r.Address, Domain: r.Domain, State: r.State,
+			Attempts: r.Attempts, NextRetry: r.NextRetry, LastError: r.LastError, DelayNotified: r.DelayNotified})
+	}
+	return out
 }
 
-// QueueResult says how many messages a request touched.
-type QueueResult struct {
-	Messages int `json:"messages"`
-}
-
-func (req QueueRequest) check(allowAll bool) error {
+// checkQueueRequest checks that req names one message, or all of them
+// where allowAll.
+func checkQueueRequest(req api.QueueRequest, allowAll bool) error {
 	switch {
 	case req.All && !allowAll:
 		return fmt.Errorf("%w: name one message", errBadRequest)
@@ -61,36 +58,25 @@ func (req QueueRequest) check(allowAll bool) error {
 
 // retryQueue answers POST /v1/queue/retry (Retry-Queue): the pending
 // recipients are tried at once.
-func (a *API) retryQueue(r *http.Request, req QueueRequest) (QueueResult, error) {
-	if err := req.check(true); err != nil {
-		return QueueResult{}, err
+func (a *API) retryQueue(r *http.Request, req api.QueueRequest) (api.QueueResult, error) {
+	if err := checkQueueRequest(req, true); err != nil {
+		return api.QueueResult{}, err
 	}
 	n, err := a.s.Queue().Retry(r.Context(), req.ID)
-	return QueueResult{Messages: n}, err
+	return api.QueueResult{Messages: n}, err
 }
 
 // removeQueued answers POST /v1/queue/remove (Remove-Message -WithNDR
 // $false): the message is dropped without a DSN.
-func (a *API) removeQueued(r *http.Request, req QueueRequest) (QueueResult, error) {
-	if err := req.check(false); err != nil {
-		return QueueResult{}, err
+func (a *API) removeQueued(r *http.Request, req api.QueueRequest) (api.QueueResult, error) {
+	if err := checkQueueRequest(req, false); err != nil {
+		return api.QueueResult{}, err
 	}
-	return QueueResult{Messages: 1}, a.s.Queue().Remove(r.Context(), req.ID)
+	return api.QueueResult{Messages: 1}, a.s.Queue().Remove(r.Context(), req.ID)
 }
 
-// OutboundRequest is the body of POST /v1/settings/transport/outbound;
-// absent fields are left as they are.
-type OutboundRequest struct {
-	// Resolve entries are "domain=host:port"; "domain=" removes one.
-	Resolve                  []string `json:"resolve,omitempty"`
-	LoopbackOnly             *bool    `json:"loopbackOnly,omitempty"`
-	RetryIntervals           *string  `json:"retryIntervals,omitempty"`
-	MessageExpirationTimeout *string  `json:"messageExpirationTimeout,omitempty"`
-	DelayNotificationTimeout *string  `json:"delayNotificationTimeout,omitempty"`
-}
-
-func (a *API) setOutbound(r *http.Request, req OutboundRequest) (server.TransportSettings, error) {
-	tr, err := a.s.UpdateTransport(r.Context(), func(tr *server.TransportSettings) error {
+func (a *API) setOutbound(r *http.Request, req api.OutboundRequest) (config.TransportSettings, error) {
+	tr, err := a.s.UpdateTransport(r.Context(), func(tr *config.TransportSettings) error {
 		for _, e := range req.Resolve {
 			d, hp, ok := strings.Cut(e, "=")
 			if !ok {

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/login"
 	"github.com/postern/postern/internal/server"
@@ -162,5 +163,5 @@ func challenge(w http.ResponseWriter, msg string) {
 func writeError(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(Error{Error: msg})
+	json.NewEncoder(w).Encode(api.Error{Error: msg})
 }

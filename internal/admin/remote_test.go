@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/login"
 	"github.com/postern/postern/internal/server"
 )
@@ -41,13 +42,13 @@ func TestRemoteAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	const delay = 50 * time.Millisecond
-	api, err := ListenHTTPS(s, HTTPSOptions{Addr: "127.0.0.1:0", FailureDelay: delay,
+	ra, err := ListenHTTPS(s, HTTPSOptions{Addr: "127.0.0.1:0", FailureDelay: delay,
 		Throttle: login.NewThrottle(login.ThrottleOptions{PerAccountSource: 3, MaxPenalty: 10 * time.Millisecond, PerMinute: 1000})}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer api.Close()
-	base := "https://" + api.Addr().String()
+	defer ra.Close()
+	base := "https://" + ra.Addr().String()
 	pem, err := os.ReadFile(s.CertificatePath())
 	if err != nil {
 		t.Fatal(err)
@@ -70,11 +71,11 @@ func TestRemoteAdmin(t *testing.T) {
 	}
 
 	// An administrator reads and changes; the change is audited.
-	var in Info
+	var in api.Info
 	if err := client("boss@mail.test", "Right-1").Get(ctx, "/v1/info", &in); err != nil || in.FQDN != "mail.test" {
 		t.Fatalf("GET /v1/info as an administrator: %+v %v", in, err)
 	}
-	err = client("Boss@Mail.Test", "Right-1").Do(ctx, http.MethodPost, "New-Mailbox", "/v1/users", NewUser{Address: "new@mail.test", Password: "Secret-Pw-7"}, nil)
+	err = client("Boss@Mail.Test", "Right-1").Do(ctx, http.MethodPost, "New-Mailbox", "/v1/users", api.NewUser{Address: "new@mail.test", Password: "Secret-Pw-7"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestRemoteAdmin(t *testing.T) {
 	if err := client("nobody@mail.test", "x").Get(ctx, "/v1/info", &in); status(err) != http.StatusUnauthorized {
 		t.Errorf("unknown user: %v", err)
 	}
-	if err := client("clerk@mail.test", "Right-1").Post(ctx, "/v1/domains", NewDomain{DomainName: "x.example"}, nil); status(err) != http.StatusForbidden ||
+	if err := client("clerk@mail.test", "Right-1").Post(ctx, "/v1/domains", api.NewDomain{DomainName: "x.example"}, nil); status(err) != http.StatusForbidden ||
 		!strings.Contains(err.Error(), "not an administrator") {
 		t.Errorf("non-administrator: %v", err)
 	}
@@ -117,7 +118,7 @@ func TestRemoteAdmin(t *testing.T) {
 		t.Errorf("no credentials: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
 	// Plain HTTP is not served.
-	if resp, err := http.Get("http://" + api.Addr().String() + "/v1/info"); err == nil {
+	if resp, err := http.Get("http://" + ra.Addr().String() + "/v1/info"); err == nil {
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
 			t.Error("plain HTTP answered")
@@ -139,7 +140,7 @@ func TestRemoteAdmin(t *testing.T) {
 	}
 
 	// The client refuses anything but https, and a certificate it can't verify.
-	if _, err := NewRemoteClient("http://"+api.Addr().String(), "boss@mail.test", "x", roots); err == nil {
+	if _, err := NewRemoteClient("http://"+ra.Addr().String(), "boss@mail.test", "x", roots); err == nil {
 		t.Error("NewRemoteClient took an http URL")
 	}
 	c, _ := NewRemoteClient(base, "clerk@mail.test", "Right-1", x509.NewCertPool())

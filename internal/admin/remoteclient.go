@@ -29,7 +29,7 @@ func NewRemoteClient(base, user, password string, roots *x509.CertPool) (*Client
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout: 15 * time.Second, ResponseHeaderTimeout: 5 * time.Minute}
 	rt := &remoteTransport{base: u, user: user, password: password, next: tr}
-	return &Client{hc: &http.Client{Transport: rt, Timeout: 5 * time.Minute}}, nil
+	return newClient(&http.Client{Transport: rt, Timeout: 5 * time.Minute}), nil
 }
 
 // remoteTransport sends the Client's requests (made for "http://postern")

@@ -2,6 +2,8 @@ package admin
 
 import (
 	"net/http"
+
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // The administrator role: who may use the remote admin API
@@ -12,25 +14,19 @@ func (a *API) roleRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /v1/administrators", post(a, a.setAdministrator))
 }
 
-func (a *API) listAdministrators(r *http.Request) ([]User, error) {
+func (a *API) listAdministrators(r *http.Request) ([]api.User, error) {
 	us, err := a.s.Directory().Administrators(r.Context())
-	out := []User{}
+	out := []api.User{}
 	for _, u := range us {
 		out = append(out, userOf(u))
 	}
 	return out, err
 }
 
-// RoleRequest is the body of POST /v1/administrators.
-type RoleRequest struct {
-	Name  string `json:"name"`
-	Admin bool   `json:"admin"`
-}
-
-func (a *API) setAdministrator(r *http.Request, req RoleRequest) (User, error) {
+func (a *API) setAdministrator(r *http.Request, req api.RoleRequest) (api.User, error) {
 	u, err := a.s.Directory().Lookup(r.Context(), req.Name)
 	if err != nil {
-		return User{}, err
+		return api.User{}, err
 	}
 	return userOf(u), a.s.Directory().SetAdministrator(r.Context(), u.ID, req.Admin)
 }

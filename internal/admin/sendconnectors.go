@@ -6,19 +6,20 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/postern/postern/internal/admin/api"
+	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
-	"github.com/postern/postern/internal/server"
 )
 
 // listSendConnectors answers GET /v1/sendconnectors (Get-SendConnector),
 // or one connector with ?name=. Passwords are never shown.
-func (a *API) listSendConnectors(r *http.Request) ([]server.SendConnector, error) {
+func (a *API) listSendConnectors(r *http.Request) ([]config.SendConnector, error) {
 	list, err := a.s.SendConnectors(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	name := r.URL.Query().Get("name")
-	out := []server.SendConnector{}
+	out := []config.SendConnector{}
 	for _, c := range list {
 		if name == "" || strings.EqualFold(c.Name, name) {
 			out = append(out, c.Public())
@@ -30,27 +31,18 @@ func (a *API) listSendConnectors(r *http.Request) ([]server.SendConnector, error
 	return out, nil
 }
 
-// SendConnectorRequest is the body of POST /v1/sendconnectors and
-// /v1/sendconnectors/set: Name=Value texts, and the smarthost password
-// in a member of its own, which the audit log masks.
-type SendConnectorRequest struct {
-	Name     string       `json:"name"`
-	Texts    []TextChange `json:"texts,omitempty"`
-	Password string       `json:"password,omitempty"`
-}
-
 // newSendConnector answers POST /v1/sendconnectors (New-SendConnector).
-func (a *API) newSendConnector(r *http.Request, req SendConnectorRequest) (server.SendConnector, error) {
+func (a *API) newSendConnector(r *http.Request, req api.SendConnectorRequest) (config.SendConnector, error) {
 	return a.editSendConnector(r, req, true)
 }
 
 // setSendConnector answers POST /v1/sendconnectors/set (Set-SendConnector).
-func (a *API) setSendConnector(r *http.Request, req SendConnectorRequest) (server.SendConnector, error) {
+func (a *API) setSendConnector(r *http.Request, req api.SendConnectorRequest) (config.SendConnector, error) {
 	return a.editSendConnector(r, req, false)
 }
 
-func (a *API) editSendConnector(r *http.Request, req SendConnectorRequest, create bool) (server.SendConnector, error) {
-	c, err := a.s.EditSendConnector(r.Context(), req.Name, create, func(c *server.SendConnector) error {
+func (a *API) editSendConnector(r *http.Request, req api.SendConnectorRequest, create bool) (config.SendConnector, error) {
+	c, err := a.s.EditSendConnector(r.Context(), req.Name, create, func(c *config.SendConnector) error {
 		for _, t := range req.Texts {
 			if err := c.ApplyText(t.Name, t.Text); err != nil {
 				return err
@@ -68,6 +60,6 @@ func (a *API) editSendConnector(r *http.Request, req SendConnectorRequest, creat
 }
 
 // removeSendConnector answers POST /v1/sendconnectors/remove.
-func (a *API) removeSendConnector(r *http.Request, req NameRequest) (struct{}, error) {
+func (a *API) removeSendConnector(r *http.Request, req api.NameRequest) (struct{}, error) {
 	return struct{}{}, a.s.RemoveSendConnector(r.Context(), req.Name)
 }

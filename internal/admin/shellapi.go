@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/tlsconf"
 )
@@ -20,7 +21,7 @@ func (a *API) shellRoutes(m *http.ServeMux) {
 // whatIfSettings applies the changes to a copy of the stored settings
 // and returns the result without storing it: the answer to
 // Set-PopSettings -WhatIf, including the error the change would get.
-func (a *API) whatIfSettings(r *http.Request, req Changes) ([]config.Field, error) {
+func (a *API) whatIfSettings(r *http.Request, req api.Changes) ([]config.Field, error) {
 	p, err := protocolOf(r)
 	if err != nil {
 		return nil, err
@@ -40,28 +41,22 @@ func (a *API) whatIfSettings(r *http.Request, req Changes) ([]config.Field, erro
 }
 
 // whatIfCAS is whatIfSettings for Set-CASMailbox -WhatIf.
-func (a *API) whatIfCAS(r *http.Request, req Changes) (CASMailbox, error) {
+func (a *API) whatIfCAS(r *http.Request, req api.Changes) (api.CASMailbox, error) {
 	u, m, err := a.s.CASMailbox(r.Context(), req.Name)
 	if err != nil {
-		return CASMailbox{}, err
+		return api.CASMailbox{}, err
 	}
 	c := m
 	if err := edit[config.CASMailbox](req)(&c); err != nil {
-		return CASMailbox{}, err
+		return api.CASMailbox{}, err
 	}
 	if err := c.Validate(); err != nil {
-		return CASMailbox{}, err
+		return api.CASMailbox{}, err
 	}
-	return CASMailbox{Identity: u.Address(), Fields: c.Fields()}, nil
+	return api.CASMailbox{Identity: u.Address(), Fields: c.Fields()}, nil
 }
 
-// EnableRequest is the body of POST /v1/certificates/enable.
-type EnableRequest struct {
-	Thumbprint string   `json:"thumbprint"`
-	Services   []string `json:"services"`
-}
-
-func (a *API) enableCert(r *http.Request, req EnableRequest) (tlsconf.Cert, error) {
+func (a *API) enableCert(r *http.Request, req api.EnableRequest) (tlsconf.Cert, error) {
 	c, err := a.s.EnableCertificate(req.Thumbprint, req.Services...)
 	var se *tlsconf.ServiceError
 	if errors.Is(err, tlsconf.ErrNotFound) || errors.As(err, &se) {

@@ -5,6 +5,12 @@
 // syntax, display form, JSON form and validation ranges; the CLI verbs, the
 // cmdlet shell, the directory and the services all go through it.
 //
+// It also holds the server's other settings documents, stored by the server
+// and shown as they are by the admin API: the transport settings with the
+// outbound queue's and the send connectors (transport.go, sendconnector.go),
+// the logon throttle's (logon.go) and the web service's (web.go), each with
+// its validation and text form; package server loads and stores them.
+//
 // Value types (TimeSpan, ByteQuantity, ConnectionSetting, Binding and the
 // enums) each have a Parse function that accepts the Exchange input syntax
 // and a String method that returns the Exchange display form; String of any

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // TestDefaultBindings starts the services on Exchange's default bindings,
@@ -19,7 +19,7 @@ func TestDefaultBindings(t *testing.T) {
 	for _, svc := range []string{"pop3-backend", "pop3", "imap4-backend", "imap4"} {
 		in.cli("", "service", "start", svc)
 	}
-	var st []server.ServiceStatus
+	var st []api.ServiceStatus
 	if err := in.client().Get(context.Background(), "/v1/services", &st); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestLocal(t *testing.T) {
 	for _, svc := range []string{"pop3-backend", "pop3", "imap4-backend", "imap4"} {
 		in.cli("", "service", "start", svc)
 	}
-	var st []server.ServiceStatus
+	var st []api.ServiceStatus
 	if err := in.client().Get(context.Background(), "/v1/services", &st); err != nil {
 		t.Fatal(err)
 	}

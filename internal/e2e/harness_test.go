@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 var binary string
@@ -83,7 +83,7 @@ func serveWith(t testing.TB, data string, flags ...string) *instance {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := os.Stat(filepath.Join(data, "admin.sock")); err == nil {
-			if in.client().Get(context.Background(), "/v1/info", &admin.Info{}) == nil {
+			if in.client().Get(context.Background(), "/v1/info", &api.Info{}) == nil {
 				break
 			}
 		}
@@ -151,7 +151,7 @@ func (in *instance) setup(popSettings ...string) {
 // listeners reads the bound addresses from the admin API.
 func (in *instance) listeners() {
 	in.t.Helper()
-	var st []server.ServiceStatus
+	var st []api.ServiceStatus
 	if err := in.client().Get(context.Background(), "/v1/services", &st); err != nil {
 		in.t.Fatal(err)
 	}

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // connector reads one receive connector from the admin API.
-func (in *instance) connector(name string) admin.Connector {
+func (in *instance) connector(name string) api.Connector {
 	in.t.Helper()
-	var list []admin.Connector
+	var list []api.Connector
 	if err := in.client().Get(context.Background(), "/v1/connectors?name="+url.QueryEscape(name), &list); err != nil {
 		in.t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func (in *instance) connector(name string) admin.Connector {
 }
 
 // connectorField returns one setting's display form.
-func connectorField(k admin.Connector, name string) string {
+func connectorField(k api.Connector, name string) string {
 	for _, f := range k.Fields {
 		if f.Name == name {
 			return f.Value

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // TestShellAcceptedDomains: New-/Get-/Set-/Remove-AcceptedDomain and the
@@ -58,7 +59,7 @@ func TestShellAcceptedDomains(t *testing.T) {
 	// The Default Frontend connector accepts mail for the new domain and
 	// refuses other domains.
 	in.shellOK(`Set-ReceiveConnector "Default Frontend MAIL" -Bindings 127.0.0.1:0; Restart-Service MSExchangeFrontEndTransport`)
-	var list []admin.Connector
+	var list []api.Connector
 	if err := in.client().Get(context.Background(), "/v1/connectors?name=Default+Frontend+MAIL", &list); err != nil || len(list) != 1 || len(list[0].Listening) != 1 {
 		t.Fatalf("Default Frontend: %+v %v", list, err)
 	}

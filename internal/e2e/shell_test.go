@@ -23,8 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
-	"github.com/postern/postern/internal/server"
 )
 
 // shell runs `postern shell -c src` and returns its output, its error
@@ -67,9 +67,9 @@ func (in *instance) shellFail(src string) (string, string) {
 }
 
 // service returns a service's status from the admin API.
-func (in *instance) service(name string) server.ServiceStatus {
+func (in *instance) service(name string) api.ServiceStatus {
 	in.t.Helper()
-	var st []server.ServiceStatus
+	var st []api.ServiceStatus
 	if err := in.client().Get(context.Background(), "/v1/services", &st); err != nil {
 		in.t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func (in *instance) service(name string) server.ServiceStatus {
 		}
 	}
 	in.t.Fatalf("no service %s", name)
-	return server.ServiceStatus{}
+	return api.ServiceStatus{}
 }
 
 // setting returns a stored setting's display form from the admin API.
@@ -259,14 +259,14 @@ func seedChecks(t *testing.T, in *instance, ran map[string]bool) map[string]func
 	return map[string]func(string, string){
 		seedStart: func(out, errs string) {
 			for _, s := range []string{"pop3", "pop3-backend"} {
-				if st := in.service(s); st.Status != server.Running {
+				if st := in.service(s); st.Status != api.Running {
 					t.Errorf("after Start-Service, %s is %s %s", s, st.Status, st.Error)
 				}
 			}
 		},
 		seedStartup: func(out, errs string) {
 			for _, s := range []string{"pop3", "pop3-backend"} {
-				if st := in.service(s); st.StartupType != server.Automatic {
+				if st := in.service(s); st.StartupType != api.Automatic {
 					t.Errorf("after Set-Service, %s starts %s", s, st.StartupType)
 				}
 			}
@@ -304,7 +304,7 @@ func seedChecks(t *testing.T, in *instance, ran map[string]bool) map[string]func
 		},
 		seedRestart: func(out, errs string) {
 			for _, s := range []string{"pop3", "pop3-backend"} {
-				if st := in.service(s); st.Status != server.Running {
+				if st := in.service(s); st.Status != api.Running {
 					t.Errorf("after Restart-Service, %s is %s", s, st.Status)
 				}
 			}

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // smtpAddrs are the loopback addresses of the receive connectors.
@@ -26,22 +25,22 @@ func (in *instance) setupSMTP() smtpAddrs {
 	in.t.Helper()
 	ctx := context.Background()
 	cl := in.client()
-	loopback := []admin.TextChange{{Name: "Bindings", Text: "127.0.0.1:0"}}
+	loopback := []api.TextChange{{Name: "Bindings", Text: "127.0.0.1:0"}}
 	for _, name := range []string{"Client Frontend MAIL", "Default Frontend MAIL"} {
-		if err := cl.Post(ctx, "/v1/connectors/set", admin.Changes{Name: name, Texts: loopback}, nil); err != nil {
+		if err := cl.Post(ctx, "/v1/connectors/set", api.Changes{Name: name, Texts: loopback}, nil); err != nil {
 			in.t.Fatal(err)
 		}
 	}
-	tlsConn := admin.NewConnector{Name: "Client Frontend TLS MAIL", Usage: "Client",
-		Texts: append(loopback, admin.TextChange{Name: "ImplicitTls", Text: "$true"})}
+	tlsConn := api.NewConnector{Name: "Client Frontend TLS MAIL", Usage: "Client",
+		Texts: append(loopback, api.TextChange{Name: "ImplicitTls", Text: "$true"})}
 	if err := cl.Post(ctx, "/v1/connectors", tlsConn, nil); err != nil {
 		in.t.Fatal(err)
 	}
-	var st server.ServiceStatus
-	if err := cl.Post(ctx, "/v1/services/action", admin.ServiceRequest{Name: "smtp", Action: "restart"}, &st); err != nil {
+	var st api.ServiceStatus
+	if err := cl.Post(ctx, "/v1/services/action", api.ServiceRequest{Name: "smtp", Action: "restart"}, &st); err != nil {
 		in.t.Fatal(err)
 	}
-	var list []admin.Connector
+	var list []api.Connector
 	if err := cl.Get(ctx, "/v1/connectors", &list); err != nil {
 		in.t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // webSetup starts a server whose web service listens on a free loopback
@@ -24,7 +24,7 @@ func webSetup(t *testing.T) (in *instance, web, submission string) {
 	in.cli("", "service", "restart", "web") // reads what it shows when it starts (spec §7)
 	in.cli("secret1\n", "user", "add", "alice@mail.test", "--display-name", "Alice")
 	in.cli("", "mailbox", "set", "alice@mail.test", "ImapEnabled=$false")
-	var st []server.ServiceStatus
+	var st []api.ServiceStatus
 	if err := in.client().Get(context.Background(), "/v1/services", &st); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 // Package netserve owns what every protocol service does with sockets: it
 // binds the service's listeners (implicit TLS or plain with STARTTLS), counts
 // connections against the service's limits, runs one goroutine per
-// connection with a recover, and drains on stop.
+// connection with a recover, and drains on stop. A service that runs its
+// own accept loop (the web service's net/http server) binds with Bind and
+// bounds its connections with LimitListener.
 //
 // Invariants:
 //   - A connection over MaxConnections or MaxPerIP is closed before the

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/imap"
@@ -82,16 +83,16 @@ func (s *Server) localBackend(protocol string) proxy.Backend {
 }
 
 func (s *Server) registerServices() {
-	s.services = []*service{{name: "transport", exName: "MSExchangeTransport", display: "Postern Transport", deflt: Automatic, start: s.startTransport},
-		{name: "smtp", exName: "MSExchangeFrontEndTransport", display: "Postern Front End Transport", deflt: Automatic, start: s.startSMTP},
-		{name: "web", exName: "MSExchangeOWA", display: "Postern Web", deflt: Automatic, start: s.startWeb}}
+	s.services = []*service{{name: "transport", exName: "MSExchangeTransport", display: "Postern Transport", deflt: api.Automatic, start: s.startTransport},
+		{name: "smtp", exName: "MSExchangeFrontEndTransport", display: "Postern Front End Transport", deflt: api.Automatic, start: s.startSMTP},
+		{name: "web", exName: "MSExchangeOWA", display: "Postern Web", deflt: api.Automatic, start: s.startWeb}}
 	s.backends.m = map[string]*atomic.Pointer[backendInstance]{}
 	for _, p := range protocols {
 		s.backends.m[p.name] = &atomic.Pointer[backendInstance]{}
 		s.services = append(s.services,
-			&service{name: p.service + "-backend", exName: p.exName + "BE", display: p.display + " Backend", deflt: Manual,
+			&service{name: p.service + "-backend", exName: p.exName + "BE", display: p.display + " Backend", deflt: api.Manual,
 				start: func(ctx context.Context) (instance, error) { return s.startBackend(ctx, p) }},
-			&service{name: p.service, exName: p.exName, display: p.display, deflt: Manual,
+			&service{name: p.service, exName: p.exName, display: p.display, deflt: api.Manual,
 				start: func(ctx context.Context) (instance, error) { return s.startFrontend(ctx, p) },
 				binds: s.frontendBinds(p)})
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/queue"
+	"github.com/postern/postern/internal/transport"
 )
 
 // Queue returns the outbound queue (for the admin API).
@@ -53,7 +54,7 @@ func (s *Server) startQueueRunner(loopbackOnly bool) *queueRunner {
 			if err != nil {
 				return queue.DefaultSchedule()
 			}
-			return tr.schedule()
+			return transport.Schedule(tr.OutboundSettings)
 		},
 	})
 	ctx, cancel := context.WithCancel(s.ctx)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/postern/postern/internal/config"
 )
 
 func openSecretsServer(t *testing.T, dir string) *Server {
@@ -30,8 +32,8 @@ func TestSmarthostPasswordSealed(t *testing.T) {
 	dir := t.TempDir()
 	s := openSecretsServer(t, dir)
 	const pw = "Relay-Secret-42"
-	_, err := s.EditSendConnector(ctx, "Relay", true, func(c *SendConnector) error {
-		c.AddressSpaces, c.SmartHosts, c.SmartHostAuthMechanism = []string{"*"}, []string{"relay.test"}, authBasic
+	_, err := s.EditSendConnector(ctx, "Relay", true, func(c *config.SendConnector) error {
+		c.AddressSpaces, c.SmartHosts, c.SmartHostAuthMechanism = []string{"*"}, []string{"relay.test"}, config.SmartHostAuthBasic
 		c.AuthenticationUser, c.AuthenticationPassword = "u", pw
 		return nil
 	})
@@ -52,7 +54,7 @@ func TestSmarthostPasswordSealed(t *testing.T) {
 		t.Fatalf("key file: %v %v", fi, err)
 	}
 	// Another change keeps the sealed password as it is.
-	if _, err := s.EditSendConnector(ctx, "Relay", false, func(c *SendConnector) error { c.Port = 587; return nil }); err != nil {
+	if _, err := s.EditSendConnector(ctx, "Relay", false, func(c *config.SendConnector) error { c.Port = 587; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	r, ok, err := s.outboundRoute(ctx, "example.org")

@@ -1,15 +1,23 @@
 // Package server is one Postern server: it owns the data folder, opens the
-// directory, the certificates and the mailbox databases, and runs the
-// services (pop3, pop3-backend, transport), each of which reads its
-// settings from the directory when it starts. The admin API calls the
-// exported methods; nothing else changes settings.
+// directory, the certificates, the mailbox databases and the outbound
+// queue, and runs the services (transport, smtp, web, and pop3 and imap4
+// with their -backend halves), each of which reads its settings from the
+// directory when it starts. It loads and stores the settings documents,
+// whose types, defaults and validation are package config's; outbound
+// routing is package transport's, over those settings.
+//
+// The admin API (package admin) calls the exported methods, and nothing
+// else changes settings; where a method answers what the API shows (a
+// service's status), it answers the admin/api type.
 //
 // Data folder layout (all under Options.DataDir):
 //
 //	directory.db          the directory (SQLite)
+//	secret.key            the key sealing stored secrets (send connector passwords)
 //	certs/                certificates (tlsconf)
 //	databases/<folder>/   one mailbox database each (SQLite + blobs)
-//	Logging/Pop3/         protocol logs, unless LogFileLocation says otherwise
+//	Logging/              protocol logs (Pop3, Imap4, SmtpReceive, unless
+//	                      LogFileLocation says otherwise) and the admin audit log
 //	spool/                message bodies in transit
 //	queue/                the outbound queue (package queue)
 //	admin.sock            the admin API (mode 0600)
@@ -130,7 +138,7 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 		lock.Close()
 		return nil, err
 	}
-	s.throttle = login.NewThrottle(ls.throttleOptions())
+	s.throttle = login.NewThrottle(throttleOptions(ls))
 	s.registerServices()
 	if !o.NoAutostart {
 		s.startAutomatic(ctx)

@@ -7,19 +7,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
-)
 
-// Startup types, as Exchange's Set-Service -StartupType names them.
-const (
-	Automatic = "Automatic"
-	Manual    = "Manual"
-	Disabled  = "Disabled"
-)
-
-// Service states, as Get-Service shows them.
-const (
-	Running = "Running"
-	Stopped = "Stopped"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // ErrNoService is returned for an unknown service name.
@@ -53,17 +42,6 @@ type service struct {
 	lastErr string
 }
 
-// ServiceStatus is what Get-Service / `postern service list` shows.
-type ServiceStatus struct {
-	Name         string   `json:"name"`
-	ExchangeName string   `json:"exchangeName"`
-	DisplayName  string   `json:"displayName"`
-	Status       string   `json:"status"`
-	StartupType  string   `json:"startupType"`
-	Listeners    []string `json:"listeners,omitempty"`
-	Error        string   `json:"error,omitempty"`
-}
-
 // lookupService resolves a Postern or Exchange service name.
 func (s *Server) lookupService(name string) (*service, error) {
 	for _, sv := range s.services {
@@ -75,8 +53,8 @@ func (s *Server) lookupService(name string) (*service, error) {
 }
 
 // Services lists every service with its status.
-func (s *Server) Services(ctx context.Context) ([]ServiceStatus, error) {
-	out := make([]ServiceStatus, 0, len(s.services))
+func (s *Server) Services(ctx context.Context) ([]api.ServiceStatus, error) {
+	out := make([]api.ServiceStatus, 0, len(s.services))
 	for _, sv := range s.services {
 		st, err := s.status(ctx, sv)
 		if err != nil {
@@ -89,24 +67,24 @@ func (s *Server) Services(ctx context.Context) ([]ServiceStatus, error) {
 }
 
 // Service returns one service's status.
-func (s *Server) Service(ctx context.Context, name string) (ServiceStatus, error) {
+func (s *Server) Service(ctx context.Context, name string) (api.ServiceStatus, error) {
 	sv, err := s.lookupService(name)
 	if err != nil {
-		return ServiceStatus{}, err
+		return api.ServiceStatus{}, err
 	}
 	return s.status(ctx, sv)
 }
 
-func (s *Server) status(ctx context.Context, sv *service) (ServiceStatus, error) {
+func (s *Server) status(ctx context.Context, sv *service) (api.ServiceStatus, error) {
 	startup, err := s.startupType(ctx, sv)
 	if err != nil {
-		return ServiceStatus{}, err
+		return api.ServiceStatus{}, err
 	}
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
-	st := ServiceStatus{Name: sv.name, ExchangeName: sv.exName, DisplayName: sv.display, Status: Stopped, StartupType: startup, Error: sv.lastErr}
+	st := api.ServiceStatus{Name: sv.name, ExchangeName: sv.exName, DisplayName: sv.display, Status: api.Stopped, StartupType: startup, Error: sv.lastErr}
 	if sv.running != nil {
-		st.Status = Running
+		st.Status = api.Running
 		st.Listeners = sv.running.listeners()
 	}
 	return st, nil
@@ -127,7 +105,7 @@ func (s *Server) StartService(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if t, _ := s.startupType(ctx, sv); t == Disabled {
+	if t, _ := s.startupType(ctx, sv); t == api.Disabled {
 		return fmt.Errorf("%s: %w", sv.name, ErrDisabled)
 	}
 	return s.startService(sv)
@@ -178,7 +156,7 @@ func (s *Server) RestartService(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if t, _ := s.startupType(ctx, sv); t == Disabled {
+	if t, _ := s.startupType(ctx, sv); t == api.Disabled {
 		return fmt.Errorf("%s: %w", sv.name, ErrDisabled)
 	}
 	if err := s.preflight(ctx, sv); err != nil {
@@ -196,7 +174,7 @@ func (s *Server) SetStartupType(ctx context.Context, name, startup string) error
 		return err
 	}
 	var t string
-	for _, v := range []string{Automatic, Manual, Disabled} {
+	for _, v := range []string{api.Automatic, api.Manual, api.Disabled} {
 		if strings.EqualFold(startup, v) {
 			t = v
 		}
@@ -207,7 +185,7 @@ func (s *Server) SetStartupType(ctx context.Context, name, startup string) error
 	if err := s.dir.SetStartupType(ctx, s.name, sv.name, t); err != nil {
 		return err
 	}
-	if t == Disabled {
+	if t == api.Disabled {
 		s.stopService(sv)
 	}
 	return nil
@@ -216,7 +194,7 @@ func (s *Server) SetStartupType(ctx context.Context, name, startup string) error
 // startAutomatic starts every service whose startup type is Automatic.
 func (s *Server) startAutomatic(ctx context.Context) {
 	for _, sv := range s.services {
-		if t, _ := s.startupType(ctx, sv); t == Automatic {
+		if t, _ := s.startupType(ctx, sv); t == api.Automatic {
 			s.startService(sv) // a failure is logged and shown in status
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
 )
@@ -17,22 +18,6 @@ const (
 	keyTransport = "transport"
 )
 
-// TransportSettings are the transport service's settings.
-type TransportSettings struct {
-	// LmtpBindings are the LMTP listeners (RFC 2033) for outside MTAs and
-	// load tools. Loopback by default: LMTP has no authentication.
-	LmtpBindings []config.Binding `json:"LmtpBindings"`
-	// MaxMessageSize bounds one message, in bytes.
-	MaxMessageSize int64 `json:"MaxMessageSize"`
-	// The outbound queue's settings (queuesettings.go).
-	OutboundSettings
-}
-
-func defaultTransport() TransportSettings {
-	b, _ := config.ParseBinding("127.0.0.1:24")
-	return TransportSettings{LmtpBindings: []config.Binding{b}, MaxMessageSize: 36 << 20}
-}
-
 // defaults says how a fresh server's default settings are made.
 type defaults struct {
 	offset int  // added to every default port
@@ -43,7 +28,7 @@ func (s *Server) saveDefaultSettings(ctx context.Context, d defaults) error {
 	offset := d.offset
 	pop := config.DefaultPopSettings(s.fqdn)
 	imap := config.DefaultImapSettings(s.fqdn)
-	tr := defaultTransport()
+	tr := config.DefaultTransportSettings()
 	tr.LoopbackOnly = d.local
 	if d.local {
 		for _, ps := range []*config.ProtocolSettings{&pop, &imap} {
@@ -77,7 +62,7 @@ func (s *Server) saveDefaultSettings(ctx context.Context, d defaults) error {
 	if err := s.saveDefaultWeb(ctx, d); err != nil {
 		return err
 	}
-	for _, st := range []struct{ name, t string }{{"pop3", Manual}, {"pop3-backend", Manual}, {"imap4", Manual}, {"imap4-backend", Manual}, {"transport", Automatic}, {"smtp", Automatic}, {"web", Automatic}} {
+	for _, st := range []struct{ name, t string }{{"pop3", api.Manual}, {"pop3-backend", api.Manual}, {"imap4", api.Manual}, {"imap4-backend", api.Manual}, {"transport", api.Automatic}, {"smtp", api.Automatic}, {"web", api.Automatic}} {
 		if err := s.dir.SetStartupType(ctx, s.name, st.name, st.t); err != nil {
 			return err
 		}
@@ -155,8 +140,8 @@ func editCopy[T any, P interface {
 }
 
 // Transport returns the transport settings.
-func (s *Server) Transport(ctx context.Context) (TransportSettings, error) {
-	tr := defaultTransport()
+func (s *Server) Transport(ctx context.Context) (config.TransportSettings, error) {
+	tr := config.DefaultTransportSettings()
 	b, err := s.dir.Setting(ctx, s.name, keyTransport)
 	if errors.Is(err, directory.ErrNotFound) {
 		return tr, nil
@@ -171,7 +156,7 @@ func (s *Server) Transport(ctx context.Context) (TransportSettings, error) {
 }
 
 // SetTransportBindings replaces the LMTP bindings.
-func (s *Server) SetTransportBindings(ctx context.Context, bindings []string) (TransportSettings, error) {
+func (s *Server) SetTransportBindings(ctx context.Context, bindings []string) (config.TransportSettings, error) {
 	tr, err := s.Transport(ctx)
 	if err != nil {
 		return tr, err

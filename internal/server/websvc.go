@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/postern/postern/internal/config"
@@ -29,32 +28,10 @@ import (
 // keyWeb is the directory key of the web service's settings.
 const keyWeb = "web"
 
-// WebPort is the web service's default port.
-const WebPort = 443
-
-// WebSettings are the web service's settings.
-type WebSettings struct {
-	// Bindings are the HTTPS listeners, IP:Port.
-	Bindings []config.Binding `json:"Bindings"`
-	// X509CertificateName picks the certificate presented when the browser
-	// sends no SNI name or one no certificate enabled for IIS matches
-	// (default: the server FQDN, which the self-signed certificate covers).
-	X509CertificateName string `json:"X509CertificateName"`
-}
-
-// defaultWeb is a fresh server's web settings: [::]:443 and 0.0.0.0:443,
-// like Exchange's IIS bindings.
-func defaultWeb(fqdn string) WebSettings {
-	return WebSettings{
-		Bindings:            []config.Binding{config.NewBinding(netip.IPv6Unspecified(), WebPort), config.NewBinding(netip.IPv4Unspecified(), WebPort)},
-		X509CertificateName: fqdn,
-	}
-}
-
 // saveDefaultWeb stores a fresh server's web settings, local and shifted
 // like the other services'.
 func (s *Server) saveDefaultWeb(ctx context.Context, d defaults) error {
-	ws := defaultWeb(s.fqdn)
+	ws := config.DefaultWebSettings(s.fqdn)
 	if d.local {
 		ws.Bindings = config.LoopbackBindings(ws.Bindings)
 	}
@@ -70,8 +47,8 @@ func (s *Server) saveDefaultWeb(ctx context.Context, d defaults) error {
 
 // Web returns the web service's settings (the defaults for a data folder
 // made before the service existed).
-func (s *Server) Web(ctx context.Context) (WebSettings, error) {
-	ws := defaultWeb(s.fqdn)
+func (s *Server) Web(ctx context.Context) (config.WebSettings, error) {
+	ws := config.DefaultWebSettings(s.fqdn)
 	b, err := s.dir.Setting(ctx, s.name, keyWeb)
 	if errors.Is(err, directory.ErrNotFound) {
 		return ws, nil
@@ -88,31 +65,15 @@ func (s *Server) Web(ctx context.Context) (WebSettings, error) {
 // SetWeb changes the web settings given as Name=Value texts (Bindings,
 // X509CertificateName); nothing is stored on error. The running service
 // keeps its settings until restarted.
-func (s *Server) SetWeb(ctx context.Context, texts map[string]string) (WebSettings, error) {
+func (s *Server) SetWeb(ctx context.Context, texts map[string]string) (config.WebSettings, error) {
 	ws, err := s.Web(ctx)
 	if err != nil {
 		return ws, err
 	}
 	next := ws
 	for name, v := range texts {
-		switch strings.ToLower(name) {
-		case "bindings":
-			var list []config.Binding
-			for _, text := range config.SplitList(v) {
-				b, err := config.ParseBinding(text)
-				if err != nil {
-					return ws, err
-				}
-				list = append(list, b)
-			}
-			if len(list) == 0 {
-				return ws, errors.New("web: Bindings needs at least one IP:Port")
-			}
-			next.Bindings = list
-		case "x509certificatename":
-			next.X509CertificateName = strings.TrimSpace(v)
-		default:
-			return ws, fmt.Errorf("web: unknown setting %q (Bindings, X509CertificateName)", name)
+		if err := next.Set(name, v); err != nil {
+			return ws, err
 		}
 	}
 	return next, s.saveJSON(ctx, keyWeb, next)
@@ -236,7 +197,7 @@ func (s *Server) startWeb(ctx context.Context) (instance, error) {
 		wi.lns = append(wi.lns, ln)
 	}
 	for _, ln := range wi.lns {
-		go wi.srv.ServeTLS(limitListener(ln, maxWebConns), "", "")
+		go wi.srv.ServeTLS(netserve.LimitListener(ln, maxWebConns), "", "")
 	}
 	return wi, nil
 }
@@ -244,48 +205,3 @@ func (s *Server) startWeb(ctx context.Context) (instance, error) {
 // maxWebConns bounds the web service's open connections per listener;
 // past it, Accept waits for one to close.
 const maxWebConns = 1000
-
-// limitListener returns a listener whose Accept waits while n accepted
-// connections are open.
-func limitListener(ln net.Listener, n int) net.Listener {
-	return &limited{Listener: ln, slots: make(chan struct{}, n), closed: make(chan struct{})}
-}
-
-type limited struct {
-	net.Listener
-	slots     chan struct{}
-	closed    chan struct{}
-	closeOnce sync.Once
-}
-
-// Close closes the listener and wakes an Accept waiting for a slot.
-func (l *limited) Close() error {
-	l.closeOnce.Do(func() { close(l.closed) })
-	return l.Listener.Close()
-}
-
-func (l *limited) Accept() (net.Conn, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.slots
-		return nil, err
-	}
-	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
-}
-
-type limitedConn struct {
-	net.Conn
-	once    sync.Once
-	release func()
-}
-
-func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.release)
-	return err
-}

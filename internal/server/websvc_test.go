@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/server"
 	"github.com/postern/postern/internal/testkit"
 )
@@ -35,7 +36,7 @@ func TestWebService(t *testing.T) {
 	s := testkit.Start(t, testkit.Options{NoPOP3: true, NoIMAP: true})
 	ctx := context.Background()
 	st, err := s.Service(ctx, "MSExchangeOWA")
-	if err != nil || st.Name != "web" || st.DisplayName != "Postern Web" || st.StartupType != server.Automatic || st.Status != server.Running {
+	if err != nil || st.Name != "web" || st.DisplayName != "Postern Web" || st.StartupType != api.Automatic || st.Status != api.Running {
 		t.Fatalf("service %+v %v", st, err)
 	}
 	c := s.WebClient()

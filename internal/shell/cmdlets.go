@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"github.com/postern/postern/internal/shell/lang"
 	"sort"
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // cmdlet is one entry of the command table: its parameters and what it
@@ -81,15 +81,8 @@ func (c *call) flag(name string) bool { b, _ := c.args[name].(bool); return b }
 
 func (c *call) whatIf() bool { return c.flag("WhatIf") }
 
-// get and post reach the admin API; post names the cmdlet for the audit
-// log.
-func (c *call) get(ctx context.Context, path string, out any) error {
-	return c.sh.api.Do(ctx, http.MethodGet, c.def.name, path, nil, out)
-}
-
-func (c *call) post(ctx context.Context, path string, in, out any) error {
-	return c.sh.api.Do(ctx, http.MethodPost, c.def.name, path, in, out)
-}
+// client reaches the admin API, naming the cmdlet for the audit log.
+func (c *call) client() admin.Requests { return admin.Cmdlet(c.sh.api, c.def.name) }
 
 // warn writes a warning, after the output before it.
 func (c *call) warn(format string, a ...any) {
@@ -157,10 +150,10 @@ func (c *call) identities(name string, props ...string) []string {
 
 // serverInfo returns the server's name and domains (cached for the
 // shell's life).
-func (c *call) serverInfo(ctx context.Context) (*admin.Info, error) {
+func (c *call) serverInfo(ctx context.Context) (*api.Info, error) {
 	if c.sh.info == nil {
-		var in admin.Info
-		if err := c.get(ctx, "/v1/info", &in); err != nil {
+		in, err := c.client().Info(ctx)
+		if err != nil {
 			return nil, err
 		}
 		c.sh.info = &in

@@ -6,12 +6,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/postern/postern/internal/shell/lang"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/tlsconf"
 )
 
@@ -68,8 +69,7 @@ func certObject(ct tlsconf.Cert, now time.Time) *lang.Object {
 }
 
 func listCerts(ctx context.Context, c *call) ([]tlsconf.Cert, error) {
-	var certs []tlsconf.Cert
-	return certs, c.get(ctx, "/v1/certificates", &certs)
+	return c.client().Certificates(ctx)
 }
 
 // thumbprintOf accepts a thumbprint or an Exchange identity
@@ -183,8 +183,7 @@ func runImportCert(ctx context.Context, c *call) ([]any, error) {
 		c.whatIfMsg("certificate", "")
 		return nil, nil
 	}
-	var got tlsconf.Cert
-	err = c.post(ctx, "/v1/certificates", admin.ImportRequest{Certificate: string(certPEM), Key: string(keyPEM)}, &got)
+	got, err := c.client().ImportCertificate(ctx, api.ImportRequest{Certificate: string(certPEM), Key: string(keyPEM)})
 	var se *admin.StatusError
 	if errors.As(err, &se) && se.Code == http.StatusConflict {
 		b, _ := pem.Decode(certPEM)
@@ -237,7 +236,7 @@ func runEnableCert(ctx context.Context, c *call) ([]any, error) {
 			c.whatIfMsg(tp, "Services: "+strings.Join(services, ", ")+".")
 			return nil, nil
 		}
-		err := c.post(ctx, "/v1/certificates/enable", admin.EnableRequest{Thumbprint: tp, Services: services}, nil)
+		err := c.client().EnableCertificate(ctx, api.EnableRequest{Thumbprint: tp, Services: services})
 		if err != nil && strings.Contains(err.Error(), "not found") {
 			return nil, notFoundText(tp)
 		}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/tlsconf"
 )
 
@@ -58,7 +58,7 @@ func runNewCert(ctx context.Context, c *call) ([]any, error) {
 	if c.has("FriendlyName") {
 		c.warn("-FriendlyName is not kept: Postern names certificates by thumbprint and subject.")
 	}
-	req := admin.NewCertRequest{SubjectName: c.str("SubjectName"), DomainNames: names, KeySize: intArg(c.args, "KeySize", 0), Services: services}
+	req := api.NewCertRequest{SubjectName: c.str("SubjectName"), DomainNames: names, KeySize: intArg(c.args, "KeySize", 0), Services: services}
 	if c.whatIf() {
 		target := req.SubjectName
 		if target == "" {
@@ -67,8 +67,8 @@ func runNewCert(ctx context.Context, c *call) ([]any, error) {
 		c.whatIfMsg(target, "A self-signed certificate would be created.")
 		return nil, nil
 	}
-	var got tlsconf.Cert
-	if err := c.post(ctx, "/v1/certificates/new", req, &got); err != nil {
+	got, err := c.client().NewCertificate(ctx, req)
+	if err != nil {
 		return nil, err
 	}
 	return []any{certObject(got, time.Now())}, nil

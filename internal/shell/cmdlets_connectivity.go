@@ -6,16 +6,15 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/shell/probe"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/postern/postern/internal/config"
-	"github.com/postern/postern/internal/server"
-	"github.com/postern/postern/internal/shell/lang"
-	"github.com/postern/postern/internal/shell/probe"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // connectivityCmdlets are Test-PopConnectivity and Test-ImapConnectivity
@@ -149,13 +148,13 @@ func connectivityAddr(ctx context.Context, c *call, pp probe.Protocol) (connecti
 	if err != nil {
 		return connectivityTarget{}, err
 	}
-	var st server.ServiceStatus
+	var st api.ServiceStatus
 	for _, s := range all {
 		if s.Name == pp.Service() {
 			st = s
 		}
 	}
-	if st.Status != server.Running || len(st.Listeners) == 0 {
+	if st.Status != api.Running || len(st.Listeners) == 0 {
 		return connectivityTarget{}, fmt.Errorf("The %s service (%s) is not running: Start-Service %s.", pp.Label(), st.ExchangeName, st.ExchangeName)
 	}
 	// The frontend lists its implicit-TLS listeners (SSLBindings) first,
@@ -188,8 +187,8 @@ func connectivityAddr(ctx context.Context, c *call, pp probe.Protocol) (connecti
 
 // sslBindingCount is how many SSLBindings the protocol has.
 func sslBindingCount(ctx context.Context, c *call, pp probe.Protocol) (int, error) {
-	var fields []config.Field
-	if err := c.get(ctx, "/v1/settings/"+pp.Service(), &fields); err != nil {
+	fields, err := c.client().Settings(ctx, pp.Service())
+	if err != nil {
 		return 0, err
 	}
 	for _, f := range fields {

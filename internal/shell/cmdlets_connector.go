@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/shell/lang"
 )
@@ -95,7 +95,7 @@ func connectorCmdlets() []*cmdlet {
 // connectorObject is a receive connector as Get-ReceiveConnector shows
 // it: Identity, Bindings and Enabled in the table, every setting in the
 // list (then where it listens now, Postern's addition).
-func connectorObject(k admin.Connector, server string) *lang.Object {
+func connectorObject(k api.Connector, server string) *lang.Object {
 	o := &lang.Object{TypeName: "ReceiveConnector", Text: k.Identity, Columns: []string{"Identity", "Bindings", "Enabled"}}
 	for _, f := range k.Fields {
 		switch {
@@ -124,7 +124,7 @@ func displayedList(s string) []string {
 
 // connectorsOf checks -Server and returns the server and its connectors,
 // what every connector cmdlet starts from.
-func connectorsOf(ctx context.Context, c *call) (*admin.Info, []admin.Connector, error) {
+func connectorsOf(ctx context.Context, c *call) (*api.Info, []api.Connector, error) {
 	if err := c.checkServer(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -136,16 +136,15 @@ func connectorsOf(ctx context.Context, c *call) (*admin.Info, []admin.Connector,
 	return in, all, err
 }
 
-func listConnectors(ctx context.Context, c *call) ([]admin.Connector, error) {
-	var list []admin.Connector
-	return list, c.get(ctx, "/v1/connectors", &list)
+func listConnectors(ctx context.Context, c *call) ([]api.Connector, error) {
+	return c.client().Connectors(ctx)
 }
 
 // matchConnectors returns the connectors an identity names: the name or
 // Server\Name, ignoring case, with wildcards when allowed. A plain
 // identity that names none is an error.
-func matchConnectors(all []admin.Connector, id string, wildcards bool) ([]admin.Connector, error) {
-	var out []admin.Connector
+func matchConnectors(all []api.Connector, id string, wildcards bool) ([]api.Connector, error) {
+	var out []api.Connector
 	for _, k := range all {
 		for _, n := range []string{k.Name, k.Identity} {
 			if strings.EqualFold(n, id) || wildcards && lang.HasWildcard(id) && lang.WildcardMatch(id, n) {
@@ -244,7 +243,7 @@ func removeFold(list []string, s string) []string {
 	return out
 }
 
-func fieldOf(k admin.Connector, name string) string {
+func fieldOf(k api.Connector, name string) string {
 	for _, f := range k.Fields {
 		if f.Name == name {
 			return f.Value
@@ -255,7 +254,7 @@ func fieldOf(k admin.Connector, name string) string {
 
 // rebuildConnector makes a config connector from its displayed settings,
 // for validating a -WhatIf locally.
-func rebuildConnector(k admin.Connector, fqdn string) (config.ReceiveConnector, error) {
+func rebuildConnector(k api.Connector, fqdn string) (config.ReceiveConnector, error) {
 	rc := config.NewReceiveConnector(k.Name, config.UsageCustom, fqdn, nil)
 	var all []config.Change
 	for _, f := range k.Fields {
@@ -271,7 +270,7 @@ func rebuildConnector(k admin.Connector, fqdn string) (config.ReceiveConnector, 
 	return rc, nil
 }
 
-func rebuildConnectors(all []admin.Connector, fqdn string) ([]config.ReceiveConnector, error) {
+func rebuildConnectors(all []api.Connector, fqdn string) ([]config.ReceiveConnector, error) {
 	out := make([]config.ReceiveConnector, len(all))
 	for i, k := range all {
 		var err error
@@ -292,7 +291,7 @@ func runSetConnector(ctx context.Context, c *call, sc schema) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var targets []admin.Connector
+	var targets []api.Connector
 	var errs []error
 	seen := map[string]bool{}
 	for _, id := range c.identities("Identity", "Name") {
@@ -323,7 +322,7 @@ func runSetConnector(ctx context.Context, c *call, sc schema) ([]any, error) {
 			}
 			continue
 		}
-		if err := c.post(ctx, "/v1/connectors/set", admin.Changes{Name: k.Identity, Changes: changes}, nil); err != nil {
+		if _, err := c.client().SetConnector(ctx, api.Changes{Name: k.Identity, Changes: changes}); err != nil {
 			errs = append(errs, notFound(k.Identity, err))
 			continue
 		}
@@ -337,7 +336,7 @@ func runSetConnector(ctx context.Context, c *call, sc schema) ([]any, error) {
 
 // whatIfSetConnector validates a change on local copies of the
 // connectors and reports what it would change.
-func whatIfSetConnector(c *call, all []admin.Connector, k admin.Connector, changes []config.Change, fqdn string) error {
+func whatIfSetConnector(c *call, all []api.Connector, k api.Connector, changes []config.Change, fqdn string) error {
 	list, err := rebuildConnectors(all, fqdn)
 	if err != nil {
 		return err
@@ -396,8 +395,8 @@ func runNewConnector(ctx context.Context, c *call, sc schema) ([]any, error) {
 			fieldOfConfig(template, "Bindings")+".")
 		return nil, nil
 	}
-	var k admin.Connector
-	if err := c.post(ctx, "/v1/connectors", admin.NewConnector{Name: name, Usage: string(usage), Changes: changes}, &k); err != nil {
+	k, err := c.client().NewConnector(ctx, api.NewConnector{Name: name, Usage: string(usage), Changes: changes})
+	if err != nil {
 		return nil, err
 	}
 	c.restartWarning(in.Name)
@@ -429,7 +428,7 @@ func runRemoveConnector(ctx context.Context, c *call) ([]any, error) {
 		if err != nil || !ok {
 			return nil, err
 		}
-		if err := c.post(ctx, "/v1/connectors/remove", admin.NameRequest{Name: k.Identity}, nil); err != nil {
+		if err := c.client().RemoveConnector(ctx, k.Identity); err != nil {
 			return nil, notFound(k.Identity, err)
 		}
 		removed = true

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/postern/postern/internal/shell/lang"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // domainCmdlets are New-/Get-/Set-/Remove-AcceptedDomain. Postern has
@@ -27,13 +27,12 @@ func domainCmdlets() []*cmdlet {
 	}
 }
 
-func listDomains(ctx context.Context, c *call) ([]admin.Domain, error) {
-	var list []admin.Domain
-	return list, c.get(ctx, "/v1/domains", &list)
+func listDomains(ctx context.Context, c *call) ([]api.Domain, error) {
+	return c.client().Domains(ctx)
 }
 
 // domainObject is an accepted domain as Get-AcceptedDomain shows it.
-func domainObject(d admin.Domain) *lang.Object {
+func domainObject(d api.Domain) *lang.Object {
 	o := &lang.Object{TypeName: "AcceptedDomain", Text: d.Name, Columns: []string{"Name", "DomainName", "DomainType", "Default"}}
 	o.Add("Name", d.Name)
 	o.Add("DomainName", d.DomainName)
@@ -68,7 +67,7 @@ func runGetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 
 // matchesDomain reports whether an identity (with wildcards) names d by
 // its Name or its DomainName.
-func matchesDomain(id string, d admin.Domain) bool {
+func matchesDomain(id string, d api.Domain) bool {
 	for _, s := range []string{d.Name, d.DomainName} {
 		if strings.EqualFold(id, s) || lang.HasWildcard(id) && lang.WildcardMatch(id, s) {
 			return true
@@ -78,17 +77,17 @@ func matchesDomain(id string, d admin.Domain) bool {
 }
 
 // findDomain names exactly one accepted domain.
-func findDomain(ctx context.Context, c *call, id string) (admin.Domain, error) {
+func findDomain(ctx context.Context, c *call, id string) (api.Domain, error) {
 	all, err := listDomains(ctx, c)
 	if err != nil {
-		return admin.Domain{}, err
+		return api.Domain{}, err
 	}
 	for _, d := range all {
 		if strings.EqualFold(id, d.Name) || strings.EqualFold(id, d.DomainName) {
 			return d, nil
 		}
 	}
-	return admin.Domain{}, notFoundText(id)
+	return api.Domain{}, notFoundText(id)
 }
 
 // checkDomainType refuses the relay domain types.
@@ -111,8 +110,8 @@ func runNewAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 		c.whatIfMsg(name, fmt.Sprintf("A new accepted domain %s would be created, of type Authoritative.", domain))
 		return nil, nil
 	}
-	var d admin.Domain
-	if err := c.post(ctx, "/v1/domains", admin.NewDomain{Name: name, DomainName: domain, DomainType: "Authoritative"}, &d); err != nil {
+	d, err := c.client().NewDomain(ctx, api.NewDomain{Name: name, DomainName: domain, DomainType: "Authoritative"})
+	if err != nil {
 		return nil, err
 	}
 	c.sh.info = nil // the domains in the cached server info changed
@@ -127,25 +126,25 @@ func runSetAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
 	if c.has("MakeDefault") && !makeDefault {
 		return nil, errors.New("-MakeDefault $false has no effect: make another accepted domain the default instead.")
 	}
-	return eachDomain(ctx, c, func(d admin.Domain) error {
-		req := admin.SetDomain{Identity: d.DomainName, Name: c.str("Name"), MakeDefault: makeDefault}
-		return c.post(ctx, "/v1/domains/set", req, nil)
+	return eachDomain(ctx, c, func(d api.Domain) error {
+		req := api.SetDomain{Identity: d.DomainName, Name: c.str("Name"), MakeDefault: makeDefault}
+		return c.client().SetDomain(ctx, req)
 	})
 }
 
 func runRemoveAcceptedDomain(ctx context.Context, c *call) ([]any, error) {
-	return eachDomain(ctx, c, func(d admin.Domain) error {
+	return eachDomain(ctx, c, func(d api.Domain) error {
 		if ok, err := c.confirm(fmt.Sprintf("Removing accepted domain \"%s\" (%s).", d.Name, d.DomainName)); err != nil || !ok {
 			return err
 		}
-		return c.post(ctx, "/v1/domains/remove", admin.NameRequest{Name: d.DomainName}, nil)
+		return c.client().RemoveDomain(ctx, d.DomainName)
 	})
 }
 
 // eachDomain runs change for each accepted domain -Identity (or the
 // pipeline) names, or reports it under -WhatIf; the shell's cached
 // server info is dropped after a change.
-func eachDomain(ctx context.Context, c *call, change func(d admin.Domain) error) ([]any, error) {
+func eachDomain(ctx context.Context, c *call, change func(d api.Domain) error) ([]any, error) {
 	return eachItem(c.identities("Identity", "DomainName"), func(id string) ([]any, error) {
 		d, err := findDomain(ctx, c, id)
 		if err != nil {

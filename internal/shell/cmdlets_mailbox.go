@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/postern/postern/internal/shell/lang"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // mailboxCmdlets are Get-/New-/Set-/Remove-Mailbox.
@@ -31,13 +31,12 @@ func mailboxCmdlets() []*cmdlet {
 	}
 }
 
-func listUsers(ctx context.Context, c *call) ([]admin.User, error) {
-	var us []admin.User
-	return us, c.get(ctx, "/v1/users", &us)
+func listUsers(ctx context.Context, c *call) ([]api.User, error) {
+	return c.client().Users(ctx)
 }
 
 // mailboxObject is a user as Get-Mailbox shows it.
-func mailboxObject(u admin.User, server string) *lang.Object {
+func mailboxObject(u api.User, server string) *lang.Object {
 	alias, _, _ := strings.Cut(u.Address, "@")
 	name := u.DisplayName
 	if name == "" {
@@ -56,8 +55,8 @@ func mailboxObject(u admin.User, server string) *lang.Object {
 }
 
 // findMailboxes returns the users an identity names; wildcards allowed.
-func findMailboxes(users []admin.User, id string) []admin.User {
-	var out []admin.User
+func findMailboxes(users []api.User, id string) []api.User {
+	var out []api.User
 	for _, u := range users {
 		alias, _, _ := strings.Cut(u.Address, "@")
 		for _, n := range []string{u.Address, alias, u.DisplayName} {
@@ -102,7 +101,7 @@ func notFoundText(id string) error {
 
 // newMailboxAddress picks the new mailbox's address: -PrimarySmtpAddress,
 // else -UserPrincipalName, else alias@<default accepted domain>.
-func newMailboxAddress(c *call, in *admin.Info) (string, error) {
+func newMailboxAddress(c *call, in *api.Info) (string, error) {
 	for _, p := range []string{"PrimarySmtpAddress", "UserPrincipalName"} {
 		if a := c.str(p); a != "" {
 			return a, nil
@@ -139,25 +138,25 @@ func runNewMailbox(ctx context.Context, c *call) ([]any, error) {
 		return nil, nil
 	}
 	pw, _ := c.args["Password"].(*lang.SecureString)
-	var u admin.User
-	if err := c.post(ctx, "/v1/users", admin.NewUser{Address: addr, Password: pw.Reveal(), DisplayName: display}, &u); err != nil {
+	u, err := c.client().NewUser(ctx, api.NewUser{Address: addr, Password: pw.Reveal(), DisplayName: display})
+	if err != nil {
 		return nil, err
 	}
 	return []any{mailboxObject(u, in.Name)}, nil
 }
 
 // resolveMailbox names exactly one mailbox or fails.
-func resolveMailbox(ctx context.Context, c *call, id string) (admin.User, error) {
+func resolveMailbox(ctx context.Context, c *call, id string) (api.User, error) {
 	users, err := listUsers(ctx, c)
 	if err != nil {
-		return admin.User{}, err
+		return api.User{}, err
 	}
 	found := findMailboxes(users, id)
 	switch {
 	case len(found) == 0:
-		return admin.User{}, notFoundText(id)
+		return api.User{}, notFoundText(id)
 	case len(found) > 1:
-		return admin.User{}, fmt.Errorf("The operation couldn't be performed because '%s' matches multiple entries.", id)
+		return api.User{}, fmt.Errorf("The operation couldn't be performed because '%s' matches multiple entries.", id)
 	}
 	return found[0], nil
 }
@@ -177,7 +176,7 @@ func runSetMailbox(ctx context.Context, c *call) ([]any, error) {
 			c.whatIfMsg(u.Address, "The password would be reset.")
 			return nil, nil
 		}
-		return nil, c.post(ctx, "/v1/users/password", admin.NameRequest{Name: u.Address, Password: pw.Reveal()}, nil)
+		return nil, c.client().SetPassword(ctx, u.Address, pw.Reveal())
 	})
 }
 
@@ -194,6 +193,6 @@ func runRemoveMailbox(ctx context.Context, c *call) ([]any, error) {
 		if ok, err := c.confirm(fmt.Sprintf("Removing mailbox \"%s\" removes the user and deletes the mailbox and its contents.", u.Address)); err != nil || !ok {
 			return nil, err
 		}
-		return nil, c.post(ctx, "/v1/users/remove", admin.NameRequest{Name: u.Address}, nil)
+		return nil, c.client().RemoveUser(ctx, u.Address)
 	})
 }

@@ -3,11 +3,10 @@ package shell
 import (
 	"context"
 	"fmt"
-	"net/url"
+	"github.com/postern/postern/internal/shell/lang"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // permissionCmdlets are Add-/Remove-/Get-MailboxPermission for FullAccess,
@@ -29,7 +28,7 @@ func permissionCmdlets() []*cmdlet {
 	}
 }
 
-func permissionObject(p admin.Permission) *lang.Object {
+func permissionObject(p api.Permission) *lang.Object {
 	o := &lang.Object{TypeName: "MailboxAcePresentationObject", Text: p.User, Columns: []string{"Identity", "User", "AccessRights", "IsInherited", "Deny"}}
 	o.Add("Identity", p.Mailbox)
 	o.Add("User", p.User)
@@ -40,7 +39,7 @@ func permissionObject(p admin.Permission) *lang.Object {
 }
 
 func runGetMailboxPermission(ctx context.Context, c *call) ([]any, error) {
-	var user admin.User
+	var user api.User
 	if c.has("User") {
 		var err error
 		if user, err = resolveMailbox(ctx, c, c.str("User")); err != nil {
@@ -52,8 +51,8 @@ func runGetMailboxPermission(ctx context.Context, c *call) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		var ps []admin.Permission
-		if err := c.get(ctx, "/v1/permissions?mailbox="+url.QueryEscape(mb.Address), &ps); err != nil {
+		ps, err := c.client().Permissions(ctx, mb.Address)
+		if err != nil {
 			return nil, err
 		}
 		var out []any
@@ -88,9 +87,9 @@ func runSetMailboxPermission(ctx context.Context, c *call, add bool) ([]any, err
 			c.whatIfMsg(mb.Address, "User: "+user.Address+", AccessRights: FullAccess.")
 			return nil, nil
 		}
-		var p admin.Permission
-		req := admin.PermissionRequest{Mailbox: mb.Address, User: user.Address, Grant: add}
-		if err := c.post(ctx, "/v1/permissions", req, &p); err != nil {
+		req := api.PermissionRequest{Mailbox: mb.Address, User: user.Address, Grant: add}
+		p, err := c.client().SetPermission(ctx, req)
+		if err != nil {
 			return nil, err
 		}
 		if add {

@@ -3,14 +3,13 @@ package shell
 import (
 	"context"
 	"fmt"
+	"github.com/postern/postern/internal/shell/lang"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/queue"
-	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // queueCmdlets are Get-Queue, Get-Message, Retry-Queue and Remove-Message
@@ -29,7 +28,7 @@ func queueCmdlets() []*cmdlet {
 	}
 }
 
-func listQueue(ctx context.Context, c *call) (string, []queue.Message, error) {
+func listQueue(ctx context.Context, c *call) (string, []api.QueueMessage, error) {
 	if err := c.checkServer(ctx); err != nil {
 		return "", nil, err
 	}
@@ -37,8 +36,8 @@ func listQueue(ctx context.Context, c *call) (string, []queue.Message, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var ql admin.QueueList
-	return in.Name, ql.Messages, c.get(ctx, "/v1/queue", &ql)
+	ql, err := c.client().Queue(ctx)
+	return in.Name, ql.Messages, err
 }
 
 // domainQueue is the pending recipients of one next-hop domain.
@@ -50,11 +49,11 @@ type domainQueue struct {
 	lastErr  string
 }
 
-func queuesOf(list []queue.Message) []*domainQueue {
+func queuesOf(list []api.QueueMessage) []*domainQueue {
 	byDomain := map[string]*domainQueue{}
 	for _, m := range list {
 		for _, r := range m.Recipients {
-			if r.State != queue.StateReady && r.State != queue.StateRetry {
+			if r.State != api.StateReady && r.State != api.StateRetry {
 				continue
 			}
 			q := byDomain[r.Domain]
@@ -63,7 +62,7 @@ func queuesOf(list []queue.Message) []*domainQueue {
 				byDomain[r.Domain] = q
 			}
 			q.messages[m.ID] = true
-			if r.State == queue.StateRetry {
+			if r.State == api.StateRetry {
 				q.status, q.lastErr = "Retry", r.LastError
 			}
 			if q.next.IsZero() || r.NextRetry.Before(q.next) {
@@ -117,17 +116,17 @@ func runGetQueue(ctx context.Context, c *call) ([]any, error) {
 	})
 }
 
-func messageObject(server string, m queue.Message) *lang.Object {
+func messageObject(server string, m api.QueueMessage) *lang.Object {
 	domain, status, last := "", "Delivered", ""
 	var rcpts []any
 	for _, r := range m.Recipients {
 		rcpts = append(rcpts, r.Address+" ("+r.State+")")
-		if r.State == queue.StateReady || r.State == queue.StateRetry {
+		if r.State == api.StateReady || r.State == api.StateRetry {
 			if domain == "" {
 				domain = r.Domain
 			}
 			status = "Ready"
-			if r.State == queue.StateRetry {
+			if r.State == api.StateRetry {
 				status, last = "Retry", r.LastError
 			}
 		}
@@ -153,9 +152,9 @@ func messageObject(server string, m queue.Message) *lang.Object {
 
 // inQueue reports whether m has a pending recipient in the queue named
 // (Server\domain or domain, wildcards allowed).
-func inQueue(m queue.Message, server, name string) bool {
+func inQueue(m api.QueueMessage, server, name string) bool {
 	for _, r := range m.Recipients {
-		if (r.State == queue.StateReady || r.State == queue.StateRetry) &&
+		if (r.State == api.StateReady || r.State == api.StateRetry) &&
 			(matchesAny([]string{name}, r.Domain) || matchesAny([]string{name}, server+`\`+r.Domain)) {
 			return true
 		}
@@ -224,7 +223,7 @@ func runRetryQueue(ctx context.Context, c *call) ([]any, error) {
 		return nil, nil
 	}
 	for _, m := range targets {
-		if err := c.post(ctx, "/v1/queue/retry", admin.QueueRequest{ID: m}, nil); err != nil {
+		if _, err := c.client().RetryQueue(ctx, api.QueueRequest{ID: m}); err != nil {
 			return nil, err
 		}
 	}
@@ -251,7 +250,7 @@ func runRemoveMessage(ctx context.Context, c *call) ([]any, error) {
 		if err != nil || !ok {
 			return nil, err
 		}
-		if err := c.post(ctx, "/v1/queue/remove", admin.QueueRequest{ID: n}, nil); err != nil {
+		if err := c.client().RemoveQueued(ctx, n); err != nil {
 			return nil, notFound(id, err)
 		}
 		return nil, nil

@@ -3,10 +3,8 @@ package shell
 import (
 	"context"
 	"fmt"
-	"strings"
-
-	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/shell/lang"
+	"strings"
 )
 
 // orgManagement is the one role group Postern has: its members are the
@@ -37,8 +35,8 @@ func runGetRoleGroupMember(ctx context.Context, c *call) ([]any, error) {
 	if err := checkRoleGroup(c); err != nil {
 		return nil, err
 	}
-	var us []admin.User
-	if err := c.get(ctx, "/v1/administrators", &us); err != nil {
+	us, err := c.client().Administrators(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var out []any
@@ -70,6 +68,7 @@ func runSetRoleGroupMember(ctx context.Context, c *call, add bool) ([]any, error
 			c.whatIfMsg(orgManagement, "Member: "+u.Address+".")
 			return nil, nil
 		}
-		return nil, c.post(ctx, "/v1/administrators", admin.RoleRequest{Name: u.Address, Admin: add}, nil)
+		_, err = c.client().SetAdministrator(ctx, u.Address, add)
+		return nil, err
 	})
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/postern/postern/internal/shell/lang"
 	"strconv"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
-	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/admin/api"
+	"github.com/postern/postern/internal/config"
 )
 
 // sendConnectorCmdlets are Get-, New-, Set- and Remove-SendConnector over
@@ -34,7 +34,7 @@ func sendConnectorCmdlets() []*cmdlet {
 }
 
 // sendConnectorObject is a send connector as Get-SendConnector shows it.
-func sendConnectorObject(k server.SendConnector) *lang.Object {
+func sendConnectorObject(k config.SendConnector) *lang.Object {
 	o := &lang.Object{TypeName: "SmtpSendConnectorConfig", Text: k.Name, Columns: []string{"Identity", "AddressSpaces", "Enabled"}}
 	o.Add("Identity", k.Name)
 	o.Add("AddressSpaces", anyList(k.AddressSpaces))
@@ -58,8 +58,8 @@ func runGetSendConnector(ctx context.Context, c *call) ([]any, error) {
 	if err := c.checkServer(ctx); err != nil {
 		return nil, err
 	}
-	var all []server.SendConnector
-	if err := c.get(ctx, "/v1/sendconnectors", &all); err != nil {
+	all, err := c.client().SendConnectors(ctx)
+	if err != nil {
 		return nil, err
 	}
 	ids := c.identities("Identity", "Name")
@@ -82,8 +82,8 @@ func runGetSendConnector(ctx context.Context, c *call) ([]any, error) {
 
 // sendConnectorTexts turns the bound settings into Name=Value texts and
 // the password of -AuthenticationCredential.
-func (c *call) sendConnectorTexts() ([]admin.TextChange, string, error) {
-	var out []admin.TextChange
+func (c *call) sendConnectorTexts() ([]api.TextChange, string, error) {
+	var out []api.TextChange
 	for _, n := range []string{"AddressSpaces", "SmartHosts", "Port", "Enabled", "RequireTLS", "TlsAuthLevel", "SmartHostAuthMechanism"} {
 		v, ok := c.args[n]
 		if !ok {
@@ -100,17 +100,17 @@ func (c *call) sendConnectorTexts() ([]admin.TextChange, string, error) {
 		default:
 			text = fmt.Sprint(x)
 		}
-		out = append(out, admin.TextChange{Name: n, Text: text})
+		out = append(out, api.TextChange{Name: n, Text: text})
 	}
 	if c.flag("Internet") || strings.EqualFold(c.str("Usage"), "Internet") {
 		if _, ok := c.args["AddressSpaces"]; !ok {
-			out = append(out, admin.TextChange{Name: "AddressSpaces", Text: "*"})
+			out = append(out, api.TextChange{Name: "AddressSpaces", Text: "*"})
 		}
 	}
 	password := ""
 	switch v := c.args["AuthenticationCredential"].(type) {
 	case *lang.Credential:
-		out = append(out, admin.TextChange{Name: "AuthenticationUser", Text: v.UserName})
+		out = append(out, api.TextChange{Name: "AuthenticationUser", Text: v.UserName})
 		if v.Password != nil {
 			password = v.Password.Reveal()
 		}
@@ -128,21 +128,19 @@ func runEditSendConnector(ctx context.Context, c *call, create bool) ([]any, err
 	if err != nil {
 		return nil, err
 	}
-	name := c.str("Name")
-	path := "/v1/sendconnectors"
+	name, edit := c.str("Name"), c.client().NewSendConnector
 	if !create {
-		name = c.str("Identity")
-		path += "/set"
+		name, edit = c.str("Identity"), c.client().SetSendConnector
 		if n := c.str("Name"); n != "" {
-			texts = append(texts, admin.TextChange{Name: "Name", Text: n})
+			texts = append(texts, api.TextChange{Name: "Name", Text: n})
 		}
 	}
 	if c.whatIf() {
 		c.whatIfMsg(name, "")
 		return nil, nil
 	}
-	var k server.SendConnector
-	if err := c.post(ctx, path, admin.SendConnectorRequest{Name: name, Texts: texts, Password: password}, &k); err != nil {
+	k, err := edit(ctx, api.SendConnectorRequest{Name: name, Texts: texts, Password: password})
+	if err != nil {
 		return nil, notFound(name, err)
 	}
 	if create {
@@ -164,5 +162,5 @@ func runRemoveSendConnector(ctx context.Context, c *call) ([]any, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	return nil, notFound(id, c.post(ctx, "/v1/sendconnectors/remove", admin.NameRequest{Name: id}, nil))
+	return nil, notFound(id, c.client().RemoveSendConnector(ctx, id))
 }

@@ -3,11 +3,10 @@ package shell
 import (
 	"context"
 	"fmt"
+	"github.com/postern/postern/internal/shell/lang"
 	"strings"
 
-	"github.com/postern/postern/internal/admin"
-	"github.com/postern/postern/internal/server"
-	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/admin/api"
 )
 
 // serviceCmdlets are Get-, Start-, Stop-, Restart- and Set-Service. A
@@ -28,14 +27,14 @@ func serviceCmdlets() []*cmdlet {
 		action("Stop-Service", "stop", "stopped"),
 		action("Restart-Service", "restart", "restarted"),
 		{name: "Set-Service", changes: true, params: []lang.Param{lang.Positional("Name", lang.KindString, 0).Must().Piped(),
-			lang.Named("StartupType", lang.KindString, "StartMode", "ST").OneOf(server.Automatic, server.Manual, server.Disabled),
-			lang.Named("Status", lang.KindString).OneOf(server.Running, server.Stopped), lang.Named("PassThru", lang.KindSwitch)},
+			lang.Named("StartupType", lang.KindString, "StartMode", "ST").OneOf(api.Automatic, api.Manual, api.Disabled),
+			lang.Named("Status", lang.KindString).OneOf(api.Running, api.Stopped), lang.Named("PassThru", lang.KindSwitch)},
 			run: runSetService},
 	}
 }
 
 // serviceObject is a service as Get-Service shows it.
-func serviceObject(st server.ServiceStatus) *lang.Object {
+func serviceObject(st api.ServiceStatus) *lang.Object {
 	o := &lang.Object{TypeName: "System.ServiceProcess.ServiceController", Text: st.ExchangeName,
 		Columns: []string{"Status", "Name", "DisplayName"}}
 	o.Add("Name", st.ExchangeName)
@@ -59,16 +58,15 @@ func anyList(ss []string) []any {
 	return out
 }
 
-func listServices(ctx context.Context, c *call) ([]server.ServiceStatus, error) {
-	var st []server.ServiceStatus
-	return st, c.get(ctx, "/v1/services", &st)
+func listServices(ctx context.Context, c *call) ([]api.ServiceStatus, error) {
+	return c.client().Services(ctx)
 }
 
 // matchServices resolves names (wildcards allowed) against both the
 // Exchange and the Postern names; a plain name that matches nothing is an
 // error, a wildcard that matches nothing is not (as in PowerShell).
-func matchServices(all []server.ServiceStatus, names []string, byDisplay bool) ([]server.ServiceStatus, error) {
-	var out []server.ServiceStatus
+func matchServices(all []api.ServiceStatus, names []string, byDisplay bool) ([]api.ServiceStatus, error) {
+	var out []api.ServiceStatus
 	var errs []string
 	seen := map[string]bool{}
 	for _, n := range names {
@@ -119,8 +117,8 @@ func runGetService(ctx context.Context, c *call) ([]any, error) {
 }
 
 // sortServices orders by the name Get-Service shows.
-func sortServices(st []server.ServiceStatus) []server.ServiceStatus {
-	out := append([]server.ServiceStatus(nil), st...)
+func sortServices(st []api.ServiceStatus) []api.ServiceStatus {
+	out := append([]api.ServiceStatus(nil), st...)
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && lower(out[j].ExchangeName) < lower(out[j-1].ExchangeName); j-- {
 			out[j], out[j-1] = out[j-1], out[j]
@@ -146,7 +144,7 @@ func serviceAction(ctx context.Context, c *call, verb, past string) ([]any, erro
 	for _, st := range sel {
 		items = append(items, st.Name)
 	}
-	byName := map[string]server.ServiceStatus{}
+	byName := map[string]api.ServiceStatus{}
 	for _, st := range sel {
 		byName[st.Name] = st
 	}
@@ -157,8 +155,8 @@ func serviceAction(ctx context.Context, c *call, verb, past string) ([]any, erro
 			c.whatIfMsg(label, "")
 			return nil, nil
 		}
-		var res server.ServiceStatus
-		if err := c.post(ctx, "/v1/services/action", admin.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
+		res, err := c.client().ServiceAction(ctx, st.Name, verb)
+		if err != nil {
 			failed := "started"
 			if verb == "stop" {
 				failed = "stopped"
@@ -191,19 +189,36 @@ func runSetService(ctx context.Context, c *call) ([]any, error) {
 		}
 		res := st
 		if t := c.str("StartupType"); t != "" {
-			if err := c.post(ctx, "/v1/services/startup", admin.ServiceRequest{Name: st.Name, StartupType: t}, &res); err != nil {
+			got, err := c.client().SetStartupType(ctx, st.Name, t)
+			if err != nil {
 				return out, fmt.Errorf("Service '%s' cannot be configured due to the following error: %v", label, err)
 			}
+			res = answered(res, got)
 		}
 		if s := c.str("Status"); s != "" && !strings.EqualFold(s, res.Status) {
 			verb := map[string]string{"running": "start", "stopped": "stop"}[lower(s)]
-			if err := c.post(ctx, "/v1/services/action", admin.ServiceRequest{Name: st.Name, Action: verb}, &res); err != nil {
+			got, err := c.client().ServiceAction(ctx, st.Name, verb)
+			if err != nil {
 				return out, fmt.Errorf("Service '%s' cannot be configured due to the following error: %v", label, err)
 			}
+			res = answered(res, got)
 		}
 		if c.flag("PassThru") {
 			out = append(out, serviceObject(res))
 		}
 	}
 	return out, nil
+}
+
+// answered is res after a service endpoint's answer got: the answer, with
+// res's listeners and error where the answer has none (the JSON omits
+// them), as decoding the answer over res gave.
+func answered(res, got api.ServiceStatus) api.ServiceStatus {
+	if got.Listeners == nil {
+		got.Listeners = res.Listeners
+	}
+	if got.Error == "" {
+		got.Error = res.Error
+	}
+	return got
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/postern/postern/internal/admin"
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/shell/lang"
 )
@@ -94,8 +94,8 @@ func getSettings(ctx context.Context, c *call, protocol, path string) ([]any, er
 	if err != nil {
 		return nil, err
 	}
-	var fields []config.Field
-	if err := c.get(ctx, "/v1/settings/"+path, &fields); err != nil {
+	fields, err := c.client().Settings(ctx, path)
+	if err != nil {
 		return nil, err
 	}
 	return []any{settingsObject(protocol, in.Name, fields)}, nil
@@ -120,17 +120,18 @@ func setSettings(ctx context.Context, c *call, sc schema, protocol, path string)
 		return nil, nil
 	}
 	if c.whatIf() {
-		var before, after []config.Field
-		if err := c.get(ctx, "/v1/settings/"+path, &before); err != nil {
+		before, err := c.client().Settings(ctx, path)
+		if err != nil {
 			return nil, err
 		}
-		if err := c.post(ctx, "/v1/whatif/settings/"+path, admin.Changes{Changes: changes}, &after); err != nil {
+		after, err := c.client().WhatIfSettings(ctx, path, api.Changes{Changes: changes})
+		if err != nil {
 			return nil, err
 		}
 		c.whatIfMsg(protocol+" settings of "+in.Name, diffFields(before, after))
 		return nil, nil
 	}
-	if err := c.post(ctx, "/v1/settings/"+path, admin.Changes{Changes: changes}, nil); err != nil {
+	if _, err := c.client().SetSettings(ctx, path, api.Changes{Changes: changes}); err != nil {
 		return nil, err
 	}
 	name := map[string]string{config.ProtocolPOP3: "POP3", config.ProtocolIMAP4: "IMAP4"}[protocol]
@@ -279,8 +280,8 @@ func runGetCAS(ctx context.Context, c *call) ([]any, error) {
 		}
 	}
 	return eachItem(ids, func(id string) ([]any, error) {
-		var m admin.CASMailbox
-		if err := c.get(ctx, "/v1/casmailbox?name="+url.QueryEscape(id), &m); err != nil {
+		m, err := c.client().CASMailbox(ctx, id)
+		if err != nil {
 			return nil, notFound(id, err)
 		}
 		return []any{casObject(m, proto)}, nil
@@ -289,7 +290,7 @@ func runGetCAS(ctx context.Context, c *call) ([]any, error) {
 
 // casObject is a mailbox's CAS settings as Get-CASMailbox shows them;
 // with -ProtocolSettings it adds the server's connection settings.
-func casObject(m admin.CASMailbox, proto map[string]string) *lang.Object {
+func casObject(m api.CASMailbox, proto map[string]string) *lang.Object {
 	alias, _, _ := strings.Cut(m.Identity, "@")
 	o := &lang.Object{TypeName: "CASMailbox", Text: m.Identity, Columns: []string{"Name", "PopEnabled", "ImapEnabled"}}
 	o.Add("Name", alias)
@@ -313,8 +314,8 @@ func casObject(m admin.CASMailbox, proto map[string]string) *lang.Object {
 func protocolConnectionSettings(ctx context.Context, c *call) (map[string]string, error) {
 	out := map[string]string{"ExternalSmtpSettings": "{}", "InternalSmtpSettings": "{}"}
 	for _, p := range []struct{ path, noun string }{{"pop3", "Pop"}, {"imap4", "Imap"}} {
-		var fields []config.Field
-		if err := c.get(ctx, "/v1/settings/"+p.path, &fields); err != nil {
+		fields, err := c.client().Settings(ctx, p.path)
+		if err != nil {
 			return nil, err
 		}
 		for _, f := range fields {
@@ -339,19 +340,21 @@ func runSetCAS(ctx context.Context, c *call, sc schema) ([]any, error) {
 			c.warn("The command completed successfully but no settings of '%s' have been modified.", id)
 			return nil, nil
 		}
-		req := admin.Changes{Name: id, Changes: changes}
+		req := api.Changes{Name: id, Changes: changes}
 		if c.whatIf() {
-			var before, after admin.CASMailbox
-			if err := c.get(ctx, "/v1/casmailbox?name="+url.QueryEscape(id), &before); err != nil {
+			before, err := c.client().CASMailbox(ctx, id)
+			if err != nil {
 				return nil, notFound(id, err)
 			}
-			if err := c.post(ctx, "/v1/whatif/casmailbox", req, &after); err != nil {
+			after, err := c.client().WhatIfCASMailbox(ctx, req)
+			if err != nil {
 				return nil, err
 			}
 			c.whatIfMsg(before.Identity, diffFields(before.Fields, after.Fields))
 			return nil, nil
 		}
-		return nil, notFound(id, c.post(ctx, "/v1/casmailbox", req, nil))
+		_, err := c.client().SetCASMailbox(ctx, req)
+		return nil, notFound(id, err)
 	})
 }
 

@@ -9,7 +9,10 @@ import (
 	"github.com/postern/postern/internal/store"
 )
 
-// Deliverer is what LMTP (and later SMTP) hands accepted mail to.
+// Deliverer is what the LMTP server and the SMTP sessions of the receive
+// connectors hand mail for local recipients to (the server's local
+// delivery); remote recipients of an SMTP session go to its Queue
+// instead.
 type Deliverer interface {
 	// Recipient checks one RCPT TO address (the canonical form of
 	// wire.Path.Addr; "Postmaster" without a domain is passed as written).

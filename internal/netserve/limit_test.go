@@ -1,4 +1,4 @@
-package server
+package netserve
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ func TestLimitListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := limitListener(raw, 1)
+	ln := LimitListener(raw, 1)
 	accepted := make(chan net.Conn, 2)
 	errs := make(chan error, 1)
 	go func() {

@@ -1,12 +1,14 @@
-package server
+package transport
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/postern/postern/internal/config"
 )
 
 func TestMatchSendConnector(t *testing.T) {
-	list := []SendConnector{
+	list := []config.SendConnector{
 		{Name: "Internet", Enabled: true, AddressSpaces: []string{"*"}},
 		{Name: "Contoso", Enabled: true, AddressSpaces: []string{"*.contoso.com"}},
 		{Name: "Exact", Enabled: true, AddressSpaces: []string{"mail.contoso.com"}},
@@ -16,17 +18,17 @@ func TestMatchSendConnector(t *testing.T) {
 		"example.org": "Internet", "sales.contoso.com": "Contoso", "MAIL.contoso.com": "Exact",
 		"contoso.com": "Internet", "fabrikam.com": "Internet",
 	} {
-		if c, ok := matchSendConnector(list, domain); !ok || c.Name != want {
+		if c, ok := MatchSendConnector(list, domain); !ok || c.Name != want {
 			t.Errorf("%s: %q, %v; want %q", domain, c.Name, ok, want)
 		}
 	}
-	if _, ok := matchSendConnector(list[1:], "example.org"); ok {
+	if _, ok := MatchSendConnector(list[1:], "example.org"); ok {
 		t.Error("example.org matched without a * connector")
 	}
 }
 
 func TestSendConnectorTexts(t *testing.T) {
-	c := SendConnector{Name: "S", Enabled: true, Port: 25, SmartHostAuthMechanism: authNone}
+	c := config.SendConnector{Name: "S", Enabled: true, Port: 25, SmartHostAuthMechanism: config.SmartHostAuthNone}
 	for k, v := range map[string]string{"AddressSpaces": "SMTP:*;1,SMTP:Contoso.com;10", "SmartHosts": "[127.0.0.1],relay.test",
 		"Port": "2525", "RequireTLS": "$true", "TlsAuthLevel": "certificatevalidation", "SmartHostAuthMechanism": "basicauth", "AuthenticationUser": "u"} {
 		if err := c.ApplyText(k, v); err != nil {
@@ -40,10 +42,10 @@ func TestSendConnectorTexts(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(c.AddressSpaces, " ") != "* contoso.com" || c.TlsAuthLevel != tlsCertificateValidated || c.SmartHostAuthMechanism != authBasic {
+	if strings.Join(c.AddressSpaces, " ") != "* contoso.com" || c.TlsAuthLevel != config.TlsAuthCertificateValidation || c.SmartHostAuthMechanism != config.SmartHostAuthBasic {
 		t.Errorf("parsed: %+v", c)
 	}
-	r := c.route()
+	r := ConnectorRoute(c)
 	if r.Hosts[0] != "127.0.0.1" || r.Port != 2525 || !r.VerifyTLS || r.AuthUser != "u" || r.AuthPassword != "pw" || r.AuthRequireTLS {
 		t.Errorf("route: %+v", r)
 	}
