@@ -45,6 +45,30 @@ func TestPasswordGuessing(t *testing.T) {
 		{"pop3", "127.0.0.4", 10}, {"pop3", "127.0.0.5", 50},
 		{"smtp", "127.0.0.6", 10}, {"smtp", "127.0.0.7", 50},
 	}
+	// The owner, from 127.0.0.1, every 3 seconds over each protocol; a
+	// first time before the attack, as a mail client that is set up has.
+	var slowest time.Duration
+	owner := func(when string) {
+		for _, proto := range []string{"imap", "pop3", "smtp"} {
+			t0 := time.Now()
+			c, err := dialLogon(proto, "127.0.0.1", addrs[proto], roots)
+			if err != nil {
+				t.Errorf("%s: the owner could not connect over %s: %v", when, proto, err)
+				continue
+			}
+			r, line, err := c.logon("alice@mail.test", "secret1")
+			c.close()
+			took := time.Since(t0)
+			slowest = max(slowest, took)
+			if testing.Verbose() {
+				t.Logf("%s: the owner's %s logon took %v", when, proto, took)
+			}
+			if err != nil || r != replyOK || took > 2*time.Second {
+				t.Errorf("%s: the owner's %s logon: %q %v after %v", when, proto, line, err, took)
+			}
+		}
+	}
+	owner("before the attack")
 	start := time.Now()
 	deadline := start.Add(dur)
 	var wg sync.WaitGroup
@@ -92,28 +116,6 @@ func TestPasswordGuessing(t *testing.T) {
 		}
 		pyOut = string(out)
 	}()
-	// The owner, from 127.0.0.1, every 3 seconds over each protocol.
-	var slowest time.Duration
-	owner := func(when string) {
-		for _, proto := range []string{"imap", "pop3", "smtp"} {
-			t0 := time.Now()
-			c, err := dialLogon(proto, "127.0.0.1", addrs[proto], roots)
-			if err != nil {
-				t.Errorf("%s: the owner could not connect over %s: %v", when, proto, err)
-				continue
-			}
-			r, line, err := c.logon("alice@mail.test", "secret1")
-			c.close()
-			took := time.Since(t0)
-			slowest = max(slowest, took)
-			if testing.Verbose() {
-				t.Logf("%s: the owner's %s logon took %v", when, proto, took)
-			}
-			if err != nil || r != replyOK || took > 2*time.Second {
-				t.Errorf("%s: the owner's %s logon: %q %v after %v", when, proto, line, err, took)
-			}
-		}
-	}
 	for time.Now().Before(deadline) {
 		owner("during the attack")
 		time.Sleep(3 * time.Second)
