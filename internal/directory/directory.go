@@ -166,7 +166,12 @@ func (d *Directory) Database(ctx context.Context, name string) (Database, error)
 
 // AcceptedDomains lists the accepted domains, the default first.
 func (d *Directory) AcceptedDomains(ctx context.Context) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name FROM accepted_domains ORDER BY is_default DESC, name`)
+	return d.strings(ctx, `SELECT name FROM accepted_domains ORDER BY is_default DESC, name`)
+}
+
+// strings runs a query of one text column and returns its values.
+func (d *Directory) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -230,20 +235,9 @@ func (d *Directory) Backup(ctx context.Context, path string) error {
 // Check runs SQLite's integrity check on the directory; it returns the
 // problems it reports, none when it is whole.
 func (d *Directory) Check(ctx context.Context) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `PRAGMA integrity_check`)
-	if err != nil {
+	lines, err := d.strings(ctx, `PRAGMA integrity_check`)
+	if len(lines) == 1 && lines[0] == "ok" {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		if s != "ok" {
-			out = append(out, s)
-		}
-	}
-	return out, rows.Err()
+	return lines, err
 }

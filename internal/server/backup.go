@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/durable"
 	"github.com/postern/postern/internal/store/sqlite"
 )
@@ -77,14 +78,11 @@ func (s *Server) backup(ctx context.Context, dir string, start time.Time) (Backu
 		return rep, err
 	}
 	rep.Files = append(rep.Files, "directory.db")
-	dbs, err := s.dir.Databases(ctx)
+	dbs, err := s.localDatabases(ctx)
 	if err != nil {
 		return rep, err
 	}
 	for _, db := range dbs {
-		if db.Server != s.name {
-			continue
-		}
 		st, err := s.Store(db.Name)
 		if err != nil {
 			return rep, fmt.Errorf("mailbox database %q: %w", db.Name, err)
@@ -238,4 +236,16 @@ func syncTree(dir string) error {
 		}
 		return durable.SyncDir(p)
 	})
+}
+
+// localDatabases are the mailbox databases this server holds.
+func (s *Server) localDatabases(ctx context.Context) ([]directory.Database, error) {
+	all, err := s.dir.Databases(ctx)
+	var out []directory.Database
+	for _, db := range all {
+		if db.Server == s.name {
+			out = append(out, db)
+		}
+	}
+	return out, err
 }

@@ -35,14 +35,11 @@ func (s *Server) Check(ctx context.Context, hashes, repair bool) (CheckReport, e
 		return rep, fmt.Errorf("checking the directory: %w", err)
 	}
 	rep.Directory = probs
-	dbs, err := s.dir.Databases(ctx)
+	dbs, err := s.localDatabases(ctx)
 	if err != nil {
 		return rep, err
 	}
 	for _, db := range dbs {
-		if db.Server != s.name {
-			continue
-		}
 		dc := DatabaseCheck{Name: db.Name}
 		st, err := s.Store(db.Name)
 		if err != nil {
