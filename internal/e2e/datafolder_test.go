@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -157,5 +158,49 @@ func TestRestartWithBadBinding(t *testing.T) {
 	after := in.service("imap4")
 	if after.Status != "Running" || strings.Join(after.Listeners, ",") != strings.Join(before.Listeners, ",") {
 		t.Errorf("imap4 after the refused restart: %+v, before %+v", after, before)
+	}
+}
+
+// TestReadOnlyDataFolder: a data folder on a read-only mount is refused at
+// start with the file and the system's reason, and nothing is lost. The
+// test mounts a tmpfs, so it needs root (as CI runs).
+func TestReadOnlyDataFolder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a read-only file system needs root")
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("mount: %v %s", err, out)
+		}
+		t.Skipf("mount: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	data := filepath.Join(mnt, "data")
+	in := serve(t, data)
+	in.setup()
+	in.deliver(2)
+	in.stop()
+	os.Remove(filepath.Join(data, "admin.sock"))
+	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("remount read-only: %v %s", err, out)
+	}
+	out := serveFails(t, data)
+	if !strings.Contains(out, "read-only file system") || !strings.Contains(out, data) {
+		t.Errorf("serve on a read-only data folder: %s", out)
+	}
+	exec.Command("mount", "-o", "remount,rw", mnt).Run()
+	in = serve(t, data)
+	in.startPOP3()
+	c, err := dialLogon("pop3", "127.0.0.1", in.POP3S, in.roots())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	if r, line, err := c.logon("alice@mail.test", "secret1"); r != replyOK {
+		t.Fatalf("logon after the mount is writable again: %q %v", line, err)
+	}
+	if line, _ := c.command("STAT"); !strings.HasPrefix(line, "+OK 2 ") {
+		t.Errorf("STAT: %q", line)
 	}
 }
