@@ -37,6 +37,9 @@ func FuzzSession(f *testing.F) {
 		c.Write([]byte("a LOGIN alice@mail.test secret1\r\nb SELECT INBOX\r\n"))
 		c.Write(input)
 		c.Write([]byte("\r\nz LOGOUT\r\n"))
+		// End of input: a session waiting for more (an unfinished
+		// literal, say) ends now instead of at the deadline.
+		c.(*net.TCPConn).CloseWrite()
 		buf := make([]byte, 64<<10)
 		for {
 			if _, err := c.Read(buf); err != nil {
@@ -83,6 +86,9 @@ func FuzzPreLogon(f *testing.F) {
 		c.SetDeadline(time.Now().Add(2 * time.Second))
 		c.Write(input)
 		c.Write([]byte("\r\nz LOGOUT\r\n"))
+		// End of input: a session waiting for more (an unfinished
+		// literal, say) ends now instead of at the deadline.
+		c.(*net.TCPConn).CloseWrite()
 		buf := make([]byte, 64<<10)
 		for {
 			if _, err := c.Read(buf); err != nil {
