@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"syscall"
 	"time"
 )
 
@@ -41,6 +42,9 @@ type Conn struct {
 	w      *bufio.Writer
 	tlsCfg *tls.Config
 	isTLS  bool
+	// sock is the TCP socket under raw, for acknowledging input at once
+	// (ackReader); nil if raw is not a socket.
+	sock syscall.RawConn
 
 	// ID is a random session id, unique enough for logs.
 	ID     string
@@ -59,9 +63,52 @@ func newConn(raw net.Conn, tlsCfg *tls.Config) *Conn {
 	c := &Conn{raw: raw, c: raw, tlsCfg: tlsCfg, ID: hex.EncodeToString(id[:])}
 	c.Local = addrPort(raw.LocalAddr())
 	c.Remote = addrPort(raw.RemoteAddr())
-	c.r = bufio.NewReaderSize(raw, readBufSize)
+	c.sock = Socket(raw)
+	c.r = bufio.NewReaderSize(ackReader{c, raw}, readBufSize)
 	c.w = bufio.NewWriterSize(raw, writeBufSize)
 	return c
+}
+
+// ackReader is what the buffered reader reads from: before each read,
+// that is whenever the session has used up all the input it had and
+// needs more, it has the kernel acknowledge at once what has arrived
+// (AckNow) instead of after its delayed-ACK timer.
+//
+// A client with Nagle's algorithm on (python's imaplib as shipped) sends
+// a small write only once everything it sent before is acknowledged. When
+// it sends a command in two writes, such as an IMAP literal and then the
+// CRLF that ends the command, the second write waits for the server's ACK
+// of the first; the server, waiting for the rest of the command, has
+// nothing to send that would carry the ACK, so both wait for the delayed
+// ACK (40 ms on Linux) on every such command. Between commands the ACK
+// has already gone out with the reply, and AckNow costs one system call.
+type ackReader struct {
+	c *Conn
+	r io.Reader
+}
+
+func (a ackReader) Read(p []byte) (int, error) {
+	AckNow(a.c.sock)
+	return a.r.Read(p)
+}
+
+// Socket returns the TCP socket under c (through TLS and other wrappers
+// that name their connection with NetConn), or nil.
+func Socket(c net.Conn) syscall.RawConn {
+	for {
+		switch v := c.(type) {
+		case syscall.Conn:
+			sock, err := v.SyscallConn()
+			if err != nil {
+				return nil
+			}
+			return sock
+		case interface{ NetConn() net.Conn }:
+			c = v.NetConn()
+		default:
+			return nil
+		}
+	}
 }
 
 func addrPort(a net.Addr) netip.AddrPort {
@@ -246,7 +293,7 @@ func (c *Conn) handshake() error {
 	c.raw.SetDeadline(time.Time{})
 	c.c = tc
 	c.isTLS = true
-	c.r = bufio.NewReaderSize(tc, readBufSize)
+	c.r = bufio.NewReaderSize(ackReader{c, tc}, readBufSize)
 	c.w = bufio.NewWriterSize(tc, writeBufSize)
 	return nil
 }

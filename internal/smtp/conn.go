@@ -3,7 +3,10 @@ package smtp
 import (
 	"bufio"
 	"net"
+	"syscall"
 	"time"
+
+	"github.com/postern/postern/internal/netserve"
 )
 
 // sessionConn sits between a connection and the session's bufio reader
@@ -19,8 +22,14 @@ import (
 //   - No read deadline passes end, the end of the connection's allowed
 //     life (SMTP's ConnectionTimeout), when it is set.
 //   - Every write gets a fresh write deadline.
+//   - Before a read, what arrived is acknowledged at once
+//     (netserve.AckNow): a client with Nagle's algorithm on that sends a
+//     command in two writes (BDAT's line, then its chunk) would otherwise
+//     hold the second until the server's delayed ACK.
 type sessionConn struct {
 	c         net.Conn
+	sock      syscall.RawConn // the TCP socket of sockOf (netserve.Socket)
+	sockOf    net.Conn
 	out       *bufio.Writer
 	timeout   time.Duration
 	end       time.Time // zero: no limit on the connection's life
@@ -47,6 +56,10 @@ func (sc *sessionConn) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+	if sc.sockOf != sc.c {
+		sc.sock, sc.sockOf = netserve.Socket(sc.c), sc.c
+	}
+	netserve.AckNow(sc.sock)
 	return sc.c.Read(p)
 }
 

@@ -80,23 +80,47 @@ func (s *session) deselect() {
 // differences (RFC 3501 §7.3.1 EXISTS, §7.4.1 EXPUNGE, §7.4.2 FETCH).
 // Without a change event or a poll (dirty) there is nothing to read; the
 // messages this session expunged itself (ghosts already) are announced at
-// the first point that may.
+// the first point that may. A change costs what changed: the store's
+// changes since the view's modseq, merged into the view; only messages
+// expunged by another session, which the changes do not name, need the
+// whole listing.
 func (s *session) sync(ctx context.Context, mayExpunge bool) {
+	v := s.view
 	read := s.dirty.Swap(false)
-	if !read && (!mayExpunge || len(s.view.gone) == 0) {
+	if !read && (!mayExpunge || len(v.gone) == 0) {
 		return
 	}
-	msgs, modseq := s.view.live(), s.view.modseq
-	if read {
-		var err error
-		if msgs, modseq, err = s.current(ctx); err != nil {
+	var u update
+	if !read {
+		u = v.settle(nil, 0, mayExpunge)
+	} else {
+		f, changed, err := s.st.Changes(ctx, v.folder.ID, v.modseq)
+		if err == nil {
+			if flagged, added, ok := v.merge(f, changed); ok {
+				v.modseq = f.HighestModSeq
+				u = v.settle(flagged, added, mayExpunge)
+				s.announce(u)
+				return
+			}
+			f, changed, err = s.st.Changes(ctx, v.folder.ID, 0)
+		}
+		switch {
+		case errors.Is(err, store.ErrNotFound): // deleted elsewhere: no messages
+			u = v.sync(nil, mayExpunge)
+		case err != nil:
 			s.log.Warn("sync", "err", err)
 			s.dirty.Store(true)
 			return
+		default:
+			u = v.sync(changed, mayExpunge)
+			v.modseq = f.HighestModSeq
 		}
 	}
-	u := s.view.sync(msgs, mayExpunge)
-	s.view.modseq = modseq
+	s.announce(u)
+}
+
+// announce sends what a sync found: the expunges first, as they renumber.
+func (s *session) announce(u update) {
 	for _, seq := range u.expunged {
 		s.untaggedN(seq, "EXPUNGE")
 	}
@@ -108,28 +132,19 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 	}
 }
 
-// current reads the selected folder's present listing and the
-// HighestModSeq it reflects. A folder deleted elsewhere has no messages.
-func (s *session) current(ctx context.Context) ([]store.Message, uint64, error) {
-	f, msgs, err := s.listing(ctx, s.view.folder.ID, s.view)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, s.view.modseq, nil
-	}
-	return msgs, f.HighestModSeq, err
-}
-
 // listing reads folder id and its present listing in one snapshot: from
-// v, a view of that folder (or nil), and the changes since its modseq
+// prev, a view of that folder (or nil), and the changes since its modseq
 // when they fit it (a change to a few messages costs a few rows), else
 // the whole folder.
-func (s *session) listing(ctx context.Context, id store.FolderID, v *view) (store.Folder, []store.Message, error) {
-	if v != nil {
-		f, changed, err := s.st.Changes(ctx, id, v.modseq)
+func (s *session) listing(ctx context.Context, id store.FolderID, prev *view) (store.Folder, []store.Message, error) {
+	if prev != nil {
+		f, changed, err := s.st.Changes(ctx, id, prev.modseq)
 		if err != nil {
 			return f, nil, err
 		}
-		if cur, ok := v.current(f, changed); ok {
-			return f, cur, nil
+		v := &view{msgs: prev.live(), gone: map[uint32]bool{}}
+		if _, _, ok := v.merge(f, changed); ok {
+			return f, v.msgs, nil
 		}
 	}
 	return s.st.Changes(ctx, id, 0)

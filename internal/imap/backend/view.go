@@ -105,36 +105,81 @@ func (v *view) sync(cur []store.Message, mayExpunge bool) update {
 	return u
 }
 
-// current builds the store's present listing from the view and the
-// messages changed since the view's modseq (Store.Changes), without
-// reading the folder again: the view's messages that are not ghosts, with
-// the changed ones in their place and the new ones after. ok is false when
-// the changes do not fit the view (messages expunged that the view cannot
-// name, because only f.Messages counts them): the caller lists the folder.
-func (v *view) current(f store.Folder, changed []store.Message) (cur []store.Message, ok bool) {
+// merge applies the changes the store reports since the view's modseq
+// (Store.Changes: messages added and messages whose flags changed, in
+// ascending UID order) to the view, at a cost in the number of changes,
+// not the folder's size. It returns the UIDs whose flags differ from what
+// the view held, in ascending order, and how many messages were added.
+// ok is false, and the view untouched, when the changes do not fit it:
+// messages expunged elsewhere (only f.Messages counts them, it does not
+// name them), or a changed UID the view never held or holds as a ghost.
+// The caller then reads the whole listing (sync).
+func (v *view) merge(f store.Folder, changed []store.Message) (flagged []uint32, added int, ok bool) {
 	top := v.maxUID()
-	cur = make([]store.Message, 0, f.Messages)
-	j := 0
-	for _, m := range v.msgs {
-		if v.gone[m.UID] {
+	for _, m := range changed {
+		if m.UID > top {
+			added++
 			continue
 		}
-		if j < len(changed) && changed[j].UID < m.UID {
-			return nil, false // a message the view never had, or a ghost changed
+		if added > 0 || v.seqOf(m.UID) == 0 || v.gone[m.UID] {
+			return nil, 0, false
 		}
-		if j < len(changed) && changed[j].UID == m.UID {
-			m = changed[j]
-			j++
-		}
-		cur = append(cur, m)
 	}
-	for ; j < len(changed); j++ {
-		if changed[j].UID <= top {
-			return nil, false
-		}
-		cur = append(cur, changed[j])
+	if len(v.msgs)-len(v.gone)+added != f.Messages {
+		return nil, 0, false
 	}
-	return cur, len(cur) == f.Messages
+	old := changed[:len(changed)-added]
+	for _, m := range old {
+		i := v.seqOf(m.UID) - 1
+		if !slices.Equal(v.msgs[i].Flags, m.Flags) {
+			flagged = append(flagged, m.UID)
+		}
+		v.msgs[i] = m
+	}
+	v.msgs = append(v.msgs, changed[len(old):]...)
+	return flagged, added, true
+}
+
+// settle makes the update that merge's result announces. With
+// mayExpunge the ghosts leave the view and their sequence numbers are
+// reported, highest first so that each is valid when sent; the flag
+// changes are numbered after them. Its cost is in the number of ghosts
+// and changes, plus one pass over the view when there are ghosts to
+// remove.
+func (v *view) settle(flagged []uint32, added int, mayExpunge bool) update {
+	u := update{exists: -1}
+	if mayExpunge && len(v.gone) > 0 {
+		for uid := range v.gone {
+			if q := v.seqOf(uid); q != 0 {
+				u.expunged = append(u.expunged, q)
+			}
+		}
+		clear(v.gone)
+	}
+	if len(u.expunged) > 0 {
+		slices.Sort(u.expunged)
+		kept := v.msgs[:u.expunged[0]-1]
+		next := 0
+		for i := u.expunged[0] - 1; i < len(v.msgs); i++ {
+			if next < len(u.expunged) && u.expunged[next] == i+1 {
+				next++
+				continue
+			}
+			kept = append(kept, v.msgs[i])
+		}
+		clear(v.msgs[len(kept):]) // drop the flag slices the tail held
+		v.msgs = kept
+		slices.Reverse(u.expunged)
+	}
+	if added > 0 {
+		u.exists = len(v.msgs)
+	}
+	for _, uid := range flagged {
+		if q := v.seqOf(uid); q != 0 {
+			u.flags = append(u.flags, q)
+		}
+	}
+	return u
 }
 
 // live returns the view's messages that are not ghosts: the store's

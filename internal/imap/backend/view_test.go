@@ -47,37 +47,64 @@ func TestViewSync(t *testing.T) {
 	}
 }
 
-// TestViewCurrent: the listing rebuilt from the changes since the view's
-// modseq, and the cases where only a full listing can tell.
-func TestViewCurrent(t *testing.T) {
+// TestViewMerge: the changes since the view's modseq merged into it, and
+// the cases where only a full listing can tell.
+func TestViewMerge(t *testing.T) {
 	t.Parallel()
 	v := newView(store.Folder{}, msgs(1, 2, 3, 4), false)
 	flagged := store.Message{UID: 2, ModSeq: 9, Flags: []string{store.FlagFlagged}}
-	cur, ok := v.current(store.Folder{Messages: 5}, []store.Message{flagged, {UID: 7}})
-	if !ok || !slices.Equal(uidsOfMsgs(cur), []uint32{1, 2, 3, 4, 7}) || !slices.Equal(cur[1].Flags, flagged.Flags) {
-		t.Fatalf("flag change and new message: %v %v", cur, ok)
+	same := store.Message{UID: 3, ModSeq: 9} // modseq raised, flags as they were
+	fl, added, ok := v.merge(store.Folder{Messages: 5}, []store.Message{flagged, same, {UID: 7}})
+	if !ok || added != 1 || !slices.Equal(fl, []uint32{2}) || !slices.Equal(uidsOfMsgs(v.msgs), []uint32{1, 2, 3, 4, 7}) ||
+		!slices.Equal(v.msgs[1].Flags, flagged.Flags) || v.msgs[2].ModSeq != 9 {
+		t.Fatalf("flag change and new message: %v %v %v %v", fl, added, ok, v.msgs)
 	}
-	if cur, ok := v.current(store.Folder{Messages: 4}, nil); !ok || len(cur) != 4 {
-		t.Fatalf("nothing changed: %v %v", cur, ok)
+	if u := v.settle(fl, added, false); u.exists != 5 || !slices.Equal(u.flags, []int{2}) || len(u.expunged) != 0 {
+		t.Fatalf("settle: %+v", u)
 	}
-	// A message expunged elsewhere: the count falls short, names unknown.
-	if _, ok := v.current(store.Folder{Messages: 3}, nil); ok {
-		t.Fatal("an expunge went unnoticed")
+	if fl, added, ok := v.merge(store.Folder{Messages: 5}, nil); !ok || added != 0 || len(fl) != 0 {
+		t.Fatal("nothing changed")
 	}
-	if _, ok := v.current(store.Folder{Messages: 4}, []store.Message{{UID: 7}}); ok {
-		t.Fatal("an expunge hidden by a delivery went unnoticed")
+	// Changes that do not fit leave the view as it was.
+	before := slices.Clone(v.msgs)
+	for name, c := range map[string]struct {
+		f       store.Folder
+		changed []store.Message
+	}{
+		"an expunge elsewhere":                  {store.Folder{Messages: 4}, nil},
+		"an expunge hidden by a delivery":       {store.Folder{Messages: 5}, []store.Message{{UID: 8}}},
+		"a changed UID the view never held":     {store.Folder{Messages: 5}, []store.Message{{UID: 5}}},
+		"a changed UID the view never held (0)": {store.Folder{Messages: 5}, []store.Message{{UID: 0}}},
+	} {
+		if _, _, ok := v.merge(c.f, c.changed); ok {
+			t.Errorf("%s went unnoticed", name)
+		}
+		if !slices.EqualFunc(v.msgs, before, func(a, b store.Message) bool { return a.UID == b.UID }) {
+			t.Fatalf("%s changed the view: %v", name, v.msgs)
+		}
 	}
-	// A changed UID the view never held, below its highest.
-	if _, ok := v.current(store.Folder{Messages: 5}, []store.Message{{UID: 0}}); ok {
-		t.Fatal("an unknown UID was accepted")
-	}
-	// Ghosts are left out: the store no longer has them.
-	v.sync(msgs(1, 3, 4), false)
-	if cur, ok := v.current(store.Folder{Messages: 3}, nil); !ok || !slices.Equal(uidsOfMsgs(cur), []uint32{1, 3, 4}) {
-		t.Fatalf("with a ghost: %v %v", cur, ok)
-	}
-	if _, ok := v.current(store.Folder{Messages: 4}, []store.Message{{UID: 2}}); ok {
+	// Ghosts: this session's own expunges, left out of the count; a
+	// change to a ghost cannot be.
+	v.expunged([]uint32{2, 4})
+	if _, _, ok := v.merge(store.Folder{Messages: 4}, []store.Message{{UID: 2}}); ok {
 		t.Fatal("a ghost's change was accepted")
+	}
+	seen := store.Message{UID: 7, Flags: []string{store.FlagSeen}}
+	fl, added, ok = v.merge(store.Folder{Messages: 4}, []store.Message{seen, {UID: 9}})
+	if !ok || added != 1 {
+		t.Fatalf("with ghosts: %v %v %v", fl, added, ok)
+	}
+	// During FETCH the ghosts stay; the flag change is numbered as is.
+	if u := v.settle(fl, added, false); u.exists != 6 || !slices.Equal(u.flags, []int{5}) || len(u.expunged) != 0 {
+		t.Fatalf("settle without expunges: %+v", u)
+	}
+	// At NOOP the expunges go, highest first, and the numbers after them
+	// follow.
+	if u := v.settle([]uint32{7}, 0, true); !slices.Equal(u.expunged, []int{4, 2}) || u.exists != -1 || !slices.Equal(u.flags, []int{3}) {
+		t.Fatalf("settle with expunges: %+v", u)
+	}
+	if !slices.Equal(uidsOfMsgs(v.msgs), []uint32{1, 3, 7, 9}) || len(v.gone) != 0 || v.seqOf(9) != 4 {
+		t.Fatalf("after the expunges: %v %v", v.msgs, v.gone)
 	}
 }
 

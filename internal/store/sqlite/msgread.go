@@ -35,8 +35,16 @@ func (db *DB) Changes(ctx context.Context, f store.FolderID, since uint64) (stor
 	if since >= folder.HighestModSeq {
 		return folder, out, nil // nothing changed: no need to scan
 	}
-	rows, err := r.QueryContext(ctx, `SELECT uid, modseq, size, internal_date, date_offset, flags
-		FROM messages WHERE folder = ? AND modseq > ? ORDER BY uid`, f, since)
+	// The changes since a modseq come through the messages_modseq index,
+	// at a cost in their number; the whole folder (since 0) in UID order
+	// through the primary key, with nothing to sort.
+	q, args := `SELECT uid, modseq, size, internal_date, date_offset, flags
+		FROM messages WHERE folder = ? AND modseq > ? ORDER BY uid`, []any{f, since}
+	if since == 0 {
+		q, args = `SELECT uid, modseq, size, internal_date, date_offset, flags
+		FROM messages WHERE folder = ? ORDER BY uid`, args[:1]
+	}
+	rows, err := r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return folder, nil, readErr(ctx, "list messages", err)
 	}
