@@ -75,7 +75,7 @@ func TestAdministration(t *testing.T) {
 	// (spec §11 item 3); the Exchange names work too.
 	in.cli("", "service", "startup", "MSExchangePOP3", "Automatic")
 	in.cli("", "service", "startup", "pop3-backend", "Automatic")
-	in.cli("", "pop", "set", "SSLBindings=127.0.0.1:0", "UnencryptedOrTLSBindings=127.0.0.1:0")
+	in.cli("", "pop", "set", "SSLBindings="+freeLoopbackAddr(t), "UnencryptedOrTLSBindings="+freeLoopbackAddr(t))
 	in.stop()
 	in2 := serve(t, in.data)
 	list = in2.cli("", "service", "list")
