@@ -66,6 +66,14 @@ func TestConnectorVerbs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "BasicAuthRequireTLS requires BasicAuth and Tls") {
 		t.Errorf("BasicAuthRequireTLS alone: %v", err)
 	}
+	// Port 0 would move at every restart: refused; nothing is stored.
+	_, err = do("set", "Client Frontend MAIL", "Fqdn=mail.contoso.com", "Bindings=127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "Cannot validate argument on parameter 'Bindings'. The value 127.0.0.1:0 is not in the valid range 1-65535 for the port") {
+		t.Errorf("Bindings=127.0.0.1:0: %v", err)
+	}
+	if show := must("show", "Client Frontend MAIL"); !strings.Contains(show, "{[::]:587, 0.0.0.0:587}") || strings.Contains(show, "mail.contoso.com") {
+		t.Errorf("refused set stored:\n%s", show)
+	}
 	// Settings given together are validated together, in any order.
 	out := must("set", "Client Frontend MAIL", "RequireTLS=$true", "AuthMechanism=Tls,BasicAuth,BasicAuthRequireTLS",
 		"Fqdn=mail.contoso.com", "Bindings="+testkit.FreeLoopbackAddr(t))

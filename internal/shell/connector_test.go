@@ -86,6 +86,12 @@ func TestReceiveConnectorCmdlets(t *testing.T) {
 		t.Errorf("Bindings Add: %q", v)
 	}
 	s.ok(`Set-ReceiveConnector "` + client + `" -Bindings @{Remove="` + v6 + `"}`)
+	// Port 0 would move at every restart: refused, naming the parameter.
+	s.fail(`Set-ReceiveConnector "`+client+`" -Bindings @{Add="[::1]:0"}`,
+		"Cannot validate argument on parameter 'Bindings'. The value [::1]:0 is not in the valid range 1-65535 for the port")
+	if v := show(client, "Bindings"); v != addr {
+		t.Errorf("refused Bindings stored: %q", v)
+	}
 	// Exchange types at binding.
 	s.fail(`Set-ReceiveConnector "`+client+`" -Enabled "yes"`, `Cannot process argument transformation on parameter 'Enabled'.`)
 	s.fail(`Set-ReceiveConnector "`+client+`" -MaxLogonFailures 11`, "parameter 'MaxLogonFailures'")
@@ -101,6 +107,8 @@ func TestReceiveConnectorCmdlets(t *testing.T) {
 	s.fail(`Get-ReceiveConnector Relay`, "couldn't be found")
 	s.fail(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings `+relay+` -AuthMechanism ExternalAuthoritative`,
 		"parameter 'AuthMechanism'")
+	s.fail(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings 127.0.0.1:0`, "parameter 'Bindings'")
+	s.fail(`Get-ReceiveConnector Relay`, "couldn't be found")
 	out = s.ok(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings ` + relay + ` -Fqdn relay.contoso.com`)
 	if !strings.Contains(out, server+`\Relay`) {
 		t.Errorf("New-ReceiveConnector:\n%s", out)
