@@ -10,6 +10,7 @@ import (
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/server"
+	"github.com/postern/postern/internal/testkit"
 )
 
 // TestConnectorVerbs drives `postern connector list|show|new|set|remove`
@@ -65,9 +66,17 @@ func TestConnectorVerbs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "BasicAuthRequireTLS requires BasicAuth and Tls") {
 		t.Errorf("BasicAuthRequireTLS alone: %v", err)
 	}
+	// Port 0 would move at every restart: refused; nothing is stored.
+	_, err = do("set", "Client Frontend MAIL", "Fqdn=mail.contoso.com", "Bindings=127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "Cannot validate argument on parameter 'Bindings'. The value 127.0.0.1:0 is not in the valid range 1-65535 for the port") {
+		t.Errorf("Bindings=127.0.0.1:0: %v", err)
+	}
+	if show := must("show", "Client Frontend MAIL"); !strings.Contains(show, "{[::]:587, 0.0.0.0:587}") || strings.Contains(show, "mail.contoso.com") {
+		t.Errorf("refused set stored:\n%s", show)
+	}
 	// Settings given together are validated together, in any order.
 	out := must("set", "Client Frontend MAIL", "RequireTLS=$true", "AuthMechanism=Tls,BasicAuth,BasicAuthRequireTLS",
-		"Fqdn=mail.contoso.com", "Bindings=127.0.0.1:0")
+		"Fqdn=mail.contoso.com", "Bindings="+testkit.FreeLoopbackAddr(t))
 	for _, want := range []string{"AuthMechanism                 : Tls, BasicAuth, BasicAuthRequireTLS", "RequireTLS                    : True",
 		"Fqdn                          : mail.contoso.com"} {
 		if !strings.Contains(out, want) {
@@ -77,17 +86,18 @@ func TestConnectorVerbs(t *testing.T) {
 	if _, err := do("new", "Broken"); err == nil || !strings.Contains(err.Error(), "at least one binding") {
 		t.Errorf("new without bindings: %v", err)
 	}
-	if _, err := do("new", "X", "--usage", "Partner", "Bindings=127.0.0.1:0"); err == nil {
+	tlsBinding := "Bindings=" + testkit.FreeLoopbackAddr(t)
+	if _, err := do("new", "X", "--usage", "Partner", tlsBinding); err == nil {
 		t.Error("usage Partner accepted")
 	}
-	out = must("new", "Client Frontend TLS MAIL", "--usage", "Client", "Bindings=127.0.0.1:0", "ImplicitTls=$true")
+	out = must("new", "Client Frontend TLS MAIL", "--usage", "Client", tlsBinding, "ImplicitTls=$true")
 	if !strings.Contains(out, "ImplicitTls                   : True") || !strings.Contains(out, "PermissionGroups              : ExchangeUsers") {
 		t.Errorf("new output:\n%s", out)
 	}
-	if _, err := do("new", "client frontend tls mail", "Bindings=127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := do("new", "client frontend tls mail", tlsBinding); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("duplicate name: %v", err)
 	}
-	must("set", "Default Frontend MAIL", "Bindings=127.0.0.1:0")
+	must("set", "Default Frontend MAIL", "Bindings="+testkit.FreeLoopbackAddr(t))
 	if err := s.StartService(ctx, "smtp"); err != nil {
 		t.Fatal(err)
 	}

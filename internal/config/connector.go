@@ -227,8 +227,14 @@ func (c *ReceiveConnector) Validate() error { return connectorParams().validate(
 // connectors bind colliding addresses (Postern has no RemoteIPRanges to
 // tell them apart).
 func ValidateConnectors(list []ReceiveConnector) error {
+	return validateConnectors(list, connectorParams().validate)
+}
+
+// validateConnectors is ValidateConnectors with each connector checked by
+// validate: the full check, or the one of a stored document.
+func validateConnectors(list []ReceiveConnector, validate func(*ReceiveConnector) error) error {
 	for i := range list {
-		if err := list[i].Validate(); err != nil {
+		if err := validate(&list[i]); err != nil {
 			return err
 		}
 	}
@@ -256,7 +262,9 @@ func ValidateConnectors(list []ReceiveConnector) error {
 
 // LoadConnectors decodes a stored list of connectors, each onto the
 // defaults for fqdn (so a setting missing from the document keeps its
-// default and unknown fields are ignored), then validates the list.
+// default and unknown fields are ignored), then validates the list. A
+// binding on port 0, refused since, still loads, so that it can be
+// corrected.
 func LoadConnectors(data []byte, fqdn string) ([]ReceiveConnector, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -270,7 +278,7 @@ func LoadConnectors(data []byte, fqdn string) ([]ReceiveConnector, error) {
 		}
 		out = append(out, c)
 	}
-	if err := ValidateConnectors(out); err != nil {
+	if err := validateConnectors(out, connectorParams().validateStored); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -36,7 +36,13 @@ func connectorParams() paramSet[ReceiveConnector] {
 		boolParam("RequireTLS", func(c *C) *bool { return &c.RequireTLS }),
 		timeSpanParam("AuthTarpitInterval", 0, TimeSpan(10*time.Minute), func(c *C) *TimeSpan { return &c.AuthTarpitInterval }),
 		textParam("Name", checkConnectorName, func(c *C) *string { return &c.Name }),
-	}, rules: connectorRules}
+	}, rules: connectorRules, writeRules: connectorListenRules}
+}
+
+// connectorListenRules refuses a binding on port 0 (CheckListenBindings);
+// it applies to connectors being written only.
+func connectorListenRules(c *ReceiveConnector) error {
+	return CheckListenBindings("Bindings", c.Bindings)
 }
 
 // flagParam builds a parameter holding a flag set; its text is the

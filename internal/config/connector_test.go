@@ -150,7 +150,7 @@ func TestAuthMechanismAccepted(t *testing.T) {
 func TestConnectorJSON(t *testing.T) {
 	t.Parallel()
 	list := DefaultConnectors("EX01", fqdn)
-	if err := list[1].Set("Bindings", "127.0.0.1:0"); err != nil {
+	if err := list[1].Set("Bindings", "127.0.0.1:2525"); err != nil {
 		t.Fatal(err)
 	}
 	b, err := json.Marshal(list)

@@ -59,6 +59,12 @@ type paramSet[T any] struct {
 	elsewhere func(name string) (protocol string, ok bool)
 	// rules checks the combinations, after every parameter's own check.
 	rules func(*T) error
+	// writeRules checks what a document must meet when it is written
+	// (Set, Apply, Validate) but not when a stored one is loaded: a rule
+	// added later, such as no listener on port 0, must not make a data
+	// folder written before it unreadable, or the setting could not be
+	// corrected. nil when there are none.
+	writeRules func(*T) error
 }
 
 // names returns the parameter names in display order.
@@ -131,8 +137,21 @@ func (p *param[T]) change(obj *T, ch Change) error {
 	return withParam(p.name, ch.Values[0], p.set(obj, ch.Values[0]))
 }
 
-// validate checks every parameter in display order, then the rules.
+// validate checks every parameter in display order, then the rules, then
+// the rules of a document being written.
 func (ps paramSet[T]) validate(obj *T) error {
+	if err := ps.validateStored(obj); err != nil {
+		return err
+	}
+	if ps.writeRules != nil {
+		return ps.writeRules(obj)
+	}
+	return nil
+}
+
+// validateStored checks a stored document being loaded: every parameter
+// in display order, then the rules, but not writeRules.
+func (ps paramSet[T]) validateStored(obj *T) error {
 	for i := range ps.params {
 		p := &ps.params[i]
 		if err := p.check(obj); err != nil {

@@ -281,7 +281,9 @@ func (s *ProtocolSettings) Validate() error { return protocolParams(s.Protocol).
 
 // LoadProtocolSettings decodes a stored settings document onto the defaults
 // for protocol and fqdn, so settings missing from the document keep their
-// defaults and unknown fields are ignored, then validates the result.
+// defaults and unknown fields are ignored, then validates the result. A
+// listener on port 0, refused since, still loads, so that it can be
+// corrected.
 func LoadProtocolSettings(data []byte, protocol, fqdn string) (ProtocolSettings, error) {
 	s, err := DefaultSettings(protocol, fqdn)
 	if err != nil {
@@ -295,7 +297,7 @@ func LoadProtocolSettings(data []byte, protocol, fqdn string) (ProtocolSettings,
 		return ProtocolSettings{}, fmt.Errorf("config: document holds %q settings, not %s", s.Protocol, want)
 	}
 	s.Protocol = want
-	if err := s.Validate(); err != nil {
+	if err := protocolParams(s.Protocol).validateStored(&s); err != nil {
 		return ProtocolSettings{}, err
 	}
 	return s, nil

@@ -15,7 +15,7 @@ func TestProtocolJSONRoundTrip(t *testing.T) {
 		err := s.Apply(
 			Change{Name: "Banner", Values: []string{"Hello \"world\" ünïcode"}},
 			Change{Name: "ExternalConnectionSettings", Values: []string{"mail.contoso.com:995:SSL", "[2001:db8::1]:110"}},
-			Change{Name: "SSLBindings", Values: []string{"[::1]:10995", "127.0.0.1:0"}},
+			Change{Name: "SSLBindings", Values: []string{"[::1]:10995", "127.0.0.1:10995"}},
 			Change{Name: "UnencryptedOrTLSBindings", Values: nil},
 			Change{Name: "LoginType", Values: []string{"PlainTextLogin"}},
 			Change{Name: "AuthenticatedConnectionTimeout", Values: []string{"1.00:00:00"}},

@@ -49,7 +49,16 @@ func protocolParams(protocol string) paramSet[ProtocolSettings] {
 		enumParam("ExtendedProtectionPolicy", extendedProtectionSpec(), func(s *S) *ExtendedProtectionPolicy { return &s.ExtendedProtectionPolicy }),
 		boolParam("EnableGSSAPIAndNTLMAuth", func(s *S) *bool { return &s.EnableGSSAPIAndNTLMAuth }),
 	}
-	return paramSet[S]{params: params, elsewhere: otherProtocolParam(pop), rules: protocolRules}
+	return paramSet[S]{params: params, elsewhere: otherProtocolParam(pop), rules: protocolRules, writeRules: protocolListenRules}
+}
+
+// protocolListenRules refuses a listener on port 0 in either binding list
+// (CheckListenBindings); it applies to settings being written only.
+func protocolListenRules(s *ProtocolSettings) error {
+	if err := CheckListenBindings("UnencryptedOrTLSBindings", s.UnencryptedOrTLSBindings); err != nil {
+		return err
+	}
+	return CheckListenBindings("SSLBindings", s.SSLBindings)
 }
 
 // otherProtocolParam recognises the parameter that only the other protocol

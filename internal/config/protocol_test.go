@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"net/netip"
 	"reflect"
 	"slices"
 	"testing"
@@ -204,7 +205,9 @@ func commonSetCases() []setCase {
 		{"UnencryptedOrTLSBindings", "0.0.0.0:65536", "", ErrSyntax},
 		{"UnencryptedOrTLSBindings", "0.0.0.0:1,,0.0.0.0:2", "", ErrSyntax},
 		{"UnencryptedOrTLSBindings", "0.0.0.0:1,0.0.0.0:1", "", ErrInvalid},
-		{"SSLBindings", "0.0.0.0:0", "{0.0.0.0:0}", nil},
+		{"SSLBindings", "0.0.0.0:0", "", ErrOutOfRange},
+		{"SSLBindings", "0.0.0.0:1", "{0.0.0.0:1}", nil},
+		{"UnencryptedOrTLSBindings", "127.0.0.1:11110,[::1]:0", "", ErrOutOfRange},
 		{"SSLBindings", "mail:995", "", ErrSyntax},
 		{"InternalConnectionSettings", "a:995:ssl,b:110:tls", "{a:995:SSL, b:110:TLS}", nil},
 		{"InternalConnectionSettings", "a:995:SSL,A:995:ssl", "", ErrInvalid},
@@ -343,6 +346,10 @@ func TestErrorText(t *testing.T) {
 			`Cannot process argument transformation on parameter 'LoginType'. Cannot convert value "Kerberos" to type LoginOptions. Valid values: PlainTextLogin (1), PlainTextAuthentication (2), SecureLogin (3).`},
 		{&pop, "SSLBindings", "0.0.0.0:995,bad",
 			`Cannot process argument transformation on parameter 'SSLBindings'. Cannot convert value "bad" to type IPBinding. Valid values: ` + bindingSyntax + "."},
+		{&pop, "UnencryptedOrTLSBindings", "127.0.0.1:0",
+			"Cannot validate argument on parameter 'UnencryptedOrTLSBindings'. The value 127.0.0.1:0 is not in the valid range 1-65535 for the port (port 0 would listen on a different free port at every service start)."},
+		{&imap, "SSLBindings", "[::]:993,[::1]:0",
+			"Cannot validate argument on parameter 'SSLBindings'. The value [::1]:0 is not in the valid range 1-65535 for the port (port 0 would listen on a different free port at every service start)."},
 		{&pop, "CalendarItemRetrievalOption", "Custom",
 			`Cannot validate argument on parameter 'CalendarItemRetrievalOption'. The value "Custom" is not valid: Custom requires OwaServerUrl to be set.`},
 		{&pop, "ShowHiddenFoldersEnabled", "$true",
@@ -407,12 +414,19 @@ func TestListEdits(t *testing.T) {
 	if err := s.Set("ExternalConnectionSettings", "$NULL"); err != nil || s.ExternalConnectionSettings != nil {
 		t.Errorf("Set($NULL) = %v, %v", err, s.ExternalConnectionSettings)
 	}
-	// Port 0 (any free port) may appear in both lists.
-	if err := s.Set("SSLBindings", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
+	// Port 0 (any free port) is refused in either list, by Set, Add and
+	// Apply alike, and nothing changes.
+	before = s
+	for _, name := range []string{"SSLBindings", "UnencryptedOrTLSBindings"} {
+		if err := s.Set(name, "127.0.0.1:0"); !errors.Is(err, ErrOutOfRange) || !reflect.DeepEqual(s, before) {
+			t.Errorf("Set(%s, 127.0.0.1:0): %v, changed %v", name, err, !reflect.DeepEqual(s, before))
+		}
+		if err := s.AddValues(name, []string{"[::1]:0"}); !errors.Is(err, ErrOutOfRange) || !reflect.DeepEqual(s, before) {
+			t.Errorf("AddValues(%s, [::1]:0): %v, changed %v", name, err, !reflect.DeepEqual(s, before))
+		}
 	}
-	if err := s.Set("UnencryptedOrTLSBindings", "127.0.0.1:0"); err != nil {
-		t.Errorf("port 0 in both lists: %v", err)
+	if err := s.Set("SSLBindings", "127.0.0.1:10995"); err != nil {
+		t.Fatal(err)
 	}
 	// The edits never share backing arrays with a copy taken earlier.
 	c := s
@@ -528,9 +542,9 @@ func TestOffsetPorts(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Error(err)
 	}
-	if err := s.Set("SSLBindings", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	// A binding on port 0, refused by Set but possibly stored before the
+	// rule, stays 0.
+	s.SSLBindings = []Binding{NewBinding(netip.IPv4Unspecified(), 0)}
 	if err := s.OffsetPorts(5); err != nil || s.SSLBindings[0].Port() != 0 {
 		t.Errorf("port 0 moved: %v %v", err, s.SSLBindings)
 	}

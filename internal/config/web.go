@@ -45,6 +45,9 @@ func (w *WebSettings) Set(name, v string) error {
 		if len(list) == 0 {
 			return errors.New("web: Bindings needs at least one IP:Port")
 		}
+		if err := CheckListenBindings("Bindings", list); err != nil {
+			return err
+		}
 		w.Bindings = list
 	case "x509certificatename":
 		w.X509CertificateName = strings.TrimSpace(v)

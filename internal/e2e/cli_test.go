@@ -53,6 +53,30 @@ func TestAdministration(t *testing.T) {
 	if !strings.Contains(in.cli("", "pop", "show"), ": 1024") {
 		t.Error("refused value changed the stored one")
 	}
+	// A listener on port 0 would move to another port at every restart:
+	// refused in every binding setting, naming it; nothing is stored.
+	client := "Client Frontend MAIL"
+	for _, tc := range []struct {
+		param     string
+		show, set []string
+	}{
+		{"UnencryptedOrTLSBindings", []string{"imap", "show"}, []string{"imap", "set"}},
+		{"SSLBindings", []string{"imap", "show"}, []string{"imap", "set"}},
+		{"SSLBindings", []string{"pop", "show"}, []string{"pop", "set"}},
+		{"LmtpBindings", []string{"transport", "show"}, []string{"transport", "set"}},
+		{"Bindings", []string{"web", "show"}, []string{"web", "set"}},
+		{"Bindings", []string{"connector", "show", client}, []string{"connector", "set", client}},
+	} {
+		before := in.cli("", tc.show...)
+		msg := in.cliFail("", append(tc.set, tc.param+"=127.0.0.1:0")...)
+		want := "Cannot validate argument on parameter '" + tc.param + "'. The value 127.0.0.1:0 is not in the valid range 1-65535 for the port"
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s %s=127.0.0.1:0: %s", strings.Join(tc.set, " "), tc.param, msg)
+		}
+		if after := in.cli("", tc.show...); after != before {
+			t.Errorf("%s %s=127.0.0.1:0 stored:\n%s\nwas\n%s", strings.Join(tc.set, " "), tc.param, after, before)
+		}
+	}
 	in.cliFail("", "pop", "set", "PreAuthenticatedConnectionTimeout=00:00:29")
 	in.cliFail("", "pop", "set", "LoginType=Kerberos")
 	in.cliFail("", "service", "startup", "pop3", "Sometimes")
@@ -75,7 +99,7 @@ func TestAdministration(t *testing.T) {
 	// (spec §11 item 3); the Exchange names work too.
 	in.cli("", "service", "startup", "MSExchangePOP3", "Automatic")
 	in.cli("", "service", "startup", "pop3-backend", "Automatic")
-	in.cli("", "pop", "set", "SSLBindings=127.0.0.1:0", "UnencryptedOrTLSBindings=127.0.0.1:0")
+	in.cli("", "pop", "set", "SSLBindings="+freeLoopbackAddr(t), "UnencryptedOrTLSBindings="+freeLoopbackAddr(t))
 	in.stop()
 	in2 := serve(t, in.data)
 	list = in2.cli("", "service", "list")

@@ -430,16 +430,6 @@ service anvil {
 	}
 }
 
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // imapConn is the smallest IMAP4rev1 client the comparison needs: it
 // sends a command, collects the untagged FETCH data and EXISTS, and fails
 // the test unless the tagged reply is OK. FETCH data is parsed into nodes

@@ -17,6 +17,7 @@ import (
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/admin/api"
+	"github.com/postern/postern/internal/testkit"
 )
 
 var binary string
@@ -135,13 +136,21 @@ func (in *instance) cli(stdin string, args ...string) string {
 	return out.String()
 }
 
+// freeLoopbackAddr returns 127.0.0.1:PORT with a port free now, for a
+// binding setting: the settings refuse port 0, which would move at every
+// restart (testkit.FreeLoopbackAddr).
+func freeLoopbackAddr(t testing.TB) string {
+	t.Helper()
+	return testkit.FreeLoopbackAddr(t)
+}
+
 // setup configures loopback listeners on free ports, starts the POP3
 // services and adds alice, with the CLI verbs a newcomer uses.
 func (in *instance) setup(popSettings ...string) {
 	in.t.Helper()
-	in.cli("", "transport", "set", "LmtpBindings=127.0.0.1:0")
+	in.cli("", "transport", "set", "LmtpBindings="+freeLoopbackAddr(in.t))
 	in.cli("", "service", "restart", "transport")
-	in.cli("", append([]string{"pop", "set", "SSLBindings=127.0.0.1:0", "UnencryptedOrTLSBindings=127.0.0.1:0"}, popSettings...)...)
+	in.cli("", append([]string{"pop", "set", "SSLBindings=" + freeLoopbackAddr(in.t), "UnencryptedOrTLSBindings=" + freeLoopbackAddr(in.t)}, popSettings...)...)
 	in.cli("", "service", "start", "pop3-backend")
 	in.cli("", "service", "start", "pop3")
 	in.cli("secret1\n", "user", "add", "alice@mail.test")

@@ -11,7 +11,7 @@ import (
 // setupIMAP starts the IMAP4 services on free loopback ports, with the CLI.
 func (in *instance) setupIMAP() {
 	in.t.Helper()
-	in.cli("", "imap", "set", "SSLBindings=127.0.0.1:0", "UnencryptedOrTLSBindings=127.0.0.1:0")
+	in.cli("", "imap", "set", "SSLBindings="+freeLoopbackAddr(in.t), "UnencryptedOrTLSBindings="+freeLoopbackAddr(in.t))
 	in.cli("", "service", "start", "imap4-backend")
 	in.cli("", "service", "start", "imap4")
 	in.listeners()

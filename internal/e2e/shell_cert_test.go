@@ -32,7 +32,7 @@ func TestShellNewExchangeCertificate(t *testing.T) {
 	if out := in.shellOK(`Get-ExchangeCertificate ` + f["Thumbprint"]); !strings.Contains(out, "IMAP, POP, SMTP") {
 		t.Errorf("Get-ExchangeCertificate:\n%s", out)
 	}
-	in.shellOK(`Set-PopSettings -SSLBindings 127.0.0.1:0 -UnencryptedOrTLSBindings 127.0.0.1:0 -X509CertificateName mail.contoso.com
+	in.shellOK(`Set-PopSettings -SSLBindings ` + freeLoopbackAddr(t) + ` -UnencryptedOrTLSBindings ` + freeLoopbackAddr(t) + ` -X509CertificateName mail.contoso.com
 Restart-Service MSExchangePOP3BE; Restart-Service MSExchangePOP3`)
 	addr := in.service("pop3").Listeners[0]
 	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true})
@@ -67,7 +67,7 @@ Restart-Service MSExchangePOP3BE; Restart-Service MSExchangePOP3`)
 		t.Errorf("-Services None:\n%s", out)
 	}
 	in.shellOK(`New-ExchangeCertificate -SubjectName "cn=imap2.contoso.com" -Services None | Enable-ExchangeCertificate -Services IMAP
-Set-ImapSettings -SSLBindings 127.0.0.1:0 -UnencryptedOrTLSBindings 127.0.0.1:0 -X509CertificateName imap2.contoso.com
+Set-ImapSettings -SSLBindings ` + freeLoopbackAddr(t) + ` -UnencryptedOrTLSBindings ` + freeLoopbackAddr(t) + ` -X509CertificateName imap2.contoso.com
 Start-Service MSExchangeIMAP4BE; Start-Service MSExchangeIMAP4`)
 	if cn := certName(t, in.service("imap4").Listeners[0]); cn != "imap2.contoso.com" {
 		t.Errorf("IMAP4 serves %s after Enable-ExchangeCertificate and Start-Service", cn)

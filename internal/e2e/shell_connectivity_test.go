@@ -40,9 +40,9 @@ func TestShellConnectivityRoundTrip(t *testing.T) {
 	need(t, "python3")
 	in := serve(t, "")
 	in.setup()
-	in.shellOK(`Set-ImapSettings -SSLBindings 127.0.0.1:0 -UnencryptedOrTLSBindings 127.0.0.1:0
+	in.shellOK(`Set-ImapSettings -SSLBindings ` + freeLoopbackAddr(t) + ` -UnencryptedOrTLSBindings ` + freeLoopbackAddr(t) + `
 Start-Service MSExchangeIMAP4BE, MSExchangeIMAP4
-Set-ReceiveConnector "Client Frontend MAIL" -Bindings 127.0.0.1:0
+Set-ReceiveConnector "Client Frontend MAIL" -Bindings ` + freeLoopbackAddr(t) + `
 Restart-Service MSExchangeFrontEndTransport`)
 	in.listeners()
 	in.deliver(2)

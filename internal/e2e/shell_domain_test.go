@@ -58,7 +58,7 @@ func TestShellAcceptedDomains(t *testing.T) {
 
 	// The Default Frontend connector accepts mail for the new domain and
 	// refuses other domains.
-	in.shellOK(`Set-ReceiveConnector "Default Frontend MAIL" -Bindings 127.0.0.1:0; Restart-Service MSExchangeFrontEndTransport`)
+	in.shellOK(`Set-ReceiveConnector "Default Frontend MAIL" -Bindings ` + freeLoopbackAddr(t) + `; Restart-Service MSExchangeFrontEndTransport`)
 	var list []api.Connector
 	if err := in.client().Get(context.Background(), "/v1/connectors?name=Default+Frontend+MAIL", &list); err != nil || len(list) != 1 || len(list[0].Listening) != 1 {
 		t.Fatalf("Default Frontend: %+v %v", list, err)

@@ -173,11 +173,12 @@ func TestShellSeedCommands(t *testing.T) {
 	// 995 and 110, and a certificate for mail.contoso.com enabled for POP,
 	// which the documents assume the administrator has.
 	certFile := writeCert(t, "mail.contoso.com")
-	in.shellOK(`Set-PopSettings -SSLBindings 127.0.0.1:0 -UnencryptedOrTLSBindings 127.0.0.1:0`)
+	popSSL, popPlain := freeLoopbackAddr(t), freeLoopbackAddr(t)
+	in.shellOK(`Set-PopSettings -SSLBindings ` + popSSL + ` -UnencryptedOrTLSBindings ` + popPlain)
 	in.shellOK(`Import-ExchangeCertificate -FileData ([System.IO.File]::ReadAllBytes('` + certFile + `')) | Enable-ExchangeCertificate -Services POP,IMAP`)
 
 	ran := map[string]bool{}
-	checks := seedChecks(t, in, ran)
+	checks := seedChecks(t, in, ran, popSSL, popPlain)
 	for _, sc := range seedCommands(t) {
 		t.Logf("%s:%d: %s", sc.file, sc.line, sc.text)
 		if sc.text == seedSyntax {
@@ -233,7 +234,7 @@ func runSeedConnectivityExample(t *testing.T, in *instance) {
 		t.Fatalf("the seeds' Test-PopConnectivity example: %q", example)
 	}
 	in.shellOK(`New-Mailbox -Name kweku -Password (ConvertTo-SecureString 'Pass-1' -AsPlainText -Force)
-Set-ReceiveConnector "Client Frontend MAIL" -Bindings 127.0.0.1:0; Restart-Service MSExchangeFrontEndTransport`)
+Set-ReceiveConnector "Client Frontend MAIL" -Bindings ` + freeLoopbackAddr(t) + `; Restart-Service MSExchangeFrontEndTransport`)
 	cmd := strings.Replace(example, "<ServerName>", "MAIL", 1)
 	for _, src := range []string{cmd, strings.Replace(cmd, " -Lightmode", "", 1)} {
 		out := in.shellStdin("kweku@mail.test\nPass-1\n", src+" | Format-List Scenario,Result,Error")
@@ -254,8 +255,9 @@ Set-ReceiveConnector "Client Frontend MAIL" -Bindings 127.0.0.1:0; Restart-Servi
 }
 
 // seedChecks are the documented effects of each seed command line, keyed
-// by the line; ran records which lines have run.
-func seedChecks(t *testing.T, in *instance, ran map[string]bool) map[string]func(out, errs string) {
+// by the line; ran records which lines have run. popSSL and popPlain are
+// the POP3 bindings set before the seeds run.
+func seedChecks(t *testing.T, in *instance, ran map[string]bool, popSSL, popPlain string) map[string]func(out, errs string) {
 	return map[string]func(string, string){
 		seedStart: func(out, errs string) {
 			for _, s := range []string{"pop3", "pop3-backend"} {
@@ -297,8 +299,8 @@ func seedChecks(t *testing.T, in *instance, ran map[string]bool) map[string]func
 			checkFormatList(t, out, [][2]string{
 				{"InternalConnectionSettings", "{mail.test:995:SSL, mail.test:110:TLS}"},
 				{"ExternalConnectionSettings", "{mail.contoso.com:995:SSL, mail.contoso.com:110:TLS}"},
-				{"UnencryptedOrTLSBindings", "{127.0.0.1:0}"},
-				{"SSLBindings", "{127.0.0.1:0}"},
+				{"UnencryptedOrTLSBindings", "{" + popPlain + "}"},
+				{"SSLBindings", "{" + popSSL + "}"},
 				{"X509CertificateName", "mail.contoso.com"},
 			})
 		},
@@ -400,8 +402,8 @@ func greeting(t *testing.T, addr string) string {
 // Restart-Service (spec §1.1), for both protocols.
 func TestShellRestartAppliesBanner(t *testing.T) {
 	in := serve(t, "")
-	in.shellOK(`Set-PopSettings -SSLBindings 127.0.0.1:0 -UnencryptedOrTLSBindings 127.0.0.1:0
-Set-ImapSettings -SSLBindings 127.0.0.1:0 -UnencryptedOrTLSBindings 127.0.0.1:0
+	in.shellOK(`Set-PopSettings -SSLBindings ` + freeLoopbackAddr(t) + ` -UnencryptedOrTLSBindings ` + freeLoopbackAddr(t) + `
+Set-ImapSettings -SSLBindings ` + freeLoopbackAddr(t) + ` -UnencryptedOrTLSBindings ` + freeLoopbackAddr(t) + `
 Start-Service MSExchangePOP3BE, MSExchangePOP3, MSExchangeIMAP4BE, MSExchangeIMAP4`)
 	for _, p := range []struct{ noun, service, prefix, old string }{
 		{"Pop", "pop3", "+OK ", "The Postern POP3 service is ready."},
@@ -507,7 +509,7 @@ func checkEdge(t *testing.T, in *instance, noun string, e edge) {
 func TestShellScripts(t *testing.T) {
 	in := serve(t, "")
 	script := "# set up POP3 as the documentation says\n" +
-		"Set-PopSettings -SSLBindings 127.0.0.1:0 `\n  -UnencryptedOrTLSBindings 127.0.0.1:0\n" +
+		"Set-PopSettings -SSLBindings " + freeLoopbackAddr(t) + " `\n  -UnencryptedOrTLSBindings " + freeLoopbackAddr(t) + "\n" +
 		"Start-Service NoSuchService\n" +
 		"$pw = ConvertTo-SecureString 'Secret-1' -AsPlainText -Force\n" +
 		"New-Mailbox -Name 'Dana Scully' -Alias dana -Password $pw | Format-List Name,PrimarySmtpAddress\n" +
@@ -560,8 +562,8 @@ func (in *instance) shellStdin(stdin, src string) string {
 // and the failures a misconfiguration gives.
 func TestShellConnectivity(t *testing.T) {
 	in := serve(t, "")
-	in.shellOK(`Set-PopSettings -SSLBindings 127.0.0.1:0 -UnencryptedOrTLSBindings 127.0.0.1:0
-Set-ImapSettings -SSLBindings 127.0.0.1:0 -UnencryptedOrTLSBindings 127.0.0.1:0
+	in.shellOK(`Set-PopSettings -SSLBindings ` + freeLoopbackAddr(t) + ` -UnencryptedOrTLSBindings ` + freeLoopbackAddr(t) + `
+Set-ImapSettings -SSLBindings ` + freeLoopbackAddr(t) + ` -UnencryptedOrTLSBindings ` + freeLoopbackAddr(t) + `
 Start-Service MSExchangePOP3BE, MSExchangePOP3, MSExchangeIMAP4BE, MSExchangeIMAP4
 New-Mailbox -Name kweku -Password (ConvertTo-SecureString 'Pass "word" 1' -AsPlainText -Force)`)
 	test := func(cmdlet, args, password string) map[string]string {

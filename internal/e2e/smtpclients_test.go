@@ -25,14 +25,14 @@ func (in *instance) setupSMTP() smtpAddrs {
 	in.t.Helper()
 	ctx := context.Background()
 	cl := in.client()
-	loopback := []api.TextChange{{Name: "Bindings", Text: "127.0.0.1:0"}}
+	loopback := func() []api.TextChange { return []api.TextChange{{Name: "Bindings", Text: freeLoopbackAddr(in.t)}} }
 	for _, name := range []string{"Client Frontend MAIL", "Default Frontend MAIL"} {
-		if err := cl.Post(ctx, "/v1/connectors/set", api.Changes{Name: name, Texts: loopback}, nil); err != nil {
+		if err := cl.Post(ctx, "/v1/connectors/set", api.Changes{Name: name, Texts: loopback()}, nil); err != nil {
 			in.t.Fatal(err)
 		}
 	}
 	tlsConn := api.NewConnector{Name: "Client Frontend TLS MAIL", Usage: "Client",
-		Texts: append(loopback, api.TextChange{Name: "ImplicitTls", Text: "$true"})}
+		Texts: append(loopback(), api.TextChange{Name: "ImplicitTls", Text: "$true"})}
 	if err := cl.Post(ctx, "/v1/connectors", tlsConn, nil); err != nil {
 		in.t.Fatal(err)
 	}

@@ -16,10 +16,10 @@ import (
 func webSetup(t *testing.T) (in *instance, web, submission string) {
 	t.Helper()
 	in = serve(t, "")
-	in.cli("", "web", "set", "Bindings=127.0.0.1:0")
+	in.cli("", "web", "set", "Bindings="+freeLoopbackAddr(t))
 	in.cli("", "pop", "set", "ExternalConnectionSettings=mail.test:995:SSL,mail.test:110:TLS")
 	in.cli("", "imap", "set", "ExternalConnectionSettings=mail.test:993:SSL")
-	in.cli("", "connector", "set", "Client Frontend MAIL", "Bindings=127.0.0.1:0", "AdvertiseClientSettings=$true")
+	in.cli("", "connector", "set", "Client Frontend MAIL", "Bindings="+freeLoopbackAddr(t), "AdvertiseClientSettings=$true")
 	in.cli("", "service", "restart", "smtp")
 	in.cli("", "service", "restart", "web") // reads what it shows when it starts (spec §7)
 	in.cli("secret1\n", "user", "add", "alice@mail.test", "--display-name", "Alice")

@@ -155,7 +155,8 @@ func (s *Server) Transport(ctx context.Context) (config.TransportSettings, error
 	return tr, nil
 }
 
-// SetTransportBindings replaces the LMTP bindings.
+// SetTransportBindings replaces the LMTP bindings; a port 0 is refused
+// (config.CheckListenBindings) and nothing is stored on error.
 func (s *Server) SetTransportBindings(ctx context.Context, bindings []string) (config.TransportSettings, error) {
 	tr, err := s.Transport(ctx)
 	if err != nil {
@@ -168,6 +169,9 @@ func (s *Server) SetTransportBindings(ctx context.Context, bindings []string) (c
 			return tr, err
 		}
 		list = append(list, b)
+	}
+	if err := config.CheckListenBindings("LmtpBindings", list); err != nil {
+		return tr, err
 	}
 	tr.LmtpBindings = list
 	return tr, s.saveJSON(ctx, keyTransport, tr)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -106,7 +107,7 @@ func TestWebDefaults(t *testing.T) {
 	if len(ws.Bindings) != 1 || ws.Bindings[0].String() != "127.0.0.1:31443" || ws.X509CertificateName != "mail.test" {
 		t.Errorf("defaults %+v", ws)
 	}
-	for _, bad := range []map[string]string{{"Bindings": "nonsense"}, {"Bindings": ""}, {"Colour": "blue"}} {
+	for _, bad := range []map[string]string{{"Bindings": "nonsense"}, {"Bindings": ""}, {"Bindings": "127.0.0.1:0"}, {"Colour": "blue"}} {
 		if _, err := s.SetWeb(ctx, bad); err == nil {
 			t.Errorf("SetWeb(%v) accepted", bad)
 		}
@@ -117,5 +118,17 @@ func TestWebDefaults(t *testing.T) {
 	ws, err = s.SetWeb(ctx, map[string]string{"bindings": "[::1]:8443,127.0.0.1:8443", "X509CertificateName": "web.mail.test"})
 	if err != nil || len(ws.Bindings) != 2 || ws.X509CertificateName != "web.mail.test" {
 		t.Errorf("%+v %v", ws, err)
+	}
+	// The transport's LmtpBindings refuse port 0 too, storing nothing.
+	tr, err := s.Transport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetTransportBindings(ctx, []string{"127.0.0.1:2424", "127.0.0.1:0"}); err == nil ||
+		!strings.Contains(err.Error(), "parameter 'LmtpBindings'. The value 127.0.0.1:0 is not in the valid range 1-65535 for the port") {
+		t.Errorf("SetTransportBindings(127.0.0.1:0) = %v", err)
+	}
+	if tr2, _ := s.Transport(ctx); !reflect.DeepEqual(tr2, tr) {
+		t.Errorf("a refused transport change was stored: %+v", tr2)
 	}
 }

@@ -3,6 +3,8 @@ package shell
 import (
 	"strings"
 	"testing"
+
+	"github.com/postern/postern/internal/testkit"
 )
 
 // TestReceiveConnectorCmdlets covers Get-, Set-, New- and
@@ -76,12 +78,20 @@ func TestReceiveConnectorCmdlets(t *testing.T) {
 		t.Errorf("PermissionGroups Add: %q", v)
 	}
 	// Bindings: a list, then Add and Remove.
-	s.ok(`Set-ReceiveConnector "` + client + `" -Bindings 127.0.0.1:0`)
-	s.ok(`Set-ReceiveConnector "` + client + `" -Bindings @{Add="[::1]:0"}`)
-	if v := show(client, "Bindings"); v != "127.0.0.1:0\n[::1]:0" {
+	addr := testkit.FreeLoopbackAddr(t)
+	v6 := "[::1]:" + strings.TrimPrefix(addr, "127.0.0.1:")
+	s.ok(`Set-ReceiveConnector "` + client + `" -Bindings ` + addr)
+	s.ok(`Set-ReceiveConnector "` + client + `" -Bindings @{Add="` + v6 + `"}`)
+	if v := show(client, "Bindings"); v != addr+"\n"+v6 {
 		t.Errorf("Bindings Add: %q", v)
 	}
-	s.ok(`Set-ReceiveConnector "` + client + `" -Bindings @{Remove="[::1]:0"}`)
+	s.ok(`Set-ReceiveConnector "` + client + `" -Bindings @{Remove="` + v6 + `"}`)
+	// Port 0 would move at every restart: refused, naming the parameter.
+	s.fail(`Set-ReceiveConnector "`+client+`" -Bindings @{Add="[::1]:0"}`,
+		"Cannot validate argument on parameter 'Bindings'. The value [::1]:0 is not in the valid range 1-65535 for the port")
+	if v := show(client, "Bindings"); v != addr {
+		t.Errorf("refused Bindings stored: %q", v)
+	}
 	// Exchange types at binding.
 	s.fail(`Set-ReceiveConnector "`+client+`" -Enabled "yes"`, `Cannot process argument transformation on parameter 'Enabled'.`)
 	s.fail(`Set-ReceiveConnector "`+client+`" -MaxLogonFailures 11`, "parameter 'MaxLogonFailures'")
@@ -89,14 +99,17 @@ func TestReceiveConnectorCmdlets(t *testing.T) {
 	s.fail(`Set-ReceiveConnector "No Such" -Fqdn mail.contoso.com`, "couldn't be found")
 
 	// New and Remove.
-	out = s.ok(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings 127.0.0.1:0 -Fqdn relay.contoso.com -WhatIf`)
+	relay := testkit.FreeLoopbackAddr(t)
+	out = s.ok(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings ` + relay + ` -Fqdn relay.contoso.com -WhatIf`)
 	if !strings.Contains(out, `What if: Performing the operation "New-ReceiveConnector" on target "`+server+`\Relay".`) {
 		t.Errorf("New -WhatIf:\n%s", out)
 	}
 	s.fail(`Get-ReceiveConnector Relay`, "couldn't be found")
-	s.fail(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings 127.0.0.1:0 -AuthMechanism ExternalAuthoritative`,
+	s.fail(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings `+relay+` -AuthMechanism ExternalAuthoritative`,
 		"parameter 'AuthMechanism'")
-	out = s.ok(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings 127.0.0.1:0 -Fqdn relay.contoso.com`)
+	s.fail(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings 127.0.0.1:0`, "parameter 'Bindings'")
+	s.fail(`Get-ReceiveConnector Relay`, "couldn't be found")
+	out = s.ok(`New-ReceiveConnector -Name "Relay" -Usage Internet -Bindings ` + relay + ` -Fqdn relay.contoso.com`)
 	if !strings.Contains(out, server+`\Relay`) {
 		t.Errorf("New-ReceiveConnector:\n%s", out)
 	}

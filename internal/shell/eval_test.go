@@ -15,6 +15,7 @@ import (
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/server"
 	"github.com/postern/postern/internal/shell/lang"
+	"github.com/postern/postern/internal/testkit"
 )
 
 // testShell is a shell over the admin API of a real server.
@@ -26,7 +27,7 @@ type testShell struct {
 }
 
 // startServer opens a server on a fresh data folder with its POP3 and
-// IMAP4 listeners set to loopback (the services stay stopped). The port
+// IMAP4 listeners set to free loopback ports (the services stay stopped). The port
 // offset keeps its transport off port 24, which end-to-end tests use.
 func startServer(t *testing.T) *server.Server {
 	t.Helper()
@@ -39,8 +40,8 @@ func startServer(t *testing.T) *server.Server {
 	t.Cleanup(func() { s.Close() })
 	for _, p := range []string{config.ProtocolPOP3, config.ProtocolIMAP4} {
 		_, err := s.UpdateSettings(ctx, p, func(ps *config.ProtocolSettings) error {
-			return ps.Apply(config.Change{Name: "SSLBindings", Values: []string{"127.0.0.1:0"}},
-				config.Change{Name: "UnencryptedOrTLSBindings", Values: []string{"127.0.0.1:0"}})
+			return ps.Apply(config.Change{Name: "SSLBindings", Values: []string{testkit.FreeLoopbackAddr(t)}},
+				config.Change{Name: "UnencryptedOrTLSBindings", Values: []string{testkit.FreeLoopbackAddr(t)}})
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -182,9 +183,14 @@ func TestOutput(t *testing.T) {
 	if out := s.ok(`Get-Service MSExchangeNothing*`); out != "" {
 		t.Errorf("a wildcard matching nothing printed %q", out)
 	}
+	pop, err := s.ts.Settings(context.Background(), config.ProtocolPOP3)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out = s.ok(`Get-PopSettings | Format-List *ConnectionSettings,*Bindings,X509CertificateName`)
 	for _, line := range []string{"InternalConnectionSettings : {mail.test:", "ExternalConnectionSettings : {}",
-		"UnencryptedOrTLSBindings   : {127.0.0.1:0}", "SSLBindings                : {127.0.0.1:0}", "X509CertificateName        : mail.test"} {
+		"UnencryptedOrTLSBindings   : {" + pop.UnencryptedOrTLSBindings[0].String() + "}",
+		"SSLBindings                : {" + pop.SSLBindings[0].String() + "}", "X509CertificateName        : mail.test"} {
 		if !strings.Contains(out, "\n"+line) {
 			t.Errorf("Format-List lacks %q:\n%s", line, out)
 		}

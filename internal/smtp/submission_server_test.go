@@ -144,7 +144,7 @@ func TestSubmissionConnectors(t *testing.T) {
 	t.Parallel()
 	s := testkit.Start(t, testkit.Options{NoPOP3: true, NoIMAP: true})
 	s.AddUser("alice@mail.test", "secret1")
-	s.NewConnector("Client Frontend TLS MAIL", config.UsageClient, map[string]string{"Bindings": "127.0.0.1:0", "ImplicitTls": "$true"})
+	s.NewConnector("Client Frontend TLS MAIL", config.UsageClient, map[string]string{"Bindings": testkit.FreeLoopbackAddr(t), "ImplicitTls": "$true"})
 	s.SetConnector("Client Frontend MAIL", map[string]string{"Fqdn": "smtp.contoso.com"})
 	s.RestartSMTP()
 	tlsAddr := s.ConnectorAddr("Client Frontend TLS MAIL")

@@ -81,7 +81,7 @@ func Start(t testing.TB, o Options) *Server {
 	if o.FastLogons {
 		s.Throttle().SetOptions(login.ThrottleOptions{MaxPenalty: time.Millisecond, PerMinute: 1 << 20, PerAccountSource: 1 << 20, FailureDelay: -1})
 	}
-	if _, err := s.SetTransportBindings(ctx, []string{"127.0.0.1:0"}); err != nil {
+	if _, err := s.SetTransportBindings(ctx, []string{FreeLoopbackAddr(t)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RestartService(ctx, "transport"); err != nil {
@@ -90,10 +90,9 @@ func Start(t testing.TB, o Options) *Server {
 	ts.LMTP = ts.listener("transport", 0)
 	ts.loopbackSMTP()
 	ts.loopbackWeb()
-	loopback := map[string]string{"SSLBindings": "127.0.0.1:0", "UnencryptedOrTLSBindings": "127.0.0.1:0"}
-	ts.SetPop(loopback)
+	ts.SetPop(ts.loopbackBindings())
 	ts.SetPop(o.Pop)
-	ts.SetImap(loopback)
+	ts.SetImap(ts.loopbackBindings())
 	ts.SetImap(o.Imap)
 	if !o.NoPOP3 {
 		ts.RestartPOP3()
@@ -102,6 +101,13 @@ func Start(t testing.TB, o Options) *Server {
 		ts.RestartIMAP()
 	}
 	return ts
+}
+
+// loopbackBindings are POP3 or IMAP4 settings that move both listeners to
+// free ports on 127.0.0.1.
+func (s *Server) loopbackBindings() map[string]string {
+	s.t.Helper()
+	return map[string]string{"SSLBindings": FreeLoopbackAddr(s.t), "UnencryptedOrTLSBindings": FreeLoopbackAddr(s.t)}
 }
 
 // SetPop stores POP3 settings given as Name=Value texts (not applied until

@@ -15,7 +15,7 @@ func (s *Server) loopbackSMTP() {
 		s.t.Fatal(err)
 	}
 	for _, c := range list {
-		s.SetConnector(c.Name, map[string]string{"Bindings": "127.0.0.1:0"})
+		s.SetConnector(c.Name, map[string]string{"Bindings": FreeLoopbackAddr(s.t)})
 	}
 	s.RestartSMTP()
 }

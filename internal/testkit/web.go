@@ -12,7 +12,7 @@ import (
 // loopbackWeb moves the web service to a free port on 127.0.0.1.
 func (s *Server) loopbackWeb() {
 	s.t.Helper()
-	if _, err := s.SetWeb(context.Background(), map[string]string{"Bindings": "127.0.0.1:0"}); err != nil {
+	if _, err := s.SetWeb(context.Background(), map[string]string{"Bindings": FreeLoopbackAddr(s.t)}); err != nil {
 		s.t.Fatal(err)
 	}
 	s.RestartWeb()
