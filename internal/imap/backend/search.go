@@ -215,14 +215,9 @@ func (mc *matchCtx) headerContains(field, value string) bool {
 }
 
 func headerMatch(raw []byte, value string) bool {
-	unfolded := strings.NewReplacer("\r\n ", " ", "\r\n\t", " ").Replace(string(raw))
 	needle := strings.ToLower(value)
-	for _, line := range strings.Split(unfolded, "\r\n") {
-		_, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		if needle == "" || strings.Contains(strings.ToLower(mime.DecodeHeader(strings.TrimSpace(v))), needle) {
+	for _, v := range mime.HeaderValues(raw) {
+		if needle == "" || strings.Contains(strings.ToLower(v), needle) {
 			return true
 		}
 	}

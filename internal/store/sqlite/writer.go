@@ -234,6 +234,9 @@ func (w *wtx) findUnreferenced(hashes []string) ([]string, error) {
 			if _, err := w.exec(`DELETE FROM structures WHERE blob = ?`, h); err != nil {
 				return nil, errTemp("forget structure", err)
 			}
+			if err := w.forgetText(h); err != nil {
+				return nil, err
+			}
 		case err != nil:
 			return nil, errTemp("check blob references", err)
 		}
