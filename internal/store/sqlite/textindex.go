@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"unicode/utf8"
@@ -17,14 +18,17 @@ import (
 // keys compare (mime.HeaderFields + mime.HeaderValues for the header keys,
 // mime.TextReader for BODY and TEXT), lower-cased here with the same
 // function the exact matcher uses, in an FTS5 table with the trigram
-// tokenizer (case-sensitive, since the text is already folded). MATCH on a
-// quoted needle of three characters or more then finds every document
-// holding it as a substring. The index only ever excludes: the searcher
-// confirms each candidate against the message itself.
+// tokenizer (case-sensitive, since the text is already folded) and no
+// positions (detail = column). A needle of three characters or more is
+// looked up as the AND of its trigrams (trigramQuery): every document
+// holding it as a substring is found, with some that merely hold the
+// pieces. The index only ever excludes: the searcher confirms each
+// candidate against the message itself.
 //
 // The document is made in the caller's goroutine (Deliver, Append), from
-// the blob and its analysis, and written by the item that adds the first
-// row naming the blob, in the same transaction; it goes with the
+// the blob and its analysis, and written in the transaction of the item
+// that adds the first row naming the blob, after the batch's last item
+// (indexTexts); it goes with the
 // structure when the writer finds the blob unreferenced. A blob without a
 // document (stored before the index existed, copied from such a one, text
 // too large, a message the MIME parser refused) is always a candidate.
@@ -116,28 +120,75 @@ func docOf(r io.ReaderAt, p *mime.Part) *textDoc {
 // index is asked about.
 func clean(s string) string { return strings.ReplaceAll(s, "\x00", " ") }
 
-// keepText writes blob hash's document, unless it has one already.
+// pendingText is a document an item asked to index.
+type pendingText struct {
+	hash string
+	doc  *textDoc
+}
+
+// keepText asks for blob hash's document to be written, unless it has one
+// already, at the end of the batch (indexTexts).
 func (w *wtx) keepText(hash string, d *textDoc) error {
-	if d == nil {
+	if d != nil {
+		w.texts = append(w.texts, pendingText{hash, d})
+	}
+	return nil
+}
+
+// indexTexts writes the documents the batch's items asked for, after the
+// last item's savepoint: FTS5 flushes its pending terms into a new
+// segment at every savepoint, so writing them inside the items' would
+// make one segment (and the merges that follow) per message. They are
+// written under one savepoint of their own: if that fails, the batch
+// still commits and the blobs stay unindexed, which a search handles.
+func (w *wtx) indexTexts() error {
+	if len(w.texts) == 0 {
 		return nil
 	}
+	if _, err := w.exec(`SAVEPOINT texts`); err != nil {
+		return errTemp("savepoint", err)
+	}
+	err := w.writeTexts()
+	if err != nil {
+		w.log.Warn("cannot index message text", slog.Any("err", err))
+		if _, err := w.exec(`ROLLBACK TO texts`); err != nil {
+			return errTemp("rollback to savepoint", err)
+		}
+	}
+	if _, err := w.exec(`RELEASE texts`); err != nil {
+		return errTemp("release savepoint", err)
+	}
+	return nil
+}
+
+func (w *wtx) writeTexts() error {
 	ins, err := w.prepared(`INSERT INTO text_docs (blob) VALUES (?) ON CONFLICT (blob) DO NOTHING RETURNING id`)
 	if err != nil {
-		return errTemp("index text", err)
-	}
-	var id int64
-	switch err := ins.QueryRow(hash).Scan(&id); {
-	case isNoRows(err):
-		return nil
-	case err != nil:
-		return errTemp("index text", err)
+		return err
 	}
 	fts, err := w.prepared(`INSERT INTO text_fts (rowid, subj, hfrom, hto, hcc, hbcc, hdr, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err == nil {
-		_, err = fts.Exec(id, d.subj, d.from, d.to, d.cc, d.bcc, d.hdr, d.body)
-	}
 	if err != nil {
-		return errTemp("index text", err)
+		return err
+	}
+	// All of text_docs first: a statement on another table while FTS5
+	// holds pending terms makes it flush them into a segment.
+	ids := make([]int64, len(w.texts))
+	for i, t := range w.texts {
+		switch err := ins.QueryRow(t.hash).Scan(&ids[i]); {
+		case isNoRows(err):
+			ids[i] = 0 // indexed already
+		case err != nil:
+			return err
+		}
+	}
+	for i, t := range w.texts {
+		if ids[i] == 0 {
+			continue
+		}
+		d := t.doc
+		if _, err := fts.Exec(ids[i], d.subj, d.from, d.to, d.cc, d.bcc, d.hdr, d.body); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -182,7 +233,7 @@ func (db *DB) TextCandidates(ctx context.Context, f store.FolderID, field store.
 		strings.ContainsRune(n, utf8.RuneError) || strings.ContainsRune(n, 0) {
 		return c, false, nil
 	}
-	query := cols + ` : "` + strings.ReplaceAll(n, `"`, `""`) + `"`
+	query := cols + " : (" + trigramQuery(n) + ")"
 	rows, err := reader{db: db}.QueryContext(ctx, `SELECT m.uid, d.id IS NULL FROM messages m
 		LEFT JOIN text_docs d ON d.blob = m.blob
 		WHERE m.folder = ? AND (d.id IS NULL OR d.id IN (SELECT rowid FROM text_fts WHERE text_fts MATCH ?))
@@ -210,3 +261,35 @@ func (db *DB) TextCandidates(ctx context.Context, f store.FolderID, field store.
 }
 
 var _ store.TextSearcher = (*DB)(nil)
+
+// maxTrigrams bounds the trigrams of a needle a query names; a document
+// holding the needle holds every one of them, so any subset narrows
+// soundly.
+const maxTrigrams = 24
+
+// trigramQuery returns the FTS5 query for documents holding every trigram
+// (three characters) of n, quoted. The table keeps no positions (detail =
+// column), so this is a superset of the documents holding n, which the
+// searcher's exact match then settles.
+func trigramQuery(n string) string {
+	r := []rune(n)
+	seen := map[string]bool{}
+	var terms []string
+	for i := 0; i+minNeedle <= len(r); i++ {
+		t := string(r[i : i+minNeedle])
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		terms = append(terms, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+	}
+	if len(terms) > maxTrigrams {
+		// Keep an even spread, the first and the last included.
+		kept := make([]string, 0, maxTrigrams)
+		for i := range maxTrigrams {
+			kept = append(kept, terms[i*(len(terms)-1)/(maxTrigrams-1)])
+		}
+		terms = kept
+	}
+	return strings.Join(terms, " AND ")
+}
