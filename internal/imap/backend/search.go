@@ -169,6 +169,8 @@ func textKeyOf(k wire.SearchKey) textKey {
 		f = store.TextAll
 	case wire.SearchHeader:
 		f = store.TextHeader
+		// The matcher compares field names ignoring ASCII case; no
+		// non-ASCII letter lowers onto these names.
 		switch strings.ToLower(k.Field) {
 		case "subject":
 			f = store.TextSubject
@@ -236,6 +238,9 @@ func (s *session) textFilters(ctx context.Context, key wire.SearchKey) (map[text
 	}
 	if err := walk(key); err != nil {
 		return nil, err
+	}
+	if len(filters) == 0 {
+		return nil, nil
 	}
 	return filters, nil
 }
