@@ -94,15 +94,15 @@ func docOf(r io.ReaderAt, p *mime.Part) *textDoc {
 		return clean(strings.Join(vals, "\n")), true
 	}
 	var d textDoc
-	for _, c := range []struct {
-		name string
-		dst  *string
-	}{{"Subject", &d.subj}, {"From", &d.from}, {"To", &d.to}, {"Cc", &d.cc}, {"Bcc", &d.bcc}, {"", &d.hdr}} {
+	// The five fields have columns of their own; hdr holds the others,
+	// so that a key on any field looks in all six.
+	own := []string{"Subject", "From", "To", "Cc", "Bcc"}
+	for i, dst := range []*string{&d.subj, &d.from, &d.to, &d.cc, &d.bcc, &d.hdr} {
 		var ok bool
-		if c.name == "" {
-			*c.dst, ok = values(nil, true)
+		if i < len(own) {
+			*dst, ok = values(own[i:i+1], false)
 		} else {
-			*c.dst, ok = values([]string{c.name}, false)
+			*dst, ok = values(own, true)
 		}
 		if !ok {
 			return nil
@@ -210,8 +210,8 @@ func (w *wtx) forgetText(hash string) error {
 
 var ftsColumns = map[store.TextField]string{
 	store.TextBody:    "{body}",
-	store.TextAll:     "{hdr body}",
-	store.TextHeader:  "{hdr}",
+	store.TextAll:     "{subj hfrom hto hcc hbcc hdr body}",
+	store.TextHeader:  "{subj hfrom hto hcc hbcc hdr}",
 	store.TextSubject: "{subj}",
 	store.TextFrom:    "{hfrom}",
 	store.TextTo:      "{hto}",

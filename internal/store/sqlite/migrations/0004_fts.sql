@@ -1,8 +1,8 @@
 -- The full-text index that narrows IMAP SEARCH on text (textindex.go). One
 -- document per blob: text_docs names it, text_fts holds its text, lower
 -- cased by the writer, in the columns the search keys read: the decoded
--- values of the Subject, From, To, Cc and Bcc fields, of every header field
--- (hdr), and the decoded text parts (body). The trigram tokenizer makes
+-- values of the Subject, From, To, Cc and Bcc fields, of every other header
+-- field (hdr), and the decoded text parts (body). The trigram tokenizer makes
 -- every three characters a term; a search asks for the documents holding
 -- all the trigrams of its needle. detail = column keeps which column holds
 -- a term but no positions, which makes writing it much cheaper than the
