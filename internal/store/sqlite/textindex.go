@@ -28,8 +28,8 @@ import (
 // The document is made in the caller's goroutine (Deliver, Append), from
 // the blob and its analysis, and written in the transaction of the item
 // that adds the first row naming the blob, after the batch's last item
-// (indexTexts); it goes with the
-// structure when the writer finds the blob unreferenced. A blob without a
+// (indexTexts); it goes with the structure when the writer finds the blob
+// unreferenced (findUnreferenced). A blob without a
 // document (stored before the index existed, copied from such a one, text
 // too large, a message the MIME parser refused) is always a candidate.
 
