@@ -241,3 +241,20 @@ func (l *latin1Reader) Read(p []byte) (int, error) {
 	}
 	return k, err
 }
+
+// HeaderValues returns the values of the header lines raw holds (as
+// HeaderFields returns them), unfolded, trimmed and decoded (RFC 2047):
+// what SEARCH HEADER, FROM, SUBJECT, ... and TEXT compare a needle with.
+// A line without a colon has no value.
+func HeaderValues(raw []byte) []string {
+	unfolded := strings.NewReplacer("\r\n ", " ", "\r\n\t", " ").Replace(string(raw))
+	var out []string
+	for _, line := range strings.Split(unfolded, "\r\n") {
+		_, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		out = append(out, DecodeHeader(strings.TrimSpace(v)))
+	}
+	return out
+}

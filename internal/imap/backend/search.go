@@ -29,13 +29,17 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 	if charset != "" && !strings.EqualFold(charset, "UTF-8") && !strings.EqualFold(charset, "US-ASCII") {
 		return reply{status: wire.StatusNO, code: "BADCHARSET (UTF-8 US-ASCII)", text: "SEARCH failed: unsupported charset."}, nil
 	}
+	filters, err := s.textFilters(ctx, key)
+	if err != nil {
+		return s.storeReply("SEARCH", err), nil
+	}
 	var hits []string
 	for i, m := range s.view.msgs {
 		seq := i + 1
 		if s.view.isGone(seq) {
 			continue
 		}
-		mc := &matchCtx{s: s, ctx: ctx, seq: seq, m: m}
+		mc := &matchCtx{s: s, ctx: ctx, seq: seq, m: m, filters: filters}
 		match := mc.match(key)
 		mc.close()
 		if errors.Is(mc.err, store.ErrDamaged) {
@@ -72,6 +76,9 @@ type matchCtx struct {
 	m   store.Message
 	f   *fetcher
 	err error
+	// filters holds, for text keys, the messages a full-text index says
+	// may match; nil without an index.
+	filters map[textKey]*store.TextCandidates
 }
 
 func (mc *matchCtx) close() {
@@ -125,6 +132,13 @@ func (mc *matchCtx) match(k wire.SearchKey) bool {
 		return store.HasFlag(m.Flags, k.Value)
 	case wire.SearchUnkeyword:
 		return !store.HasFlag(m.Flags, k.Value)
+	}
+	if mc.filters != nil {
+		if c := mc.filters[textKeyOf(k)]; c != nil && !c.May(m.UID) {
+			return false // the index says the message does not hold the text
+		}
+	}
+	switch k.Op {
 	case wire.SearchBody:
 		return mc.bodyContains(k.Value, false)
 	case wire.SearchText:
@@ -135,6 +149,100 @@ func (mc *matchCtx) match(k wire.SearchKey) bool {
 		return mc.headerContains(string(k.Op), k.Value)
 	}
 	return flagKey(k.Op, m.Flags)
+}
+
+// textKey names a text search key: the field the index looks in and the
+// needle.
+type textKey struct {
+	field store.TextField
+	value string
+}
+
+// textKeyOf returns k's textKey; its field is 0 for a key that is not a
+// text key.
+func textKeyOf(k wire.SearchKey) textKey {
+	var f store.TextField
+	switch k.Op {
+	case wire.SearchBody:
+		f = store.TextBody
+	case wire.SearchText:
+		f = store.TextAll
+	case wire.SearchHeader:
+		f = store.TextHeader
+		// The matcher compares field names ignoring ASCII case; no
+		// non-ASCII letter lowers onto these names.
+		switch strings.ToLower(k.Field) {
+		case "subject":
+			f = store.TextSubject
+		case "from":
+			f = store.TextFrom
+		case "to":
+			f = store.TextTo
+		case "cc":
+			f = store.TextCc
+		case "bcc":
+			f = store.TextBcc
+		}
+	case wire.SearchSubject:
+		f = store.TextSubject
+	case wire.SearchFrom:
+		f = store.TextFrom
+	case wire.SearchTo:
+		f = store.TextTo
+	case wire.SearchCc:
+		f = store.TextCc
+	case wire.SearchBcc:
+		f = store.TextBcc
+	default:
+		return textKey{}
+	}
+	return textKey{f, k.Value}
+}
+
+// textFilters asks the store's full-text index, if it has one, which
+// messages may match each text key of the tree. A key's candidates are
+// exact in one direction only: a message not among them cannot match the
+// key, so the key is false for it wherever it stands (under NOT too); one
+// among them is checked against its bytes. Keys the index cannot narrow
+// (short needles) get no entry.
+func (s *session) textFilters(ctx context.Context, key wire.SearchKey) (map[textKey]*store.TextCandidates, error) {
+	ts, ok := s.st.(store.TextSearcher)
+	if !ok {
+		return nil, nil
+	}
+	filters := map[textKey]*store.TextCandidates{}
+	var walk func(k wire.SearchKey) error
+	walk = func(k wire.SearchKey) error {
+		for _, sub := range k.Keys {
+			if err := walk(sub); err != nil {
+				return err
+			}
+		}
+		tk := textKeyOf(k)
+		if tk.field == 0 {
+			return nil
+		}
+		if _, done := filters[tk]; done {
+			return nil
+		}
+		c, ok, err := ts.TextCandidates(ctx, s.view.folder.ID, tk.field, tk.value)
+		if err != nil {
+			return err
+		}
+		if ok {
+			filters[tk] = &c
+		} else {
+			filters[tk] = nil
+		}
+		return nil
+	}
+	if err := walk(key); err != nil {
+		return nil, err
+	}
+	if len(filters) == 0 {
+		return nil, nil
+	}
+	return filters, nil
 }
 
 // flagKey answers the flag keys (SEEN, UNSEEN, ...).
@@ -215,14 +323,9 @@ func (mc *matchCtx) headerContains(field, value string) bool {
 }
 
 func headerMatch(raw []byte, value string) bool {
-	unfolded := strings.NewReplacer("\r\n ", " ", "\r\n\t", " ").Replace(string(raw))
 	needle := strings.ToLower(value)
-	for _, line := range strings.Split(unfolded, "\r\n") {
-		_, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		if needle == "" || strings.Contains(strings.ToLower(mime.DecodeHeader(strings.TrimSpace(v))), needle) {
+	for _, v := range mime.HeaderValues(raw) {
+		if needle == "" || strings.Contains(strings.ToLower(v), needle) {
 			return true
 		}
 	}

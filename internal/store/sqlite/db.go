@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -57,6 +58,9 @@ type Options struct {
 	// Open moves it to quarantine/ (never deleting it). Zero means an
 	// hour.
 	OrphanGrace time.Duration
+	// NoTextIndex turns the full-text index off (textindex.go): nothing
+	// is indexed, and TextCandidates never narrows a search.
+	NoTextIndex bool
 }
 
 // Validate reports options that cannot work.
@@ -116,6 +120,8 @@ type DB struct {
 	// writer just before each COMMIT; the crash test uses it to widen the
 	// window in which a kill finds a batch uncommitted.
 	hookBeforeCommit func()
+
+	noTextSearch atomic.Bool // SetTextSearch(false)
 
 	mu     sync.RWMutex // submit holds it shared while queueing; Close exclusively
 	closed bool

@@ -32,6 +32,10 @@
 //   - Files that no row references (a crash between blob and commit) and
 //     stale temporary files are swept at Open. The folder is locked (flock)
 //     so that no second process sweeps under a live one.
+//   - A blob's full-text document (textindex.go) is written in the
+//     transaction that first references the blob and dropped in the one
+//     that finds it unreferenced; a blob may lack one (search then reads
+//     its messages), but a document never describes other bytes.
 //   - UIDVALIDITY values are unique in the store and strictly increasing;
 //     UIDNEXT and HIGHESTMODSEQ of a folder only grow.
 package sqlite

@@ -67,11 +67,15 @@ func (db *DB) Deliver(ctx context.Context, to []store.AccountID, body io.Reader,
 	if err != nil {
 		return nil, err
 	}
+	doc := db.textOf(ref)
 	sec, offset := dateFields(date)
 	var out []store.Delivered
 	err = db.submit(ctx, &item{pins: []string{ref.hash}, run: func(w *wtx) error {
 		out = out[:0]
 		if err := w.keepStructure(ref); err != nil {
+			return err
+		}
+		if err := w.keepText(ref.hash, doc); err != nil {
 			return err
 		}
 		for _, a := range accounts {
@@ -104,11 +108,15 @@ func (db *DB) Append(ctx context.Context, f store.FolderID, m store.NewMessage) 
 	if err != nil {
 		return store.Message{}, err
 	}
+	doc := db.textOf(ref)
 	sec, offset := dateFields(m.InternalDate)
 	row := msgRow{size: ref.size, date: sec, offset: offset, flags: flags, blob: ref.hash}
 	var added []msgRow
 	err = db.submit(ctx, &item{pins: []string{ref.hash}, run: func(w *wtx) error {
 		if err := w.keepStructure(ref); err != nil {
+			return err
+		}
+		if err := w.keepText(ref.hash, doc); err != nil {
 			return err
 		}
 		rows, err := w.add(f, []msgRow{row})

@@ -31,7 +31,9 @@ type wtx struct {
 	cache        *stmtCache
 	changes      []store.Change
 	freed        []string
-	unreferenced []string // freed blobs found unreferenced before commit
+	unreferenced []string      // freed blobs found unreferenced before commit
+	texts        []pendingText // documents to index at the end of the batch
+	log          *slog.Logger
 }
 
 // writeStats counts the writer's work; benchmarks report items per batch.
@@ -162,7 +164,7 @@ func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
 		<-dirsSynced
 		return nil, nil, errTemp("begin", err)
 	}
-	w := &wtx{tx: tx, cache: db.stmts}
+	w := &wtx{tx: tx, cache: db.stmts, log: db.log}
 	res := make([]error, len(live))
 	for i, o := range live {
 		var fatal error
@@ -173,6 +175,10 @@ func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
 		if res[i] != nil {
 			freed = append(freed, o.pins...)
 		}
+	}
+	if err := w.indexTexts(); err != nil {
+		tx.Rollback()
+		return nil, nil, err
 	}
 	if w.unreferenced, err = w.findUnreferenced(append(freed, w.freed...)); err != nil {
 		tx.Rollback()
@@ -197,9 +203,9 @@ func (w *wtx) runOp(o *item) (opErr, fatal error) {
 	if _, err := w.exec(`SAVEPOINT item`); err != nil {
 		return nil, errTemp("savepoint", err)
 	}
-	nChanges, nFreed := len(w.changes), len(w.freed)
+	nChanges, nFreed, nTexts := len(w.changes), len(w.freed), len(w.texts)
 	if opErr = o.run(w); opErr != nil {
-		w.changes, w.freed = w.changes[:nChanges], w.freed[:nFreed]
+		w.changes, w.freed, w.texts = w.changes[:nChanges], w.freed[:nFreed], w.texts[:nTexts]
 		if _, err := w.exec(`ROLLBACK TO item`); err != nil {
 			return nil, errTemp("rollback to savepoint", err)
 		}
@@ -233,6 +239,9 @@ func (w *wtx) findUnreferenced(hashes []string) ([]string, error) {
 			out = append(out, h)
 			if _, err := w.exec(`DELETE FROM structures WHERE blob = ?`, h); err != nil {
 				return nil, errTemp("forget structure", err)
+			}
+			if err := w.forgetText(h); err != nil {
+				return nil, err
 			}
 		case err != nil:
 			return nil, errTemp("check blob references", err)

@@ -1,0 +1,295 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/postern/postern/internal/mime"
+	"github.com/postern/postern/internal/store"
+)
+
+// The full-text index (migration 0004_fts.sql) narrows IMAP SEARCH on
+// text. Each blob gets at most one document: the decoded text the search
+// keys compare (mime.HeaderFields + mime.HeaderValues for the header keys,
+// mime.TextReader for BODY and TEXT), lower-cased here with the same
+// function the exact matcher uses, in an FTS5 table with the trigram
+// tokenizer (case-sensitive, since the text is already folded) and no
+// positions (detail = column). A needle of three characters or more is
+// looked up as the AND of its trigrams (trigramQuery): every document
+// holding it as a substring is found, with some that merely hold the
+// pieces. The index only ever excludes: the searcher confirms each
+// candidate against the message itself.
+//
+// The document is made in the caller's goroutine (Deliver, Append), from
+// the blob and its analysis, and written in the transaction of the item
+// that adds the first row naming the blob, after the batch's last item
+// (indexTexts); it goes with the structure when the writer finds the blob
+// unreferenced (findUnreferenced). A blob without a
+// document (stored before the index existed, copied from such a one, text
+// too large, a message the MIME parser refused) is always a candidate.
+
+const (
+	// minNeedle is the shortest needle, in characters, the trigram index
+	// can look up.
+	minNeedle = 3
+	// maxIndexedText bounds the decoded body text indexed for one blob;
+	// a blob with more is left unindexed.
+	maxIndexedText = 4 << 20
+	// readWhole is the size up to which a blob is read into memory once
+	// rather than read piecewise from its file.
+	readWhole = 1 << 20
+)
+
+// textDoc is one blob's indexed text, lower-cased.
+type textDoc struct {
+	subj, from, to, cc, bcc, hdr, body string
+}
+
+// textOf makes the document of a stored blob, or nil if it has none (the
+// index is off, or the text cannot be had). Failures are not errors: the
+// blob simply stays unindexed.
+func (db *DB) textOf(ref blobRef) *textDoc {
+	if db.opt.NoTextIndex {
+		return nil
+	}
+	f, err := os.Open(db.blobs.path(ref.hash))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var r io.ReaderAt = f
+	if ref.size <= readWhole {
+		buf := make([]byte, ref.size)
+		if _, err := io.ReadFull(f, buf); err != nil {
+			return nil
+		}
+		r = bytes.NewReader(buf)
+	}
+	p := &mime.Part{}
+	if ref.structure == nil || !mime.IsCurrent(ref.structure) || p.UnmarshalBinary(ref.structure) != nil {
+		if p, err = mime.Parse(io.NewSectionReader(r, 0, ref.size), mime.Options{}); err != nil {
+			return nil
+		}
+	}
+	return docOf(r, p)
+}
+
+// docOf extracts the indexed text of the message r whose structure is p.
+func docOf(r io.ReaderAt, p *mime.Part) *textDoc {
+	// Exactly what the matcher reads: HeaderFields, then HeaderValues.
+	values := func(names []string, not bool) (string, bool) {
+		raw, err := mime.HeaderFields(r, p, names, not)
+		if err != nil {
+			return "", false
+		}
+		vals := mime.HeaderValues(raw)
+		for i := range vals {
+			vals[i] = strings.ToLower(vals[i])
+		}
+		return clean(strings.Join(vals, "\n")), true
+	}
+	var d textDoc
+	// The five fields have columns of their own; hdr holds the others,
+	// so that a key on any field looks in all six.
+	own := []string{"Subject", "From", "To", "Cc", "Bcc"}
+	for i, dst := range []*string{&d.subj, &d.from, &d.to, &d.cc, &d.bcc, &d.hdr} {
+		var ok bool
+		if i < len(own) {
+			*dst, ok = values(own[i:i+1], false)
+		} else {
+			*dst, ok = values(own, true)
+		}
+		if !ok {
+			return nil
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(mime.TextReader(r, p), maxIndexedText+1))
+	if err != nil || len(body) > maxIndexedText {
+		return nil
+	}
+	d.body = clean(string(bytes.ToLower(body)))
+	return &d
+}
+
+// clean replaces NULs, which the exact matcher never sees in a needle the
+// index is asked about.
+func clean(s string) string { return strings.ReplaceAll(s, "\x00", " ") }
+
+// pendingText is a document an item asked to index.
+type pendingText struct {
+	hash string
+	doc  *textDoc
+}
+
+// keepText asks for blob hash's document to be written, unless it has one
+// already, at the end of the batch (indexTexts).
+func (w *wtx) keepText(hash string, d *textDoc) error {
+	if d != nil {
+		w.texts = append(w.texts, pendingText{hash, d})
+	}
+	return nil
+}
+
+// indexTexts writes the documents the batch's items asked for, after the
+// last item's savepoint: FTS5 flushes its pending terms into a new
+// segment at every savepoint, so writing them inside the items' would
+// make one segment (and the merges that follow) per message. They are
+// written under one savepoint of their own: if that fails, the batch
+// still commits and the blobs stay unindexed, which a search handles.
+func (w *wtx) indexTexts() error {
+	if len(w.texts) == 0 {
+		return nil
+	}
+	if _, err := w.exec(`SAVEPOINT texts`); err != nil {
+		return errTemp("savepoint", err)
+	}
+	err := w.writeTexts()
+	if err != nil {
+		w.log.Warn("cannot index message text", slog.Any("err", err))
+		if _, err := w.exec(`ROLLBACK TO texts`); err != nil {
+			return errTemp("rollback to savepoint", err)
+		}
+	}
+	if _, err := w.exec(`RELEASE texts`); err != nil {
+		return errTemp("release savepoint", err)
+	}
+	return nil
+}
+
+func (w *wtx) writeTexts() error {
+	ins, err := w.prepared(`INSERT INTO text_docs (blob) VALUES (?) ON CONFLICT (blob) DO NOTHING RETURNING id`)
+	if err != nil {
+		return err
+	}
+	fts, err := w.prepared(`INSERT INTO text_fts (rowid, subj, hfrom, hto, hcc, hbcc, hdr, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	// All of text_docs first: a statement on another table while FTS5
+	// holds pending terms makes it flush them into a segment.
+	ids := make([]int64, len(w.texts))
+	for i, t := range w.texts {
+		switch err := ins.QueryRow(t.hash).Scan(&ids[i]); {
+		case isNoRows(err):
+			ids[i] = 0 // indexed already
+		case err != nil:
+			return err
+		}
+	}
+	for i, t := range w.texts {
+		if ids[i] == 0 {
+			continue
+		}
+		d := t.doc
+		if _, err := fts.Exec(ids[i], d.subj, d.from, d.to, d.cc, d.bcc, d.hdr, d.body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forgetText drops blob hash's document, if it has one.
+func (w *wtx) forgetText(hash string) error {
+	var id int64
+	switch err := w.queryRow(`DELETE FROM text_docs WHERE blob = ? RETURNING id`, hash).Scan(&id); {
+	case isNoRows(err):
+		return nil
+	case err != nil:
+		return errTemp("forget text", err)
+	}
+	if _, err := w.exec(`DELETE FROM text_fts WHERE rowid = ?`, id); err != nil {
+		return errTemp("forget text", err)
+	}
+	return nil
+}
+
+var ftsColumns = map[store.TextField]string{
+	store.TextBody:    "{body}",
+	store.TextAll:     "{subj hfrom hto hcc hbcc hdr body}",
+	store.TextHeader:  "{subj hfrom hto hcc hbcc hdr}",
+	store.TextSubject: "{subj}",
+	store.TextFrom:    "{hfrom}",
+	store.TextTo:      "{hto}",
+	store.TextCc:      "{hcc}",
+	store.TextBcc:     "{hbcc}",
+}
+
+// SetTextSearch turns the use of the full-text index by TextCandidates on
+// (the default, unless Options.NoTextIndex) or off; the index is kept up to
+// date either way. For comparisons and benchmarks.
+func (db *DB) SetTextSearch(on bool) { db.noTextSearch.Store(!on) }
+
+// TextCandidates implements store.TextSearcher.
+func (db *DB) TextCandidates(ctx context.Context, f store.FolderID, field store.TextField, needle string) (store.TextCandidates, bool, error) {
+	var c store.TextCandidates
+	cols, known := ftsColumns[field]
+	n := strings.ToLower(needle)
+	if !known || db.opt.NoTextIndex || db.noTextSearch.Load() || utf8.RuneCountInString(n) < minNeedle ||
+		strings.ContainsRune(n, utf8.RuneError) || strings.ContainsRune(n, 0) {
+		return c, false, nil
+	}
+	query := cols + " : (" + trigramQuery(n) + ")"
+	rows, err := reader{db: db}.QueryContext(ctx, `SELECT m.uid, d.id IS NULL FROM messages m
+		LEFT JOIN text_docs d ON d.blob = m.blob
+		WHERE m.folder = ? AND (d.id IS NULL OR d.id IN (SELECT rowid FROM text_fts WHERE text_fts MATCH ?))
+		ORDER BY m.uid`, f, query)
+	if err != nil {
+		return c, false, readErr(ctx, "search text", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uid uint32
+		var unindexed bool
+		if err := rows.Scan(&uid, &unindexed); err != nil {
+			return c, false, readErr(ctx, "search text", err)
+		}
+		if unindexed {
+			c.Unindexed = append(c.Unindexed, uid)
+		} else {
+			c.Match = append(c.Match, uid)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return c, false, readErr(ctx, "search text", err)
+	}
+	return c, true, nil
+}
+
+var _ store.TextSearcher = (*DB)(nil)
+
+// maxTrigrams bounds the trigrams of a needle a query names; a document
+// holding the needle holds every one of them, so any subset narrows
+// soundly.
+const maxTrigrams = 24
+
+// trigramQuery returns the FTS5 query for documents holding every trigram
+// (three characters) of n, quoted. The table keeps no positions (detail =
+// column), so this is a superset of the documents holding n, which the
+// searcher's exact match then settles.
+func trigramQuery(n string) string {
+	r := []rune(n)
+	seen := map[string]bool{}
+	var terms []string
+	for i := 0; i+minNeedle <= len(r); i++ {
+		t := string(r[i : i+minNeedle])
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		terms = append(terms, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+	}
+	if len(terms) > maxTrigrams {
+		// Keep an even spread, the first and the last included.
+		kept := make([]string, 0, maxTrigrams)
+		for i := range maxTrigrams {
+			kept = append(kept, terms[i*(len(terms)-1)/(maxTrigrams-1)])
+		}
+		terms = kept
+	}
+	return strings.Join(terms, " AND ")
+}
