@@ -32,6 +32,7 @@ type wtx struct {
 	changes      []store.Change
 	freed        []string
 	unreferenced []string // freed blobs found unreferenced before commit
+	history      int64    // Options.ExpungeHistory
 }
 
 // writeStats counts the writer's work; benchmarks report items per batch.
@@ -162,7 +163,7 @@ func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
 		<-dirsSynced
 		return nil, nil, errTemp("begin", err)
 	}
-	w := &wtx{tx: tx, cache: db.stmts}
+	w := &wtx{tx: tx, cache: db.stmts, history: int64(db.opt.ExpungeHistory)}
 	res := make([]error, len(live))
 	for i, o := range live {
 		var fatal error
