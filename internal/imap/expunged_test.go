@@ -1,0 +1,69 @@
+package imap_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/postern/postern/internal/imap/backend"
+	"github.com/postern/postern/internal/testkit"
+)
+
+// TestExpungeElsewhereNamed: another session's EXPUNGE, UID EXPUNGE and
+// MOVE reach a selected session (at NOOP, not during FETCH: RFC 3501
+// §7.4.1) and one in IDLE (at once) as the right EXPUNGE responses,
+// without either reading the folder's whole listing: the store names
+// the UIDs that went. Not parallel: it counts the listings of the process.
+func TestExpungeElsewhereNamed(t *testing.T) {
+	s := setup(t, testkit.Options{}, 6)
+	a, b, c := loginTLS(t, s), loginTLS(t, s), loginTLS(t, s)
+	for _, x := range []*testkit.Client{a, b, c} {
+		x.Send("s SELECT INBOX\r\n")
+		untilTagged(t, x, "s", "s OK [READ-WRITE] SELECT completed.")
+	}
+	c.Cmd("i IDLE", "+ IDLE accepted, awaiting DONE command.")
+	before := backend.FullListings()
+
+	a.Cmd(`t STORE 2,4 +FLAGS.SILENT (\Deleted)`, "t OK STORE completed.")
+	c.Expect(`* 2 FETCH (FLAGS (\Deleted))`)
+	c.Expect(`* 4 FETCH (FLAGS (\Deleted))`)
+	a.Send("u EXPUNGE\r\n")
+	if got := untilTagged(t, a, "u", "u OK EXPUNGE completed."); strings.Join(got, "|") != "* 4 EXPUNGE|* 2 EXPUNGE" {
+		t.Errorf("own EXPUNGE: %q", got)
+	}
+	c.Expect("* 4 EXPUNGE")
+	c.Expect("* 2 EXPUNGE")
+
+	// b learns of the flags during FETCH, of the expunges only after.
+	b.Send("f FETCH 1:6 UID\r\n")
+	got := untilTagged(t, b, "f", "f OK FETCH completed.")
+	if strings.Contains(strings.Join(got, "|"), "EXPUNGE") || len(got) < 6 {
+		t.Errorf("FETCH during pending expunges: %q", got)
+	}
+	b.Send("n NOOP\r\n")
+	if got := untilTagged(t, b, "n", "n OK NOOP completed."); strings.Join(got, "|") != "* 4 EXPUNGE|* 2 EXPUNGE" {
+		t.Errorf("NOOP after the expunges: %q", got)
+	}
+
+	// UID EXPUNGE of UID 5 (now message 3), then MOVE of UID 1.
+	a.Cmd(`v UID STORE 5 +FLAGS.SILENT (\Deleted)`, "v OK STORE completed.")
+	c.Expect(`* 3 FETCH (FLAGS (\Deleted))`)
+	a.Send("w UID EXPUNGE 5\r\n")
+	untilTagged(t, a, "w", "w OK EXPUNGE completed.")
+	c.Expect("* 3 EXPUNGE")
+	a.Send("m MOVE 1 Drafts\r\n")
+	untilTagged(t, a, "m", "m OK *")
+	c.Expect("* 1 EXPUNGE")
+	b.Send("n NOOP\r\n")
+	if got := untilTagged(t, b, "n", "n OK NOOP completed."); strings.Join(got, "|") != `* 3 FETCH (FLAGS (\Deleted))|* 3 EXPUNGE|* 1 EXPUNGE` &&
+		strings.Join(got, "|") != "* 3 EXPUNGE|* 1 EXPUNGE" {
+		t.Errorf("NOOP after UID EXPUNGE and MOVE: %q", got)
+	}
+	b.Send("g FETCH 1:* UID\r\n")
+	if got := untilTagged(t, b, "g", "g OK FETCH completed."); strings.Join(got, "|") != "* 1 FETCH (UID 3)|* 2 FETCH (UID 6)" {
+		t.Errorf("after: %q", got)
+	}
+	c.Cmd("DONE", "i OK IDLE completed.")
+	if n := backend.FullListings() - before; n != 0 {
+		t.Errorf("%d full listings for expunges the store names", n)
+	}
+}
