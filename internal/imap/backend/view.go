@@ -171,17 +171,17 @@ func (v *view) settle(flagged []uint32, added int, mayExpunge bool) update {
 	}
 	if len(u.expunged) > 0 {
 		slices.Sort(u.expunged)
-		kept := v.msgs[:u.expunged[0]-1]
-		next := 0
-		for i := u.expunged[0] - 1; i < len(v.msgs); i++ {
-			if next < len(u.expunged) && u.expunged[next] == i+1 {
-				next++
-				continue
+		// The runs between the ghosts move down, each in one copy.
+		w := u.expunged[0] - 1
+		for k, q := range u.expunged {
+			end := len(v.msgs)
+			if k+1 < len(u.expunged) {
+				end = u.expunged[k+1] - 1
 			}
-			kept = append(kept, v.msgs[i])
+			w += copy(v.msgs[w:], v.msgs[q:end])
 		}
-		clear(v.msgs[len(kept):]) // drop the flag slices the tail held
-		v.msgs = kept
+		clear(v.msgs[w:]) // drop the flag slices the tail held
+		v.msgs = v.msgs[:w]
 		slices.Reverse(u.expunged)
 	}
 	if added > 0 {
