@@ -67,3 +67,36 @@ func TestExpungeElsewhereNamed(t *testing.T) {
 		t.Errorf("%d full listings for expunges the store names", n)
 	}
 }
+
+// TestPOP3DeletionNamed: messages POP3 deletes at QUIT reach a session in
+// IDLE as EXPUNGE responses without a full listing. Not parallel: it
+// counts the listings of the process.
+func TestPOP3DeletionNamed(t *testing.T) {
+	s := testkit.Start(t, testkit.Options{})
+	s.AddUser("alice@mail.test", "secret1")
+	for i := 1; i <= 3; i++ {
+		s.Deliver(message(i), "alice@mail.test")
+	}
+	c := loginTLS(t, s)
+	c.Send("a SELECT INBOX\r\n")
+	untilTagged(t, c, "a", "a OK [READ-WRITE] SELECT completed.")
+	c.Cmd("i IDLE", "+ IDLE accepted, awaiting DONE command.")
+	before := backend.FullListings()
+	p := testkit.Dial(t, s.POP3S, s.ClientTLS("localhost"))
+	p.Expect("+OK*")
+	p.Cmd("USER alice@mail.test", "+OK")
+	p.Cmd("PASS secret1", "+OK User successfully logged on.")
+	p.Cmd("DELE 1", "+OK*")
+	p.Cmd("DELE 3", "+OK*")
+	p.Cmd("QUIT", "+OK*")
+	c.Expect("* 3 EXPUNGE")
+	c.Expect("* 1 EXPUNGE")
+	c.Cmd("DONE", "i OK IDLE completed.")
+	c.Send("f FETCH 1:* UID\r\n")
+	if got := untilTagged(t, c, "f", "f OK FETCH completed."); strings.Join(got, "|") != "* 1 FETCH (UID 2)" {
+		t.Errorf("after POP3 QUIT: %q", got)
+	}
+	if n := backend.FullListings() - before; n != 0 {
+		t.Errorf("%d full listings for expunges the store names", n)
+	}
+}
