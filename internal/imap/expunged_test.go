@@ -1,10 +1,15 @@
 package imap_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/postern/postern/internal/imap/backend"
+	"github.com/postern/postern/internal/store"
+	"github.com/postern/postern/internal/store/sqlite"
 	"github.com/postern/postern/internal/testkit"
 )
 
@@ -98,5 +103,73 @@ func TestPOP3DeletionNamed(t *testing.T) {
 	}
 	if n := backend.FullListings() - before; n != 0 {
 		t.Errorf("%d full listings for expunges the store names", n)
+	}
+}
+
+// TestExpungeBeyondRecords: a session further behind than the store's
+// expunge records reach (sqlite.DefaultExpungeHistory mod-sequences) is
+// told they cannot be named, reads the whole listing once, and announces
+// the same EXPUNGE. Not parallel: it counts the listings of the process.
+func TestExpungeBeyondRecords(t *testing.T) {
+	s := setup(t, testkit.Options{}, 3)
+	ctx := context.Background()
+	u, err := s.Directory().Lookup(ctx, "alice@mail.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Store(u.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := st.Folder(ctx, store.AccountID(u.ID), store.Inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := loginTLS(t, s)
+	b.Send("s SELECT INBOX\r\n")
+	untilTagged(t, b, "s", "s OK [READ-WRITE] SELECT completed.")
+	// More commits than the records span, each a keyword set or cleared
+	// on message 3 (concurrent, so that the store batches them), leave
+	// its flags as they were.
+	const workers = 64
+	per := (sqlite.DefaultExpungeHistory/workers + 2) &^ 1
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			kw := []string{fmt.Sprintf("$k%d", g)}
+			for i := range per {
+				op := store.FlagsAdd
+				if i%2 == 1 {
+					op = store.FlagsRemove
+				}
+				if _, err := st.StoreFlags(ctx, in.ID, []uint32{3}, op, kw); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, err := st.Expunge(ctx, in.ID, []uint32{2}); err != nil {
+		t.Fatal(err)
+	}
+	before := backend.FullListings()
+	b.Send("n NOOP\r\n")
+	if got := untilTagged(t, b, "n", "n OK NOOP completed."); strings.Join(got, "|") != "* 2 EXPUNGE" {
+		t.Errorf("NOOP after the expunge: %q", got)
+	}
+	if n := backend.FullListings() - before; n != 1 {
+		t.Errorf("%d full listings, want 1", n)
+	}
+	b.Send("f FETCH 1:* UID\r\n")
+	if got := untilTagged(t, b, "f", "f OK FETCH completed."); strings.Join(got, "|") != "* 1 FETCH (UID 1)|* 2 FETCH (UID 3)" {
+		t.Errorf("after: %q", got)
 	}
 }
