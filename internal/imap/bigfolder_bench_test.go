@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postern/postern/internal/imap/backend"
 	"github.com/postern/postern/internal/store"
 	"github.com/postern/postern/internal/testkit"
 )
@@ -16,7 +17,9 @@ import (
 // BenchmarkBigFolder measures what a change costs a session that has a
 // big Inbox selected, over TLS on a real listener: NOOP after the
 // session's own APPEND, STORE of one flag, APPEND, a delivery reaching
-// a session in IDLE, and another session's STORE reaching it.
+// a session in IDLE, another session's STORE reaching it, and an
+// expunge made elsewhere (through the store, as by another session,
+// POP3 or a server-side MOVE) reaching the session at NOOP and in IDLE.
 // The Inbox is filled through the store (one
 // message appended, then copied onto itself in doubling batches), with
 // 1,000 and 100,000 messages; POSTERN_BIGFOLDER=N sets the second size.
@@ -99,6 +102,51 @@ func benchBigFolder(b *testing.B, n int) {
 		b.StopTimer()
 		c.send(b, "DONE")
 		c.expect(b, "i OK")
+	})
+	// The expunges take the lowest UIDs left, the costliest for the view
+	// to renumber; a message appended untimed before each keeps the size.
+	low := uint32(10)
+	expungeLow := func(b *testing.B) {
+		if _, err := st.Expunge(context.Background(), inbox, []uint32{low}); err != nil {
+			b.Fatal(err)
+		}
+		low++
+	}
+	refill := func(b *testing.B) {
+		if _, err := st.Append(context.Background(), inbox, store.NewMessage{Body: strings.NewReader(bigFolderMessage)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("other-expunge-noop", func(b *testing.B) {
+		listings := backend.FullListings()
+		for range b.N {
+			b.StopTimer()
+			refill(b)
+			c.run(b, "n NOOP")
+			b.StartTimer()
+			expungeLow(b)
+			c.send(b, "n NOOP")
+			c.expectSuffix(b, " EXPUNGE\r\n")
+			c.expect(b, "n OK")
+		}
+		b.ReportMetric(float64(backend.FullListings()-listings)/float64(b.N), "listings/op")
+	})
+	b.Run("other-expunge-to-idle", func(b *testing.B) {
+		listings := backend.FullListings()
+		c.send(b, "i IDLE")
+		c.expect(b, "+ ")
+		for range b.N {
+			b.StopTimer()
+			refill(b)
+			c.expectSuffix(b, " EXISTS\r\n")
+			b.StartTimer()
+			expungeLow(b)
+			c.expectSuffix(b, " EXPUNGE\r\n")
+		}
+		b.StopTimer()
+		c.send(b, "DONE")
+		c.expect(b, "i OK")
+		b.ReportMetric(float64(backend.FullListings()-listings)/float64(b.N), "listings/op")
 	})
 }
 

@@ -205,7 +205,8 @@ type Store interface {
 	// ones added, and those whose flags changed, after the folder's
 	// HighestModSeq was since (since 0: every message). Expunged messages
 	// are not named; a reader holding the earlier listing tells from
-	// Folder.Messages whether any went.
+	// Folder.Messages whether any went. A store that also implements
+	// ExpungeLister can name them.
 	Changes(ctx context.Context, f FolderID, since uint64) (Folder, []Message, error)
 	// Open opens a message's bytes (ErrExpunged or ErrNotFound if gone).
 	Open(ctx context.Context, f FolderID, uid uint32) (Body, error)
@@ -232,4 +233,21 @@ type Store interface {
 	Subscribe(a AccountID, fn func(Change)) (cancel func())
 
 	Close() error
+}
+
+// ExpungeLister is optionally implemented by a Store that records the UIDs
+// it expunges, so that a reader holding a listing as of some mod-sequence
+// learns which messages went at a cost in their number rather than the
+// folder's size. A reader finds it with a type assertion and falls back to
+// Changes plus a full listing without it.
+type ExpungeLister interface {
+	// ChangesExpunged is Changes, read in the same snapshot, plus the UIDs
+	// expunged from f by commits whose mod-sequence is above since, in
+	// ascending order. A UID added and expunged after since may be among
+	// them. named is false, and expunged nil, when the store can no
+	// longer name them all (it keeps its records for a bounded span of
+	// the folder's history, and prunes older ones): the reader must then
+	// tell from a full listing, as with Changes alone. since 0 asks for
+	// the whole folder, which needs no expunges: nil, true.
+	ChangesExpunged(ctx context.Context, f FolderID, since uint64) (folder Folder, changed []Message, expunged []uint32, named bool, err error)
 }

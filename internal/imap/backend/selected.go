@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/postern/postern/internal/imap/wire"
 	"github.com/postern/postern/internal/store"
@@ -83,7 +84,7 @@ func (s *session) deselect() {
 // the first point that may. A change costs what changed: the store's
 // changes since the view's modseq, merged into the view; only messages
 // expunged by another session, which the changes do not name, need the
-// whole listing.
+// whole listing when the store cannot name them (store.ExpungeLister).
 func (s *session) sync(ctx context.Context, mayExpunge bool) {
 	v := s.view
 	read := s.dirty.Swap(false)
@@ -94,14 +95,15 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 	if !read {
 		u = v.settle(nil, 0, mayExpunge)
 	} else {
-		f, changed, err := s.st.Changes(ctx, v.folder.ID, v.modseq)
+		f, changed, expunged, err := s.changes(ctx, v.folder.ID, v.modseq)
 		if err == nil {
-			if flagged, added, ok := v.merge(f, changed); ok {
+			if flagged, added, ok := v.merge(f, changed, expunged); ok {
 				v.modseq = f.HighestModSeq
 				u = v.settle(flagged, added, mayExpunge)
 				s.announce(u)
 				return
 			}
+			fullListings.Add(1)
 			f, changed, err = s.st.Changes(ctx, v.folder.ID, 0)
 		}
 		switch {
@@ -138,17 +140,43 @@ func (s *session) announce(u update) {
 // the whole folder.
 func (s *session) listing(ctx context.Context, id store.FolderID, prev *view) (store.Folder, []store.Message, error) {
 	if prev != nil {
-		f, changed, err := s.st.Changes(ctx, id, prev.modseq)
+		f, changed, expunged, err := s.changes(ctx, id, prev.modseq)
 		if err != nil {
 			return f, nil, err
 		}
 		v := &view{msgs: prev.live(), gone: map[uint32]bool{}}
-		if _, _, ok := v.merge(f, changed); ok {
-			return f, v.msgs, nil
+		if _, _, ok := v.merge(f, changed, expunged); ok {
+			return f, v.live(), nil
 		}
+		fullListings.Add(1)
 	}
 	return s.st.Changes(ctx, id, 0)
 }
+
+// changes reads folder id and its changes since a modseq in one
+// snapshot: the messages added or re-flagged and, if the store can name
+// them (store.ExpungeLister), the UIDs expunged; nil if it cannot.
+func (s *session) changes(ctx context.Context, id store.FolderID, since uint64) (store.Folder, []store.Message, []uint32, error) {
+	if l, ok := s.st.(store.ExpungeLister); ok {
+		f, changed, expunged, named, err := l.ChangesExpunged(ctx, id, since)
+		if !named {
+			expunged = nil
+		}
+		return f, changed, expunged, err
+	}
+	f, changed, err := s.st.Changes(ctx, id, since)
+	return f, changed, nil, err
+}
+
+// fullListings counts the syncs, in this process, that read a selected
+// folder's whole listing because the changes did not fit the view.
+var fullListings atomic.Uint64
+
+// FullListings reports how many times a session, in this process, read a
+// selected folder's whole listing to sync its view because the store's
+// changes did not fit it (an expunge it could not name): tests and
+// benchmarks check that a change elsewhere costs what changed.
+func FullListings() uint64 { return fullListings.Load() }
 
 // flagList formats flags as an IMAP list.
 func flagList(flags []string) string {

@@ -107,14 +107,18 @@ func (v *view) sync(cur []store.Message, mayExpunge bool) update {
 
 // merge applies the changes the store reports since the view's modseq
 // (Store.Changes: messages added and messages whose flags changed, in
-// ascending UID order) to the view, at a cost in the number of changes,
-// not the folder's size. It returns the UIDs whose flags differ from what
-// the view held, in ascending order, and how many messages were added.
-// ok is false, and the view untouched, when the changes do not fit it:
-// messages expunged elsewhere (only f.Messages counts them, it does not
-// name them), or a changed UID the view never held or holds as a ghost.
-// The caller then reads the whole listing (sync).
-func (v *view) merge(f store.Folder, changed []store.Message) (flagged []uint32, added int, ok bool) {
+// ascending UID order; ExpungeLister: the UIDs expunged, or nil when the
+// store cannot name them) to the view, at a cost in the number of
+// changes, not the folder's size. The expunged messages the view holds
+// become ghosts, announced by settle when it may (RFC 3501 §7.4.1), as
+// the session's own expunges are. It returns the UIDs whose flags differ
+// from what the view held, in ascending order, and how many messages
+// were added. ok is false, and the view untouched, when the changes do
+// not fit it: messages expunged elsewhere that expunged does not name
+// (f.Messages counts them, it does not name them), or a changed UID the
+// view never held or holds as a ghost. The caller then reads the whole
+// listing (sync).
+func (v *view) merge(f store.Folder, changed []store.Message, expunged []uint32) (flagged []uint32, added int, ok bool) {
 	top := v.maxUID()
 	for _, m := range changed {
 		if m.UID > top {
@@ -125,8 +129,17 @@ func (v *view) merge(f store.Folder, changed []store.Message) (flagged []uint32,
 			return nil, 0, false
 		}
 	}
-	if len(v.msgs)-len(v.gone)+added != f.Messages {
+	var went []uint32 // the expunged the view holds, not yet ghosts
+	for _, uid := range expunged {
+		if uid <= top && !v.gone[uid] && v.seqOf(uid) != 0 {
+			went = append(went, uid)
+		}
+	}
+	if len(v.msgs)-len(v.gone)-len(went)+added != f.Messages {
 		return nil, 0, false
+	}
+	for _, uid := range went {
+		v.gone[uid] = true
 	}
 	old := changed[:len(changed)-added]
 	for _, m := range old {
@@ -158,17 +171,17 @@ func (v *view) settle(flagged []uint32, added int, mayExpunge bool) update {
 	}
 	if len(u.expunged) > 0 {
 		slices.Sort(u.expunged)
-		kept := v.msgs[:u.expunged[0]-1]
-		next := 0
-		for i := u.expunged[0] - 1; i < len(v.msgs); i++ {
-			if next < len(u.expunged) && u.expunged[next] == i+1 {
-				next++
-				continue
+		// The runs between the ghosts move down, each in one copy.
+		w := u.expunged[0] - 1
+		for k, q := range u.expunged {
+			end := len(v.msgs)
+			if k+1 < len(u.expunged) {
+				end = u.expunged[k+1] - 1
 			}
-			kept = append(kept, v.msgs[i])
+			w += copy(v.msgs[w:], v.msgs[q:end])
 		}
-		clear(v.msgs[len(kept):]) // drop the flag slices the tail held
-		v.msgs = kept
+		clear(v.msgs[w:]) // drop the flag slices the tail held
+		v.msgs = v.msgs[:w]
 		slices.Reverse(u.expunged)
 	}
 	if added > 0 {

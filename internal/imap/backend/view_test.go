@@ -54,7 +54,7 @@ func TestViewMerge(t *testing.T) {
 	v := newView(store.Folder{}, msgs(1, 2, 3, 4), false)
 	flagged := store.Message{UID: 2, ModSeq: 9, Flags: []string{store.FlagFlagged}}
 	same := store.Message{UID: 3, ModSeq: 9} // modseq raised, flags as they were
-	fl, added, ok := v.merge(store.Folder{Messages: 5}, []store.Message{flagged, same, {UID: 7}})
+	fl, added, ok := v.merge(store.Folder{Messages: 5}, []store.Message{flagged, same, {UID: 7}}, nil)
 	if !ok || added != 1 || !slices.Equal(fl, []uint32{2}) || !slices.Equal(uidsOfMsgs(v.msgs), []uint32{1, 2, 3, 4, 7}) ||
 		!slices.Equal(v.msgs[1].Flags, flagged.Flags) || v.msgs[2].ModSeq != 9 {
 		t.Fatalf("flag change and new message: %v %v %v %v", fl, added, ok, v.msgs)
@@ -62,7 +62,7 @@ func TestViewMerge(t *testing.T) {
 	if u := v.settle(fl, added, false); u.exists != 5 || !slices.Equal(u.flags, []int{2}) || len(u.expunged) != 0 {
 		t.Fatalf("settle: %+v", u)
 	}
-	if fl, added, ok := v.merge(store.Folder{Messages: 5}, nil); !ok || added != 0 || len(fl) != 0 {
+	if fl, added, ok := v.merge(store.Folder{Messages: 5}, nil, nil); !ok || added != 0 || len(fl) != 0 {
 		t.Fatal("nothing changed")
 	}
 	// Changes that do not fit leave the view as it was.
@@ -76,7 +76,7 @@ func TestViewMerge(t *testing.T) {
 		"a changed UID the view never held":     {store.Folder{Messages: 5}, []store.Message{{UID: 5}}},
 		"a changed UID the view never held (0)": {store.Folder{Messages: 5}, []store.Message{{UID: 0}}},
 	} {
-		if _, _, ok := v.merge(c.f, c.changed); ok {
+		if _, _, ok := v.merge(c.f, c.changed, nil); ok {
 			t.Errorf("%s went unnoticed", name)
 		}
 		if !slices.EqualFunc(v.msgs, before, func(a, b store.Message) bool { return a.UID == b.UID }) {
@@ -86,11 +86,11 @@ func TestViewMerge(t *testing.T) {
 	// Ghosts: this session's own expunges, left out of the count; a
 	// change to a ghost cannot be.
 	v.expunged([]uint32{2, 4})
-	if _, _, ok := v.merge(store.Folder{Messages: 4}, []store.Message{{UID: 2}}); ok {
+	if _, _, ok := v.merge(store.Folder{Messages: 4}, []store.Message{{UID: 2}}, nil); ok {
 		t.Fatal("a ghost's change was accepted")
 	}
 	seen := store.Message{UID: 7, Flags: []string{store.FlagSeen}}
-	fl, added, ok = v.merge(store.Folder{Messages: 4}, []store.Message{seen, {UID: 9}})
+	fl, added, ok = v.merge(store.Folder{Messages: 4}, []store.Message{seen, {UID: 9}}, nil)
 	if !ok || added != 1 {
 		t.Fatalf("with ghosts: %v %v %v", fl, added, ok)
 	}
@@ -114,4 +114,43 @@ func uidsOfMsgs(ms []store.Message) []uint32 {
 		out[i] = m.UID
 	}
 	return out
+}
+
+// TestViewMergeExpunged: expunges elsewhere that the store names become
+// ghosts without a full listing, announced only where EXPUNGE may be sent.
+func TestViewMergeExpunged(t *testing.T) {
+	t.Parallel()
+	v := newView(store.Folder{}, msgs(1, 2, 3, 4, 5), false)
+	v.expunged([]uint32{1}) // this session's own, a ghost already
+	// 2 and 4 expunged elsewhere (1, named again, and 8, added and gone
+	// since, do not count twice), 6 delivered, 3 re-flagged.
+	seen := store.Message{UID: 3, Flags: []string{store.FlagSeen}}
+	fl, added, ok := v.merge(store.Folder{Messages: 3}, []store.Message{seen, {UID: 6}}, []uint32{1, 2, 4, 8})
+	if !ok || added != 1 || !slices.Equal(fl, []uint32{3}) {
+		t.Fatalf("merge: %v %v %v", fl, added, ok)
+	}
+	if !v.isGone(1) || !v.isGone(2) || v.isGone(3) || !v.isGone(4) || v.exists() != 6 {
+		t.Fatalf("ghosts: %v %v", uidsOfMsgs(v.msgs), v.gone)
+	}
+	// During FETCH, STORE or SEARCH: no EXPUNGE, numbers stay.
+	if u := v.settle(fl, added, false); len(u.expunged) != 0 || u.exists != 6 || !slices.Equal(u.flags, []int{3}) {
+		t.Fatalf("settle without expunges: %+v", u)
+	}
+	// At the next point that may: highest first.
+	if u := v.settle(nil, 0, true); !slices.Equal(u.expunged, []int{4, 2, 1}) || u.exists != -1 {
+		t.Fatalf("settle with expunges: %+v", u)
+	}
+	if !slices.Equal(uidsOfMsgs(v.msgs), []uint32{3, 5, 6}) || len(v.gone) != 0 {
+		t.Fatalf("after: %v %v", uidsOfMsgs(v.msgs), v.gone)
+	}
+	// Named expunges that do not account for the count: a full listing.
+	if _, _, ok := v.merge(store.Folder{Messages: 1}, nil, []uint32{5}); ok {
+		t.Fatal("an expunge not named went unnoticed")
+	}
+	if v.exists() != 3 || len(v.gone) != 0 {
+		t.Fatalf("a merge that did not fit changed the view: %v %v", uidsOfMsgs(v.msgs), v.gone)
+	}
+	if _, _, ok := v.merge(store.Folder{Messages: 2}, nil, []uint32{5}); !ok || !v.isGone(2) {
+		t.Fatal("a named expunge")
+	}
 }

@@ -61,6 +61,12 @@ type Options struct {
 	// NoTextIndex turns the full-text index off (textindex.go): nothing
 	// is indexed, and TextCandidates never narrows a search.
 	NoTextIndex bool
+	// ExpungeHistory is how many of a folder's mod-sequences its expunge
+	// records span (ChangesExpunged): each expunge prunes the records of
+	// commits more than ExpungeHistory below the folder's new
+	// HIGHESTMODSEQ. A reader further behind is told the store cannot
+	// name its expunges and reads the full listing. Zero means 10,000.
+	ExpungeHistory int
 }
 
 // Validate reports options that cannot work.
@@ -71,7 +77,7 @@ func (o Options) Validate() error {
 	case strings.ContainsAny(o.Dir, "?#"):
 		// The driver reads everything after '?' in its DSN as parameters.
 		return fmt.Errorf("sqlite: Options.Dir %q contains '?' or '#': %w", o.Dir, store.ErrInvalid)
-	case o.ReadConns < 0, o.MaxBatch < 0, o.MaxMessageSize < 0, o.BusyTimeout < 0:
+	case o.ReadConns < 0, o.MaxBatch < 0, o.MaxMessageSize < 0, o.BusyTimeout < 0, o.ExpungeHistory < 0:
 		return fmt.Errorf("sqlite: negative option: %w", store.ErrInvalid)
 	}
 	return nil
@@ -92,6 +98,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.OrphanGrace <= 0 {
 		o.OrphanGrace = time.Hour
+	}
+	if o.ExpungeHistory == 0 {
+		o.ExpungeHistory = DefaultExpungeHistory
 	}
 	if o.StructureCache == 0 {
 		o.StructureCache = 16 << 20
@@ -127,7 +136,13 @@ type DB struct {
 	closed bool
 }
 
-var _ store.Store = (*DB)(nil)
+var (
+	_ store.Store         = (*DB)(nil)
+	_ store.ExpungeLister = (*DB)(nil)
+)
+
+// DefaultExpungeHistory is the ExpungeHistory that zero means.
+const DefaultExpungeHistory = 10_000
 
 // Open opens (creating if needed) the mailbox database in opt.Dir, applies
 // schema migrations, sweeps orphan blobs and starts the writer. ctx bounds

@@ -258,6 +258,9 @@ func (w *wtx) dropFolder(f store.Folder) error {
 	if _, err := w.exec(`DELETE FROM messages WHERE folder = ?`, f.ID); err != nil {
 		return errTemp("delete messages", err)
 	}
+	if _, err := w.exec(`DELETE FROM expunged WHERE folder = ?`, f.ID); err != nil {
+		return errTemp("delete expunge records", err)
+	}
 	if _, err := w.exec(`DELETE FROM folders WHERE id = ?`, f.ID); err != nil {
 		return errTemp("delete folder", err)
 	}

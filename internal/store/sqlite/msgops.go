@@ -134,11 +134,27 @@ func (w *wtx) remove(f store.FolderID, uids []uint32) ([]uint32, []string, error
 	if len(removed) == 0 {
 		return removed, nil, nil
 	}
-	var modseq uint64
+	// The new modseq names the expunge in the records; the floor below
+	// which they are pruned follows it at ExpungeHistory's distance.
+	var modseq, floor uint64
 	if err := w.queryRow(`UPDATE folders SET highestmodseq = highestmodseq + 1,
-		messages = messages - ?, unseen = unseen - ? WHERE id = ? RETURNING highestmodseq`,
-		len(removed), unseen, f).Scan(&modseq); err != nil {
+		messages = messages - ?, unseen = unseen - ?,
+		expunge_floor = MAX(expunge_floor, highestmodseq + 1 - ?)
+		WHERE id = ? RETURNING highestmodseq, expunge_floor`,
+		len(removed), unseen, w.history, f).Scan(&modseq, &floor); err != nil {
 		return nil, nil, errTemp("raise modseq", err)
+	}
+	if _, err := w.exec(`DELETE FROM expunged WHERE folder = ? AND modseq <= ?`, f, floor); err != nil {
+		return nil, nil, errTemp("prune expunge records", err)
+	}
+	rec, err := w.prepared(`INSERT INTO expunged (folder, modseq, uid) VALUES (?, ?, ?)`)
+	if err != nil {
+		return nil, nil, errTemp("record expunge", err)
+	}
+	for _, uid := range removed {
+		if _, err := rec.Exec(f, modseq, uid); err != nil {
+			return nil, nil, errTemp("record expunge", err)
+		}
 	}
 	w.changes = append(w.changes, store.Change{Kind: store.ChangeExpunge, Account: account, Folder: f,
 		UIDs: slices.Clone(removed), ModSeq: modseq})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/postern/postern/internal/store"
@@ -21,19 +22,42 @@ func (db *DB) Messages(ctx context.Context, f store.FolderID) ([]store.Message, 
 // Changes implements store.Store. Every message's ModSeq is at least 1:
 // each commit raises the folder's HighestModSeq before using it.
 func (db *DB) Changes(ctx context.Context, f store.FolderID, since uint64) (store.Folder, []store.Message, error) {
+	folder, out, _, _, err := db.changes(ctx, f, since, false)
+	return folder, out, err
+}
+
+// ChangesExpunged implements store.ExpungeLister. Each expunge records
+// the UIDs it removed with its modseq, in its transaction, and prunes
+// the folder's records of commits ExpungeHistory or more below it,
+// raising the folder's expunge_floor: the records are complete above the
+// floor, so a since at or above it is answered from them, one below it
+// (a reader more than ExpungeHistory mod-sequences behind the last
+// expunge, or one whose view predates the records) is not named.
+func (db *DB) ChangesExpunged(ctx context.Context, f store.FolderID, since uint64) (store.Folder, []store.Message, []uint32, bool, error) {
+	return db.changes(ctx, f, since, true)
+}
+
+func (db *DB) changes(ctx context.Context, f store.FolderID, since uint64, withExpunged bool) (store.Folder, []store.Message, []uint32, bool, error) {
 	tx, err := db.rdb.BeginTx(ctx, nil)
 	if err != nil {
-		return store.Folder{}, nil, readErr(ctx, "begin read", err)
+		return store.Folder{}, nil, nil, false, readErr(ctx, "begin read", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
 	r := reader{db: db, tx: tx}
 	folder, err := folderByID(ctx, r, f)
 	if err != nil {
-		return folder, nil, err
+		return folder, nil, nil, false, err
 	}
 	out := []store.Message{}
 	if since >= folder.HighestModSeq {
-		return folder, out, nil // nothing changed: no need to scan
+		return folder, out, nil, true, nil // nothing changed: no need to scan
+	}
+	var expunged []uint32
+	named := true
+	if withExpunged && since > 0 {
+		if expunged, named, err = readExpunged(ctx, r, f, since); err != nil {
+			return folder, nil, nil, false, err
+		}
 	}
 	// The changes since a modseq come through the messages_modseq index,
 	// at a cost in their number; the whole folder (since 0) in UID order
@@ -46,7 +70,7 @@ func (db *DB) Changes(ctx context.Context, f store.FolderID, since uint64) (stor
 	}
 	rows, err := r.QueryContext(ctx, q, args...)
 	if err != nil {
-		return folder, nil, readErr(ctx, "list messages", err)
+		return folder, nil, nil, false, readErr(ctx, "list messages", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -54,15 +78,44 @@ func (db *DB) Changes(ctx context.Context, f store.FolderID, since uint64) (stor
 		var uid int64
 		var flags string
 		if err := rows.Scan(&uid, &m.modseq, &m.size, &m.date, &m.offset, &flags); err != nil {
-			return folder, nil, readErr(ctx, "list messages", err)
+			return folder, nil, nil, false, readErr(ctx, "list messages", err)
 		}
 		m.uid, m.flags = uint32(uid), strings.Fields(flags)
 		out = append(out, m.message())
 	}
 	if err := rows.Err(); err != nil {
-		return folder, nil, readErr(ctx, "list messages", err)
+		return folder, nil, nil, false, readErr(ctx, "list messages", err)
 	}
-	return folder, out, nil
+	return folder, out, expunged, named, nil
+}
+
+// readExpunged reads, in r's snapshot, the UIDs expunged from f above
+// since, ascending; named is false if the records do not reach since.
+func readExpunged(ctx context.Context, r reader, f store.FolderID, since uint64) (uids []uint32, named bool, err error) {
+	var floor uint64
+	if err := r.QueryRowContext(ctx, `SELECT expunge_floor FROM folders WHERE id = ?`, f).Scan(&floor); err != nil {
+		return nil, false, readErr(ctx, "read expunge floor", err)
+	}
+	if since < floor {
+		return nil, false, nil
+	}
+	rows, err := r.QueryContext(ctx, `SELECT uid FROM expunged WHERE folder = ? AND modseq > ?`, f, since)
+	if err != nil {
+		return nil, false, readErr(ctx, "list expunged", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uid int64
+		if err := rows.Scan(&uid); err != nil {
+			return nil, false, readErr(ctx, "list expunged", err)
+		}
+		uids = append(uids, uint32(uid))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, readErr(ctx, "list expunged", err)
+	}
+	slices.Sort(uids)
+	return uids, true, nil
 }
 
 // Open implements store.Store. A UID below the folder's UIDNEXT that has no

@@ -28,3 +28,7 @@ func openTest(t testing.TB, opt Options) *DB {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, Options{}) })
 }
+
+func TestExpungeHorizon(t *testing.T) {
+	storetest.RunExpungeHorizon(t, func(t *testing.T) store.Store { return openTest(t, Options{ExpungeHistory: 5}) }, 5)
+}

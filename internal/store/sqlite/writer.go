@@ -34,6 +34,7 @@ type wtx struct {
 	unreferenced []string      // freed blobs found unreferenced before commit
 	texts        []pendingText // documents to index at the end of the batch
 	log          *slog.Logger
+	history      int64 // Options.ExpungeHistory
 }
 
 // writeStats counts the writer's work; benchmarks report items per batch.
@@ -164,7 +165,7 @@ func (db *DB) runBatch(live []*item, freed []string) ([]error, *wtx, error) {
 		<-dirsSynced
 		return nil, nil, errTemp("begin", err)
 	}
-	w := &wtx{tx: tx, cache: db.stmts, log: db.log}
+	w := &wtx{tx: tx, cache: db.stmts, log: db.log, history: int64(db.opt.ExpungeHistory)}
 	res := make([]error, len(live))
 	for i, o := range live {
 		var fatal error

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/postern/postern/internal/store"
+	"github.com/postern/postern/internal/store/migrate"
 )
 
 // holdWriter submits an item that blocks the writer until the returned
@@ -186,9 +187,12 @@ func TestOptionsValidate(t *testing.T) {
 func TestSchemaVersion(t *testing.T) {
 	db := openTest(t, Options{})
 	var v int
-	files, _ := migrations.ReadDir("migrations")
-	if err := db.rdb.QueryRow(`SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil || v != len(files) {
-		t.Fatalf("schema version = %d, %v; want %d", v, err, len(files))
+	ms, err := migrate.Load(migrations, "migrations") // versions may have gaps
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("migrations: %v, %v", ms, err)
+	}
+	if err := db.rdb.QueryRow(`SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil || v != ms[len(ms)-1].Version {
+		t.Fatalf("schema version = %d, %v; want %d", v, err, ms[len(ms)-1].Version)
 	}
 	var mode string
 	if err := db.wdb.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {

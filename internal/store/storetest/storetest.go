@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StoreFlags", testStoreFlags},
 		{"Expunge", testExpunge},
 		{"Changes", testChanges},
+		{"Expunged", testExpunged},
 		{"SharedBlob", testSharedBlob},
 		{"CopyMove", testCopyMove},
 		{"UIDRules", testUIDRules},
