@@ -77,7 +77,7 @@ func (c *cli) check(ctx context.Context, args []string) error {
 		if hashes {
 			fmt.Fprint(c.out, " (with their SHA-256)")
 		}
-		fmt.Fprintf(c.out, "; %d files no message names, %d in quarantine\n", d.Unreferenced, d.Quarantined)
+		fmt.Fprintf(c.out, "; %d files no message names, %d in quarantine; %d not in the full-text index\n", d.Unreferenced, d.Quarantined, d.Unindexed)
 		for _, r := range d.Repaired {
 			fmt.Fprintf(c.out, "  repaired: %s\n", r)
 		}

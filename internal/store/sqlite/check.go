@@ -19,6 +19,7 @@ type CheckReport struct {
 	Files        int      `json:"Files"`        // message files checked
 	Unreferenced int      `json:"Unreferenced"` // files in blobs/ no row names
 	Quarantined  int      `json:"Quarantined"`  // files in quarantine/
+	Unindexed    int      `json:"Unindexed"`    // message files the full-text index does not cover
 	Problems     []string `json:"Problems"`
 	Repaired     []string `json:"Repaired"`
 }
@@ -59,6 +60,24 @@ func (db *DB) Check(ctx context.Context, hashes, repair bool) (CheckReport, erro
 	}
 	qs, _ := os.ReadDir(filepath.Join(db.opt.Dir, quarantineDir))
 	rep.Quarantined = len(qs)
+	if db.opt.NoTextIndex {
+		return rep, nil
+	}
+	refs, err := db.unindexed(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("reading the full-text index: %w", err)
+	}
+	rep.Unindexed = len(refs)
+	if repair && len(refs) > 0 {
+		n, err := db.backfillTexts(ctx, refs)
+		if n > 0 {
+			rep.Repaired = append(rep.Repaired, fmt.Sprintf("%d message files added to the full-text index", n))
+		}
+		if err != nil {
+			return rep, err
+		}
+		rep.Unindexed -= n
+	}
 	return rep, nil
 }
 

@@ -293,3 +293,62 @@ func trigramQuery(n string) string {
 	}
 	return strings.Join(terms, " AND ")
 }
+
+// textBackfillBatch is how many documents one backfill write holds.
+const textBackfillBatch = 200
+
+// unindexed lists the message files no document covers: stored before
+// the index existed, or with it off.
+func (db *DB) unindexed(ctx context.Context) ([]blobRef, error) {
+	rows, err := db.rdb.QueryContext(ctx, `
+SELECT m.blob, max(m.size), s.data FROM messages m
+LEFT JOIN text_docs t ON t.blob = m.blob
+LEFT JOIN structures s ON s.blob = m.blob
+WHERE t.blob IS NULL GROUP BY m.blob`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []blobRef
+	for rows.Next() {
+		var r blobRef
+		if err := rows.Scan(&r.hash, &r.size, &r.structure); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// backfillTexts indexes the message files no document covers, a batch at
+// a time through the writer; it returns how many it indexed. A file whose
+// text cannot be had stays unindexed (a search reads it).
+func (db *DB) backfillTexts(ctx context.Context, refs []blobRef) (int, error) {
+	if db.opt.NoTextIndex {
+		return 0, nil
+	}
+	done := 0
+	for len(refs) > 0 {
+		n := min(len(refs), textBackfillBatch)
+		var batch []pendingText
+		for _, r := range refs[:n] {
+			if d := db.textOf(r); d != nil {
+				batch = append(batch, pendingText{r.hash, d})
+			}
+		}
+		refs = refs[n:]
+		err := db.submit(ctx, &item{run: func(w *wtx) error {
+			for _, p := range batch {
+				if err := w.keepText(p.hash, p.doc); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+		if err != nil {
+			return done, err
+		}
+		done += len(batch)
+	}
+	return done, nil
+}

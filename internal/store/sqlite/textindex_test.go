@@ -270,3 +270,42 @@ func TestTextIndexUnindexed(t *testing.T) {
 		t.Fatalf("candidates %+v", c)
 	}
 }
+
+// TestTextIndexBackfill: messages stored with the index off are counted by
+// Check and indexed by its repair; then the index narrows searches over
+// them too.
+func TestTextIndexBackfill(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := Open(ctx, Options{Dir: dir, Analyze: mimeAnalyzer, NoTextIndex: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateAccount(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	var folder store.FolderID
+	for _, m := range textMessages[:2] {
+		d, err := db.Deliver(ctx, []store.AccountID{1}, strings.NewReader(m), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		folder = d[0].Folder
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openTest(t, Options{Dir: dir, Analyze: mimeAnalyzer})
+	rep, err := db.Check(ctx, false, false)
+	if err != nil || rep.Unindexed != 2 {
+		t.Fatalf("check: %d unindexed, %v; want 2", rep.Unindexed, err)
+	}
+	rep, err = db.Check(ctx, false, true)
+	if err != nil || rep.Unindexed != 0 || len(rep.Repaired) != 1 {
+		t.Fatalf("check --repair: %+v, %v", rep, err)
+	}
+	c, ok, err := db.TextCandidates(ctx, folder, store.TextBody, "xyzzy")
+	if err != nil || !ok || len(c.Unindexed) != 0 || len(c.Match) != 0 {
+		t.Fatalf("after the backfill: %+v %v %v", c, ok, err)
+	}
+}
