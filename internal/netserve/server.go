@@ -89,6 +89,12 @@ func Start(o Options) (*Server, error) {
 			s.closeListeners()
 			return nil, fmt.Errorf("%s: %w", o.Name, err)
 		}
+		if _, port, _ := net.SplitHostPort(l.Addr); port == "0" {
+			// Settings refuse port 0 now; one stored by an earlier
+			// build still binds, on another port at every start.
+			o.Logger.Warn("a binding has port 0: the service listens on a different port at every start; set a fixed port",
+				"binding", l.Addr, "listening", ln.Addr().String())
+		}
 		s.lns = append(s.lns, ln)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
