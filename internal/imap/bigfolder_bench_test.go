@@ -25,10 +25,7 @@ import (
 // 1,000 and 100,000 messages; POSTERN_BIGFOLDER=N sets the second size.
 // A change should cost about the same in both.
 func BenchmarkBigFolder(b *testing.B) {
-	big := 100_000
-	if n, err := strconv.Atoi(os.Getenv("POSTERN_BIGFOLDER")); err == nil && n > 0 {
-		big = n
-	}
+	big := sizeFromEnv("POSTERN_BIGFOLDER", 100_000)
 	for _, n := range []int{1000, big} {
 		b.Run(fmt.Sprintf("msgs=%d", n), func(b *testing.B) { benchBigFolder(b, n) })
 	}
@@ -232,4 +229,12 @@ func (c *benchConn) appendMsg(b *testing.B, body string) {
 	c.expect(b, "+ ")
 	c.send(b, body)
 	c.expect(b, "p OK")
+}
+
+// sizeFromEnv reads a benchmark's folder size from the environment.
+func sizeFromEnv(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -28,24 +28,8 @@ func FuzzSession(f *testing.F) {
 	s.AddUser("alice@mail.test", "secret1")
 	s.Deliver(message(1), "alice@mail.test")
 	f.Fuzz(func(t *testing.T, input []byte) {
-		c, err := net.DialTimeout("tcp", s.IMAP, time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(2 * time.Second))
-		c.Write([]byte("a LOGIN alice@mail.test secret1\r\nb SELECT INBOX\r\n"))
-		c.Write(input)
-		c.Write([]byte("\r\nz LOGOUT\r\n"))
-		// End of input: a session waiting for more (an unfinished
-		// literal, say) ends now instead of at the deadline.
-		c.(*net.TCPConn).CloseWrite()
+		feed(t, s.IMAP, "a LOGIN alice@mail.test secret1\r\nb SELECT INBOX\r\n", input)
 		buf := make([]byte, 64<<10)
-		for {
-			if _, err := c.Read(buf); err != nil {
-				break
-			}
-		}
 		// The server goes on.
 		c2, err := net.DialTimeout("tcp", s.IMAP, time.Second)
 		if err != nil {
@@ -78,25 +62,32 @@ func FuzzPreLogon(f *testing.F) {
 	s := testkit.Start(f, testkit.Options{NoPOP3: true, FastLogons: true, Imap: map[string]string{"LoginType": "PlainTextLogin", "MaxCommandSize": "1024"}})
 	s.AddUser("alice@mail.test", "secret1")
 	f.Fuzz(func(t *testing.T, input []byte) {
-		c, err := net.DialTimeout("tcp", s.IMAP, time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(2 * time.Second))
-		c.Write(input)
-		c.Write([]byte("\r\nz LOGOUT\r\n"))
-		// End of input: a session waiting for more (an unfinished
-		// literal, say) ends now instead of at the deadline.
-		c.(*net.TCPConn).CloseWrite()
-		buf := make([]byte, 64<<10)
-		for {
-			if _, err := c.Read(buf); err != nil {
-				break
-			}
-		}
+		feed(t, s.IMAP, "", input)
 		c2 := testkit.Dial(t, s.IMAP, nil)
 		c2.Expect("* OK *")
 		c2.Cmd("a LOGIN alice@mail.test secret1", "a OK LOGIN completed.")
 	})
+}
+
+// feed sends prefix, the fuzzed input and a LOGOUT on a new connection,
+// half-closes it (a session waiting for more, in an unfinished literal
+// say, ends now instead of at the deadline) and reads until the server
+// closes.
+func feed(t *testing.T, addr, prefix string, input []byte) {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	c.Write([]byte(prefix))
+	c.Write(input)
+	c.Write([]byte("\r\nz LOGOUT\r\n"))
+	c.(*net.TCPConn).CloseWrite()
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+	}
 }

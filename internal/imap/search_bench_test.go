@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,10 +19,7 @@ import (
 // another size), for a needle no message holds and for one that a single
 // message holds, with the store's full-text index used and not.
 func BenchmarkSearchBigFolder(b *testing.B) {
-	n := 20_000
-	if v, err := strconv.Atoi(os.Getenv("POSTERN_SEARCHFOLDER")); err == nil && v > 0 {
-		n = v
-	}
+	n := sizeFromEnv("POSTERN_SEARCHFOLDER", 20_000)
 	s := testkit.Start(b, testkit.Options{NoPOP3: true})
 	s.AddUser("alice@mail.test", "secret1")
 	st, seqOf := fillDistinct(b, s, n)
