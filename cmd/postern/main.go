@@ -19,6 +19,9 @@ const usage = `Usage: postern [--data DIR] <command> [arguments]
 Server:
   serve [--fqdn NAME] [--domain DOMAIN] [--port-offset N]   run the server
         [--admin-listen HOST:PORT]       also serve the admin API over HTTPS, for administrators
+        [--directory postgres://... | --directory-file FILE] [--address HOST]
+                                         several servers: the organisation on PostgreSQL
+                                         (also $POSTERN_DIRECTORY); --address: where the others reach this one
   info                                   the server's name, domains and certificate
 
 Users and mailboxes:

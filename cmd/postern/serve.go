@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/postern/postern/internal/admin"
@@ -25,6 +26,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	local := fs.Bool("local", false, "bind every default listener to 127.0.0.1 only (first start only)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	adminListen := fs.String("admin-listen", "", "also serve the admin API over HTTPS on this address, for administrators")
+	dirURL := fs.String("directory", "", "the organisation's PostgreSQL (postgres://...): several servers share it; default: the embedded directory in --data")
+	dirFile := fs.String("directory-file", "", "a file holding the --directory URL (keeps its password off the command line)")
+	address := fs.String("address", "", "the address other servers of the organisation reach this one at (default: its FQDN)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -33,15 +37,21 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: --log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	url, err := directoryURL(*dirURL, *dirFile)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	s, err := server.Open(ctx, server.Options{
-		DataDir:    c.dataDir,
-		FQDN:       *fqdn,
-		Domain:     *domain,
-		PortOffset: *offset,
-		Local:      *local,
-		Logger:     log,
+		DataDir:      c.dataDir,
+		FQDN:         *fqdn,
+		Domain:       *domain,
+		PortOffset:   *offset,
+		Local:        *local,
+		Logger:       log,
+		DirectoryURL: url,
+		Address:      *address,
 	})
 	if err != nil {
 		return err
@@ -69,4 +79,23 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	api.Close()
 	return s.Close()
+}
+
+// directoryURL is the organisation's directory: --directory, else the file
+// --directory-file names, else $POSTERN_DIRECTORY, else "" (the embedded
+// directory in the data folder).
+func directoryURL(flagURL, file string) (string, error) {
+	switch {
+	case flagURL != "" && file != "":
+		return "", fmt.Errorf("give --directory or --directory-file, not both")
+	case flagURL != "":
+		return flagURL, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("--directory-file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return os.Getenv("POSTERN_DIRECTORY"), nil
 }

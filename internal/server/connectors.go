@@ -20,9 +20,7 @@ const keyConnectors = "connectors"
 func (s *Server) saveDefaultConnectors(ctx context.Context, d defaults) error {
 	list := config.DefaultConnectors(s.name, s.fqdn)
 	for i := range list {
-		if d.local {
-			list[i].Bindings = config.LoopbackBindings(list[i].Bindings)
-		}
+		list[i].Bindings = d.bindings(list[i].Bindings)
 		if err := list[i].OffsetPorts(d.offset); err != nil {
 			return err
 		}

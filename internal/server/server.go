@@ -62,6 +62,13 @@ type Options struct {
 	// startup type: tests rebind the listeners to free ports first, then
 	// start what they use.
 	NoAutostart bool
+	// DirectoryURL, when set (postgres://...), is the organisation's
+	// directory and mailbox data on PostgreSQL, shared by several servers
+	// (cluster.go); empty: the embedded directory in the data folder.
+	DirectoryURL string
+	// Address is where other servers of the organisation reach this one
+	// (an IP address or a host name); empty: its FQDN. Cluster mode only.
+	Address string
 }
 
 // HashParams is the argon2id cost of new password hashes.

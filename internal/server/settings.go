@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
@@ -21,7 +22,22 @@ const (
 // defaults says how a fresh server's default settings are made.
 type defaults struct {
 	offset int  // added to every default port
-	local  bool // bind to 127.0.0.1 instead of the wildcards
+	local  bool // bind to one loopback address instead of the wildcards
+	// ip is that address: 127.0.0.1 unless the server's --address is
+	// another loopback address (several servers on one machine).
+	ip netip.Addr
+}
+
+// bindings moves the default bindings to the local address when local.
+func (d defaults) bindings(list []config.Binding) []config.Binding {
+	if !d.local {
+		return list
+	}
+	ip := d.ip
+	if !ip.IsValid() {
+		ip = netip.MustParseAddr("127.0.0.1")
+	}
+	return config.BindingsOn(list, ip)
 }
 
 func (s *Server) saveDefaultSettings(ctx context.Context, d defaults) error {
@@ -30,11 +46,10 @@ func (s *Server) saveDefaultSettings(ctx context.Context, d defaults) error {
 	imap := config.DefaultImapSettings(s.fqdn)
 	tr := config.DefaultTransportSettings()
 	tr.LoopbackOnly = d.local
-	if d.local {
-		for _, ps := range []*config.ProtocolSettings{&pop, &imap} {
-			ps.SSLBindings = config.LoopbackBindings(ps.SSLBindings)
-			ps.UnencryptedOrTLSBindings = config.LoopbackBindings(ps.UnencryptedOrTLSBindings)
-		}
+	tr.LmtpBindings = d.bindings(tr.LmtpBindings)
+	for _, ps := range []*config.ProtocolSettings{&pop, &imap} {
+		ps.SSLBindings = d.bindings(ps.SSLBindings)
+		ps.UnencryptedOrTLSBindings = d.bindings(ps.UnencryptedOrTLSBindings)
 	}
 	if offset != 0 {
 		if err := pop.OffsetPorts(offset); err != nil {

@@ -32,9 +32,7 @@ const keyWeb = "web"
 // like the other services'.
 func (s *Server) saveDefaultWeb(ctx context.Context, d defaults) error {
 	ws := config.DefaultWebSettings(s.fqdn)
-	if d.local {
-		ws.Bindings = config.LoopbackBindings(ws.Bindings)
-	}
+	ws.Bindings = d.bindings(ws.Bindings)
 	for i, b := range ws.Bindings {
 		p := int(b.Port()) + d.offset
 		if p < 1 || p > 65535 {
