@@ -9,39 +9,70 @@ import (
 )
 
 // Tracker keeps the sessions of one running backend service, so that
-// stopping the service ends them: each session's context is cancelled and
-// its connection woken from a blocked read.
+// stopping the service ends them, and so that a mailbox database leaving
+// this server (a switchover, a lost lease) ends the sessions on it: each
+// session's context is cancelled and its connection woken from a blocked
+// read.
 type Tracker struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
-	mu       sync.Mutex // orders wg.Add before Stop's Wait
+	mu       sync.Mutex // orders wg.Add before Stop's Wait; guards byDB
 	sessions sync.WaitGroup
+	byDB     map[string]map[*tracked]struct{}
 }
+
+type tracked struct{ end func() }
 
 // NewTracker returns a running tracker.
 func NewTracker() *Tracker {
-	t := &Tracker{}
+	t := &Tracker{byDB: map[string]map[*tracked]struct{}{}}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	return t
 }
 
-// Enter registers a session on c. The returned context ends when parent
-// does or the tracker stops; leave must be called when the session ends.
-// ok is false once the tracker is stopping.
-func (t *Tracker) Enter(parent context.Context, c *netserve.Conn) (ctx context.Context, leave func(), ok bool) {
+// Enter registers a session on c for a mailbox in database. The returned
+// context ends when parent does, the tracker stops or End(database) is
+// called; leave must be called when the session ends. ok is false once
+// the tracker is stopping.
+func (t *Tracker) Enter(parent context.Context, c *netserve.Conn, database string) (ctx context.Context, leave func(), ok bool) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.ctx.Err() != nil {
-		t.mu.Unlock()
 		return nil, nil, false
 	}
 	t.sessions.Add(1)
-	t.mu.Unlock()
 	ctx, cancel := context.WithCancel(parent)
-	stop := context.AfterFunc(t.ctx, func() {
+	end := func() {
 		cancel()
 		c.NetConn().SetReadDeadline(time.Now())
-	})
-	return ctx, func() { stop(); cancel(); t.sessions.Done() }, true
+	}
+	stop := context.AfterFunc(t.ctx, end)
+	e := &tracked{end: end}
+	if t.byDB[database] == nil {
+		t.byDB[database] = map[*tracked]struct{}{}
+	}
+	t.byDB[database][e] = struct{}{}
+	return ctx, func() {
+		t.mu.Lock()
+		delete(t.byDB[database], e)
+		if len(t.byDB[database]) == 0 {
+			delete(t.byDB, database)
+		}
+		t.mu.Unlock()
+		stop()
+		cancel()
+		t.sessions.Done()
+	}, true
+}
+
+// End ends the sessions on mailboxes in database; it does not wait.
+func (t *Tracker) End(database string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for e := range t.byDB[database] {
+		e.end()
+	}
+	return len(t.byDB[database])
 }
 
 // Stop cancels every session and waits for them to end, at most grace.

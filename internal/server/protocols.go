@@ -40,6 +40,7 @@ type protocol struct {
 type stoppableBackend interface {
 	proxy.Backend
 	Stop(grace time.Duration)
+	EndDatabase(name string) int
 }
 
 var protocols = []protocol{

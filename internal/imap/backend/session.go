@@ -125,7 +125,7 @@ type session struct {
 // Run serves the authenticated session until LOGOUT, a drop, a time-out
 // or the service stopping.
 func (s *session) Run(ctx context.Context, c *netserve.Conn) {
-	ctx, leave, okEnter := s.b.sessions.Enter(ctx, c)
+	ctx, leave, okEnter := s.b.sessions.Enter(ctx, c, s.h.User.Database)
 	if !okEnter {
 		c.WriteString("* BYE " + textShutdown + "\r\n")
 		return

@@ -53,6 +53,11 @@ func New(o Options) *Backend {
 // Stop ends every session and waits for them, at most grace.
 func (b *Backend) Stop(grace time.Duration) { b.sessions.Stop(grace) }
 
+// EndDatabase ends the sessions on mailboxes in a mailbox database that
+// is leaving this server (a switchover, a lost lease); the clients
+// reconnect and are routed to the server that holds it now.
+func (b *Backend) EndDatabase(name string) int { return b.sessions.End(name) }
+
 // Open lists the user's Inbox and returns the session.
 func (b *Backend) Open(ctx context.Context, h proxy.Handoff) (proxy.Session, error) {
 	st, err := b.o.Store(h.User.Database)
