@@ -34,9 +34,13 @@ type Options struct {
 	// MaxAppend bounds an APPEND message, in bytes.
 	MaxAppend int64
 	// Store returns the store of a mailbox database.
-	Store    func(database string) (store.Store, error)
-	Logger   *slog.Logger
-	ProtoLog *protolog.Logger // nil: protocol logging off
+	Store func(database string) (store.Store, error)
+	// CreateMailbox creates a mailbox that has no folders yet at its
+	// first logon, as Exchange does (cluster mode: a mailbox added on
+	// another server exists only in the directory until then).
+	CreateMailbox bool
+	Logger        *slog.Logger
+	ProtoLog      *protolog.Logger // nil: protocol logging off
 }
 
 // Backend is a running IMAP4 backend service.
@@ -63,7 +67,7 @@ func (b *Backend) Open(ctx context.Context, h proxy.Handoff) (proxy.Session, err
 		return nil, err
 	}
 	acct := store.AccountID(h.User.ID)
-	if _, err := st.Folder(ctx, acct, store.Inbox); err != nil {
+	if _, err := store.InboxOf(ctx, st, acct, b.o.CreateMailbox); err != nil {
 		return nil, fmt.Errorf("mailbox of %s: %w", h.User.Address(), err)
 	}
 	return &session{b: b, h: h, st: st, acct: acct, log: h.Log, changed: make(chan struct{}, 1), origin: origins.Add(1)}, nil
@@ -79,3 +83,4 @@ func (b *Backend) Stop(grace time.Duration) { b.sessions.Stop(grace) }
 // is leaving this server (a switchover, a lost lease); the clients
 // reconnect and are routed to the server that holds it now.
 func (b *Backend) EndDatabase(name string) int { return b.sessions.End(name) }
+

@@ -31,9 +31,13 @@ type Options struct {
 	// when retrieval formats convert bodies.
 	ExactSize bool
 	// Store returns the store of a mailbox database.
-	Store    func(database string) (store.Store, error)
-	Logger   *slog.Logger
-	ProtoLog *protolog.Logger // nil: protocol logging off
+	Store func(database string) (store.Store, error)
+	// CreateMailbox creates a mailbox that has no folders yet at its
+	// first logon, as Exchange does (cluster mode: a mailbox added on
+	// another server exists only in the directory until then).
+	CreateMailbox bool
+	Logger        *slog.Logger
+	ProtoLog      *protolog.Logger // nil: protocol logging off
 }
 
 // Backend is a running POP3 backend service.
@@ -65,7 +69,7 @@ func (b *Backend) Open(ctx context.Context, h proxy.Handoff) (proxy.Session, err
 		return nil, err
 	}
 	acct := store.AccountID(h.User.ID)
-	f, err := st.Folder(ctx, acct, store.Inbox)
+	f, err := store.InboxOf(ctx, st, acct, b.o.CreateMailbox)
 	if err != nil {
 		return nil, fmt.Errorf("inbox of %s: %w", h.User.Address(), err)
 	}
@@ -94,3 +98,4 @@ func hasFlag(flags []string, f string) bool {
 	}
 	return false
 }
+
