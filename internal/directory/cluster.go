@@ -172,11 +172,12 @@ func (d *Directory) AddDatabase(ctx context.Context, db Database) error {
 	return err
 }
 
-// copyLike is the LIKE pattern matching a copies list that holds server;
-// the list is matched with a comma added at both ends.
-func copyLike(server string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%," + r.Replace(server) + ",%"
+// holdsCopy is the SQL condition that the copies list holds the server
+// given as its parameter (as ",server,": the list is matched with a comma
+// added at both ends). It finds the text exactly, as the name's primary
+// key does; SQLite's LIKE would ignore ASCII case.
+func (d *Directory) holdsCopy() string {
+	return d.dl.strpos() + `(',' || copies || ',', ?) > 0`
 }
 
 // SetDatabaseServer records that server now holds the database's active
@@ -190,7 +191,7 @@ func (d *Directory) SetDatabaseServer(ctx context.Context, name, server string) 
 	}
 	// One statement, so that the copies list it checks is the one it
 	// updates even with other servers writing.
-	res, err := d.exec(ctx, `UPDATE databases SET server = ? WHERE name = ? AND ',' || copies || ',' LIKE ? ESCAPE '\'`, server, name, copyLike(server))
+	res, err := d.exec(ctx, `UPDATE databases SET server = ? WHERE name = ? AND `+d.holdsCopy(), server, name, ","+server+",")
 	if err != nil {
 		return err
 	}
@@ -209,7 +210,7 @@ func (d *Directory) AddDatabaseCopy(ctx context.Context, name, server string) er
 	if _, err := d.ServerByName(ctx, server); err != nil {
 		return err
 	}
-	res, err := d.exec(ctx, `UPDATE databases SET copies = copies || ',' || ? WHERE name = ? AND ',' || copies || ',' NOT LIKE ? ESCAPE '\'`, server, name, copyLike(server))
+	res, err := d.exec(ctx, `UPDATE databases SET copies = copies || ',' || ? WHERE name = ? AND NOT `+d.holdsCopy(), server, name, ","+server+",")
 	if err != nil {
 		return err
 	}
@@ -235,6 +236,10 @@ func (d *Directory) RemoveDatabase(ctx context.Context, name string) error {
 		return domainErr(ErrInUse, "the database %q can't be removed: %d mailbox(es) are on it; move or remove them first", name, n)
 	}
 	res, err := t.exec(ctx, `DELETE FROM databases WHERE name = ?`, name)
+	if d.dl.isForeignKey(err) {
+		// A mailbox was added to it since the count.
+		return domainErr(ErrInUse, "the database %q can't be removed: mailboxes are on it; move or remove them first", name)
+	}
 	if err := affected(res, err, fmt.Sprintf("database %q", name)); err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func TestDatabases(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		d := b.directory(t)
-		for _, s := range []string{"MAIL02", "MAIL_3"} {
+		for _, s := range []string{"MAIL02", "MAIL_3", "mail02"} {
 			if err := d.AddServer(ctx, Server{Name: s, FQDN: strings.ToLower(s) + ".test"}); err != nil {
 				t.Fatal(err)
 			}
@@ -78,8 +78,7 @@ func TestDatabases(t *testing.T) {
 		if err := d.AddDatabase(ctx, Database{Name: "DB03", Path: "x", Copies: []string{"MAIL02", "NONE"}}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("AddDatabase(unknown copy server) = %v", err)
 		}
-		// Copies: MAIL02 (created there), then MAIL01, then MAIL_3 (an
-		// underscore, a LIKE wildcard, must match only itself).
+		// Copies: MAIL02 (created there), then MAIL01, then MAIL_3.
 		if err := d.AddDatabaseCopy(ctx, "DB02", "MAIL01"); err != nil {
 			t.Fatal(err)
 		}
@@ -99,6 +98,10 @@ func TestDatabases(t *testing.T) {
 			if err := d.SetDatabaseServer(ctx, c[0], c[1]); !errors.Is(err, ErrNotFound) {
 				t.Errorf("SetDatabaseServer(%q, %q) = %v", c[0], c[1], err)
 			}
+		}
+		// Names match exactly: mail02 is another server than MAIL02.
+		if err := d.SetDatabaseServer(ctx, "DB02", "mail02"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("SetDatabaseServer(mail02) = %v", err)
 		}
 		if err := d.SetDatabaseServer(ctx, "DB02", "MAIL01"); err != nil {
 			t.Fatal(err)

@@ -75,6 +75,27 @@ func (dl *dialect) isUnique(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE")
 }
 
+// isForeignKey reports whether err is a foreign-key violation.
+func (dl *dialect) isForeignKey(err error) bool {
+	if err == nil {
+		return false
+	}
+	if dl.postgres {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && pe.Code == "23503"
+	}
+	return strings.Contains(err.Error(), "FOREIGN KEY")
+}
+
+// strpos is the function giving the position of a text in another, 0 if
+// absent: strpos(haystack, needle) in PostgreSQL, instr in SQLite.
+func (dl *dialect) strpos() string {
+	if dl.postgres {
+		return "strpos"
+	}
+	return "instr"
+}
+
 // exec, query and queryRow run a query written with "?" placeholders.
 func (d *Directory) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return d.db.ExecContext(ctx, d.dl.bind(query), args...)
