@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/postern/postern/internal/testkit/pgtest"
 )
@@ -51,7 +52,7 @@ func TestPostgresConcurrentFirstStart(t *testing.T) {
 
 func TestPostgresCheckBackup(t *testing.T) {
 	t.Parallel()
-	d := backends[1].directory(t)
+	d := backend{"postgres", postgresOptions}.directory(t)
 	if p, err := d.Check(context.Background()); p != nil || err != nil {
 		t.Errorf("Check = %v, %v", p, err)
 	}
@@ -80,7 +81,7 @@ func TestPostgresOpenErrorRedacted(t *testing.T) {
 	cases["bad port"] = "postgres://u:" + secret + "@127.0.0.1:99999/x"
 	cases["bad option"] = "postgres://u:" + secret + "@127.0.0.1/x?sslmode=nonsense"
 	for name, u := range cases {
-		ctx, cancel := context.WithTimeout(context.Background(), 10e9)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		d, err := Open(ctx, Options{URL: u, Hash: testHash})
 		cancel()
 		if err == nil {
