@@ -16,14 +16,14 @@ func (d *Directory) SetAdministrator(ctx context.Context, id int64, on bool) err
 	if on {
 		q = `INSERT INTO administrators(user_id) VALUES(?) ON CONFLICT DO NOTHING`
 	}
-	_, err := d.db.ExecContext(ctx, q, id)
+	_, err := d.exec(ctx, q, id)
 	return err
 }
 
 // IsAdministrator reports whether the user holds the administrator role.
 func (d *Directory) IsAdministrator(ctx context.Context, id int64) (bool, error) {
 	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM administrators WHERE user_id = ?`, id).Scan(&n)
+	err := d.queryRow(ctx, `SELECT count(*) FROM administrators WHERE user_id = ?`, id).Scan(&n)
 	return n > 0, err
 }
 

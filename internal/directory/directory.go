@@ -23,9 +23,12 @@ var (
 	ErrExists   = errors.New("directory: already exists")
 )
 
-// Directory is the embedded directory in one SQLite file.
+// Directory is the directory: one SQLite file (the embedded directory),
+// or a PostgreSQL database that several Postern servers share.
 type Directory struct {
 	db     *sql.DB
+	dl     *dialect
+	url    string // the PostgreSQL URL, redacted; empty for SQLite
 	params HashParams
 	cache  *verifyCache
 	// hashing bounds concurrent argon2id computations: each costs
@@ -41,16 +44,50 @@ type Directory struct {
 
 // Options configure Open.
 type Options struct {
-	// Path is the SQLite file.
+	// URL, when it starts with postgres:// or postgresql://, is the
+	// PostgreSQL database holding the directory; Path is then unused.
+	URL string
+	// Path is the SQLite file, used when URL is not a PostgreSQL URL.
 	Path string
 	// Hash is the argon2id cost for new password hashes; zero means
 	// DefaultHashParams.
 	Hash HashParams
 }
 
-// Open opens (creating if needed) the directory at o.Path.
+// IsPostgresURL reports whether u names a PostgreSQL directory.
+func IsPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// Open opens (creating if needed) the directory: the PostgreSQL database
+// at o.URL, or the SQLite file at o.Path.
 func Open(ctx context.Context, o Options) (*Directory, error) {
-	dsn := "file:" + o.Path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	d := &Directory{dl: &dialect{}}
+	var err error
+	if IsPostgresURL(o.URL) {
+		d.dl.postgres = true
+		d.url = RedactURL(o.URL)
+		d.db, err = openPostgres(ctx, o.URL)
+	} else {
+		d.db, err = openSQLite(ctx, o.Path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := o.Hash
+	if p == (HashParams{}) {
+		p = DefaultHashParams()
+	}
+	d.params = p
+	d.cache = newVerifyCache(5*time.Minute, 10000)
+	d.hashing = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	return d, nil
+}
+
+// openSQLite opens the SQLite file at path and brings its schema up to
+// date.
+func openSQLite(ctx context.Context, path string) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -60,28 +97,15 @@ func Open(ctx context.Context, o Options) (*Directory, error) {
 		db.Close()
 		return nil, fmt.Errorf("directory: schema: %w", err)
 	}
-	p := o.Hash
-	if p == (HashParams{}) {
-		p = DefaultHashParams()
+	if err := migrateSQLite(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("directory: migrate: %w", err)
 	}
-	return &Directory{db: db, params: p, cache: newVerifyCache(5*time.Minute, 10000), hashing: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}, nil
+	return db, nil
 }
 
 // Close closes the directory.
 func (d *Directory) Close() error { return d.db.Close() }
-
-// Server is one Postern server.
-type Server struct {
-	Name string
-	FQDN string
-}
-
-// Database is a mailbox database and the server holding its active copy.
-type Database struct {
-	Name   string
-	Path   string
-	Server string
-}
 
 // InitOptions describe what a fresh data folder gets on first start.
 type InitOptions struct {
@@ -93,75 +117,29 @@ type InitOptions struct {
 // Initialized reports whether the directory already holds a server.
 func (d *Directory) Initialized(ctx context.Context) (bool, error) {
 	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM servers`).Scan(&n)
+	err := d.queryRow(ctx, `SELECT count(*) FROM servers`).Scan(&n)
 	return n > 0, err
 }
 
 // Init records the server, its first accepted domain and its first mailbox
 // database, in one transaction.
 func (d *Directory) Init(ctx context.Context, o InitOptions) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	t, err := d.begin(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer t.Rollback()
 	now := time.Now().Unix()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO servers(name, fqdn, created) VALUES(?,?,?)`, o.Server.Name, o.Server.FQDN, now); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO servers(name, fqdn, address, created) VALUES(?,?,?,?)`, o.Server.Name, o.Server.FQDN, o.Server.Address, now); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO accepted_domains(name, is_default) VALUES(?,1)`, strings.ToLower(o.Domain)); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO accepted_domains(name, is_default) VALUES(?,1)`, strings.ToLower(o.Domain)); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO databases(name, path, server) VALUES(?,?,?)`, o.Database.Name, o.Database.Path, o.Server.Name); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO databases(name, path, server, copies) VALUES(?,?,?,?)`, o.Database.Name, o.Database.Path, o.Server.Name, o.Server.Name); err != nil {
 		return err
 	}
-	return tx.Commit()
-}
-
-// Servers lists the servers.
-func (d *Directory) Servers(ctx context.Context) ([]Server, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, fqdn FROM servers ORDER BY created, name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Server
-	for rows.Next() {
-		var s Server
-		if err := rows.Scan(&s.Name, &s.FQDN); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
-// Databases lists the mailbox databases.
-func (d *Directory) Databases(ctx context.Context) ([]Database, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, path, server FROM databases ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Database
-	for rows.Next() {
-		var db Database
-		if err := rows.Scan(&db.Name, &db.Path, &db.Server); err != nil {
-			return nil, err
-		}
-		out = append(out, db)
-	}
-	return out, rows.Err()
-}
-
-// Database finds one mailbox database by name.
-func (d *Directory) Database(ctx context.Context, name string) (Database, error) {
-	var db Database
-	err := d.db.QueryRowContext(ctx, `SELECT name, path, server FROM databases WHERE name = ?`, name).Scan(&db.Name, &db.Path, &db.Server)
-	if errors.Is(err, sql.ErrNoRows) {
-		return db, fmt.Errorf("database %q: %w", name, ErrNotFound)
-	}
-	return db, err
+	return t.Commit()
 }
 
 // AcceptedDomains lists the accepted domains, the default first.
@@ -171,7 +149,7 @@ func (d *Directory) AcceptedDomains(ctx context.Context) ([]string, error) {
 
 // strings runs a query of one text column and returns its values.
 func (d *Directory) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, query, args...)
+	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +169,7 @@ func (d *Directory) strings(ctx context.Context, query string, args ...any) ([]s
 // ErrNotFound.
 func (d *Directory) Setting(ctx context.Context, server, name string) ([]byte, error) {
 	var v string
-	err := d.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE server = ? AND name = ?`, server, name).Scan(&v)
+	err := d.queryRow(ctx, `SELECT value FROM settings WHERE server = ? AND name = ?`, server, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("setting %s/%s: %w", server, name, ErrNotFound)
 	}
@@ -200,7 +178,7 @@ func (d *Directory) Setting(ctx context.Context, server, name string) ([]byte, e
 
 // SetSetting stores a JSON document for a server under name.
 func (d *Directory) SetSetting(ctx context.Context, server, name string, value []byte) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO settings(server, name, value) VALUES(?,?,?)
+	_, err := d.exec(ctx, `INSERT INTO settings(server, name, value) VALUES(?,?,?)
 		ON CONFLICT(server, name) DO UPDATE SET value = excluded.value`, server, name, string(value))
 	return err
 }
@@ -208,7 +186,7 @@ func (d *Directory) SetSetting(ctx context.Context, server, name string, value [
 // StartupType returns a service's startup type, or ErrNotFound.
 func (d *Directory) StartupType(ctx context.Context, server, service string) (string, error) {
 	var v string
-	err := d.db.QueryRowContext(ctx, `SELECT startup FROM services WHERE server = ? AND name = ?`, server, service).Scan(&v)
+	err := d.queryRow(ctx, `SELECT startup FROM services WHERE server = ? AND name = ?`, server, service).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("service %s: %w", service, ErrNotFound)
 	}
@@ -217,14 +195,18 @@ func (d *Directory) StartupType(ctx context.Context, server, service string) (st
 
 // SetStartupType records a service's startup type.
 func (d *Directory) SetStartupType(ctx context.Context, server, service, startup string) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO services(server, name, startup) VALUES(?,?,?)
+	_, err := d.exec(ctx, `INSERT INTO services(server, name, startup) VALUES(?,?,?)
 		ON CONFLICT(server, name) DO UPDATE SET startup = excluded.startup`, server, service, startup)
 	return err
 }
 
 // Backup writes a consistent copy of the directory to path, a new file,
-// while it is in use (VACUUM INTO).
+// while it is in use (VACUUM INTO). A PostgreSQL directory is backed up
+// with PostgreSQL's own tools.
 func (d *Directory) Backup(ctx context.Context, path string) error {
+	if d.dl.postgres {
+		return fmt.Errorf("directory %s is a PostgreSQL database: back it up with pg_dump, not postern", d.url)
+	}
 	if strings.ContainsRune(path, '\'') {
 		return fmt.Errorf("backup file %q: a quote in the path is not supported", path)
 	}
@@ -233,8 +215,12 @@ func (d *Directory) Backup(ctx context.Context, path string) error {
 }
 
 // Check runs SQLite's integrity check on the directory; it returns the
-// problems it reports, none when it is whole.
+// problems it reports, none when it is whole. A PostgreSQL directory has
+// no problems to report here: PostgreSQL checks its own data.
 func (d *Directory) Check(ctx context.Context) ([]string, error) {
+	if d.dl.postgres {
+		return nil, nil
+	}
 	lines, err := d.strings(ctx, `PRAGMA integrity_check`)
 	if len(lines) == 1 && lines[0] == "ok" {
 		return nil, err

@@ -3,28 +3,8 @@ package directory
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 )
-
-func testDirectory(t *testing.T) *Directory {
-	t.Helper()
-	ctx := context.Background()
-	d, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "directory.db"), Hash: HashParams{MemoryKiB: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	err = d.Init(ctx, InitOptions{
-		Server:   Server{Name: "MAIL01", FQDN: "mail.test"},
-		Domain:   "Mail.Test",
-		Database: Database{Name: "Mailbox Database 01", Path: "db01"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
 
 func TestCanonical(t *testing.T) {
 	t.Parallel()
@@ -50,45 +30,47 @@ func TestCanonical(t *testing.T) {
 
 func TestUsers(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	d := testDirectory(t)
-	u, err := d.AddUser(ctx, NewUser{Address: "Alice@mail.test", Password: "secret1", Database: "Mailbox Database 01"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.Address() != "alice@mail.test" {
-		t.Fatalf("address %q", u.Address())
-	}
-	if _, err := d.AddUser(ctx, NewUser{Address: "ALICE@mail.test", Password: "x", Database: "Mailbox Database 01"}); !errors.Is(err, ErrExists) {
-		t.Fatalf("duplicate add: %v", err)
-	}
-	if _, err := d.AddUser(ctx, NewUser{Address: "bob@other.test", Password: "x", Database: "Mailbox Database 01"}); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("unaccepted domain: %v", err)
-	}
-	for _, name := range []string{"alice", "ALICE@MAIL.TEST", `mail\alice`, `MAIL.TEST\Alice`} {
-		got, err := d.Verify(ctx, name, "secret1")
-		if err != nil || got.ID != u.ID {
-			t.Errorf("Verify(%q) = %v, %v", name, got.ID, err)
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		d := b.directory(t)
+		u, err := d.AddUser(ctx, NewUser{Address: "Alice@mail.test", Password: "secret1", Database: "Mailbox Database 01"})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if _, err := d.Verify(ctx, "alice@other.test", "secret1"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("wrong domain: %v", err)
-	}
-	if _, err := d.Verify(ctx, "alice", "Secret1"); !errors.Is(err, ErrBadPassword) {
-		t.Errorf("wrong password: %v", err)
-	}
-	if err := d.SetPassword(ctx, u.ID, "new"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Verify(ctx, "alice", "new"); err != nil {
-		t.Errorf("after reset: %v", err)
-	}
-	if err := d.RemoveUser(ctx, u.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Lookup(ctx, "alice"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("after remove: %v", err)
-	}
+		if u.Address() != "alice@mail.test" {
+			t.Fatalf("address %q", u.Address())
+		}
+		if _, err := d.AddUser(ctx, NewUser{Address: "ALICE@mail.test", Password: "x", Database: "Mailbox Database 01"}); !errors.Is(err, ErrExists) {
+			t.Fatalf("duplicate add: %v", err)
+		}
+		if _, err := d.AddUser(ctx, NewUser{Address: "bob@other.test", Password: "x", Database: "Mailbox Database 01"}); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unaccepted domain: %v", err)
+		}
+		for _, name := range []string{"alice", "ALICE@MAIL.TEST", `mail\alice`, `MAIL.TEST\Alice`} {
+			got, err := d.Verify(ctx, name, "secret1")
+			if err != nil || got.ID != u.ID {
+				t.Errorf("Verify(%q) = %v, %v", name, got.ID, err)
+			}
+		}
+		if _, err := d.Verify(ctx, "alice@other.test", "secret1"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("wrong domain: %v", err)
+		}
+		if _, err := d.Verify(ctx, "alice", "Secret1"); !errors.Is(err, ErrBadPassword) {
+			t.Errorf("wrong password: %v", err)
+		}
+		if err := d.SetPassword(ctx, u.ID, "new"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Verify(ctx, "alice", "new"); err != nil {
+			t.Errorf("after reset: %v", err)
+		}
+		if err := d.RemoveUser(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Lookup(ctx, "alice"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("after remove: %v", err)
+		}
+	})
 }
 
 func TestPasswordHash(t *testing.T) {
@@ -112,24 +94,26 @@ func TestPasswordHash(t *testing.T) {
 
 func TestSettingsAndServices(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	d := testDirectory(t)
-	if _, err := d.Setting(ctx, "MAIL01", "pop3"); !errors.Is(err, ErrNotFound) {
-		t.Fatal(err)
-	}
-	if err := d.SetSetting(ctx, "MAIL01", "pop3", []byte(`{"a":1}`)); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.SetSetting(ctx, "MAIL01", "pop3", []byte(`{"a":2}`)); err != nil {
-		t.Fatal(err)
-	}
-	if v, err := d.Setting(ctx, "MAIL01", "pop3"); err != nil || string(v) != `{"a":2}` {
-		t.Fatalf("%s %v", v, err)
-	}
-	if err := d.SetStartupType(ctx, "MAIL01", "pop3", "Automatic"); err != nil {
-		t.Fatal(err)
-	}
-	if v, err := d.StartupType(ctx, "MAIL01", "pop3"); err != nil || v != "Automatic" {
-		t.Fatalf("%s %v", v, err)
-	}
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		d := b.directory(t)
+		if _, err := d.Setting(ctx, "MAIL01", "pop3"); !errors.Is(err, ErrNotFound) {
+			t.Fatal(err)
+		}
+		if err := d.SetSetting(ctx, "MAIL01", "pop3", []byte(`{"a":1}`)); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.SetSetting(ctx, "MAIL01", "pop3", []byte(`{"a":2}`)); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := d.Setting(ctx, "MAIL01", "pop3"); err != nil || string(v) != `{"a":2}` {
+			t.Fatalf("%s %v", v, err)
+		}
+		if err := d.SetStartupType(ctx, "MAIL01", "pop3", "Automatic"); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := d.StartupType(ctx, "MAIL01", "pop3"); err != nil || v != "Automatic" {
+			t.Fatalf("%s %v", v, err)
+		}
+	})
 }

@@ -3,9 +3,11 @@
 // active copy, accepted domains, users with their mailboxes and per-mailbox
 // protocol settings, server settings, and service startup types.
 //
-// The embedded directory is one SQLite file. Settings objects are stored as
-// opaque JSON documents keyed by server and name: their shape, defaults and
-// validation belong to package config, not here.
+// The embedded directory is one SQLite file; several servers share one
+// organisation through a PostgreSQL directory instead (Options.URL), with
+// the same tables and behaviour (dialect.go holds what differs). Settings
+// objects are stored as opaque JSON documents keyed by server and name:
+// their shape, defaults and validation belong to package config, not here.
 //
 // Invariants:
 //   - Every look-up of a user by a name a client typed goes through

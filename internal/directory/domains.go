@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -50,7 +49,7 @@ type AcceptedDomain struct {
 
 // Domains lists the accepted domains, the default first.
 func (d *Directory) Domains(ctx context.Context) ([]AcceptedDomain, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT a.name, coalesce(n.display_name, a.name), a.is_default
+	rows, err := d.query(ctx, `SELECT a.name, coalesce(n.display_name, a.name), a.is_default
 		FROM accepted_domains a LEFT JOIN accepted_domain_names n ON n.domain = a.name
 		ORDER BY a.is_default DESC, a.name`)
 	if err != nil {
@@ -95,24 +94,24 @@ func (d *Directory) AddDomain(ctx context.Context, name, domain string) (Accepte
 	if err := checkDomainLabel(name); err != nil {
 		return AcceptedDomain{}, err
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
+	t, err := d.begin(ctx)
 	if err != nil {
 		return AcceptedDomain{}, err
 	}
-	defer tx.Rollback()
-	if err := nameFree(ctx, tx, name, ""); err != nil {
+	defer t.Rollback()
+	if err := nameFree(ctx, t, name, ""); err != nil {
 		return AcceptedDomain{}, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO accepted_domains(name, is_default) VALUES(?,0)`, dom); err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+	if _, err := t.exec(ctx, `INSERT INTO accepted_domains(name, is_default) VALUES(?,0)`, dom); err != nil {
+		if d.dl.isUnique(err) {
 			return AcceptedDomain{}, domainErr(ErrExists, "the accepted domain %s already exists", dom)
 		}
 		return AcceptedDomain{}, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO accepted_domain_names(domain, display_name) VALUES(?,?)`, dom, name); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO accepted_domain_names(domain, display_name) VALUES(?,?)`, dom, name); err != nil {
 		return AcceptedDomain{}, err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := t.Commit(); err != nil {
 		return AcceptedDomain{}, err
 	}
 	return AcceptedDomain{Name: name, DomainName: dom}, nil
@@ -120,9 +119,9 @@ func (d *Directory) AddDomain(ctx context.Context, name, domain string) (Accepte
 
 // nameFree checks that no accepted domain other than except has name as
 // its Name or DomainName.
-func nameFree(ctx context.Context, tx *sql.Tx, name, except string) error {
+func nameFree(ctx context.Context, t tx, name, except string) error {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accepted_domains a LEFT JOIN accepted_domain_names n ON n.domain = a.name
+	err := t.queryRow(ctx, `SELECT count(*) FROM accepted_domains a LEFT JOIN accepted_domain_names n ON n.domain = a.name
 		WHERE a.name != ? AND (lower(coalesce(n.display_name, a.name)) = lower(?) OR a.name = lower(?))`, except, name, name).Scan(&n)
 	if err != nil {
 		return err
@@ -140,31 +139,31 @@ func (d *Directory) SetDomain(ctx context.Context, identity, name string, makeDe
 	if err != nil {
 		return AcceptedDomain{}, err
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
+	t, err := d.begin(ctx)
 	if err != nil {
 		return AcceptedDomain{}, err
 	}
-	defer tx.Rollback()
+	defer t.Rollback()
 	if name != "" {
 		if err := checkDomainLabel(name); err != nil {
 			return AcceptedDomain{}, err
 		}
-		if err := nameFree(ctx, tx, name, a.DomainName); err != nil {
+		if err := nameFree(ctx, t, name, a.DomainName); err != nil {
 			return AcceptedDomain{}, err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO accepted_domain_names(domain, display_name) VALUES(?,?)
+		if _, err := t.exec(ctx, `INSERT INTO accepted_domain_names(domain, display_name) VALUES(?,?)
 			ON CONFLICT(domain) DO UPDATE SET display_name = excluded.display_name`, a.DomainName, name); err != nil {
 			return AcceptedDomain{}, err
 		}
 		a.Name = name
 	}
 	if makeDefault {
-		if _, err := tx.ExecContext(ctx, `UPDATE accepted_domains SET is_default = (name = ?)`, a.DomainName); err != nil {
+		if _, err := t.exec(ctx, `UPDATE accepted_domains SET is_default = CASE WHEN name = ? THEN 1 ELSE 0 END`, a.DomainName); err != nil {
 			return AcceptedDomain{}, err
 		}
 		a.Default = true
 	}
-	return a, tx.Commit()
+	return a, t.Commit()
 }
 
 // RemoveDomain removes an accepted domain that is not the default and
@@ -177,22 +176,22 @@ func (d *Directory) RemoveDomain(ctx context.Context, identity string) error {
 	if a.Default {
 		return domainErr(ErrInUse, "%s is the default accepted domain and can't be removed: make another domain the default first (Set-AcceptedDomain -MakeDefault $true)", a.DomainName)
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
+	t, err := d.begin(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer t.Rollback()
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE domain = ?`, a.DomainName).Scan(&n); err != nil {
+	if err := t.queryRow(ctx, `SELECT count(*) FROM users WHERE domain = ?`, a.DomainName).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
 		return domainErr(ErrInUse, "the accepted domain %s can't be removed: %d mailbox(es) have addresses in it", a.DomainName, n)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM accepted_domains WHERE name = ? AND is_default = 0`, a.DomainName); err != nil {
+	if _, err := t.exec(ctx, `DELETE FROM accepted_domains WHERE name = ? AND is_default = 0`, a.DomainName); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return t.Commit()
 }
 
 // CheckDomainName folds a domain name to lower case and checks that it

@@ -9,72 +9,74 @@ import (
 
 func TestAcceptedDomains(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	d := testDirectory(t)
-	if _, err := d.AddDomain(ctx, "Contoso", "Contoso.COM"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.AddDomain(ctx, "", "fabrikam.com"); err != nil {
-		t.Fatal(err)
-	}
-	all, err := d.Domains(ctx)
-	want := []AcceptedDomain{{"mail.test", "mail.test", true}, {"Contoso", "contoso.com", false}, {"fabrikam.com", "fabrikam.com", false}}
-	if err != nil || len(all) != len(want) {
-		t.Fatalf("Domains = %+v, %v", all, err)
-	}
-	for i := range want {
-		if all[i] != want[i] {
-			t.Errorf("Domains[%d] = %+v, want %+v", i, all[i], want[i])
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		d := b.directory(t)
+		if _, err := d.AddDomain(ctx, "Contoso", "Contoso.COM"); err != nil {
+			t.Fatal(err)
 		}
-	}
-	// Duplicates by domain or by Name, either spelling.
-	for _, c := range [][2]string{{"x", "CONTOSO.com"}, {"contoso", "other.com"}, {"Fabrikam.com", "other.com"}, {"mail.test", "other.com"}} {
-		if _, err := d.AddDomain(ctx, c[0], c[1]); !errors.Is(err, ErrExists) {
-			t.Errorf("AddDomain(%q, %q) = %v, want ErrExists", c[0], c[1], err)
+		if _, err := d.AddDomain(ctx, "", "fabrikam.com"); err != nil {
+			t.Fatal(err)
 		}
-	}
-	// A mailbox in the new domain; the domain is then in use.
-	if _, err := d.AddUser(ctx, NewUser{Address: "bob@contoso.com", Password: "pw", Database: "Mailbox Database 01"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.RemoveDomain(ctx, "Contoso"); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "1 mailbox") {
-		t.Errorf("RemoveDomain in use = %v", err)
-	}
-	if err := d.RemoveDomain(ctx, "mail.test"); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "default") {
-		t.Errorf("RemoveDomain default = %v", err)
-	}
-	// The default moves; the old default can then go (it has no users).
-	if a, err := d.SetDomain(ctx, "fabrikam.com", "Fabrikam", true); err != nil || !a.Default || a.Name != "Fabrikam" {
-		t.Fatalf("SetDomain = %+v, %v", a, err)
-	}
-	if got, _ := d.AcceptedDomains(ctx); got[0] != "fabrikam.com" {
-		t.Errorf("AcceptedDomains after MakeDefault = %v", got)
-	}
-	if _, err := d.SetDomain(ctx, "Fabrikam", "contoso", false); !errors.Is(err, ErrExists) {
-		t.Errorf("rename onto another's Name = %v", err)
-	}
-	if err := d.RemoveDomain(ctx, "MAIL.TEST"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Domain(ctx, "mail.test"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("removed domain still found: %v", err)
-	}
-	if err := d.RemoveDomain(ctx, "nothing.test"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("RemoveDomain unknown = %v", err)
-	}
-	// A removed domain's Name row goes with it: the domain can come back.
-	if err := d.RemoveDomain(ctx, "Fabrikam"); !errors.Is(err, ErrInUse) {
-		t.Errorf("removing the default = %v", err)
-	}
-	if _, err := d.SetDomain(ctx, "contoso.com", "", true); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.RemoveDomain(ctx, "Fabrikam"); err != nil {
-		t.Fatal(err)
-	}
-	if a, err := d.AddDomain(ctx, "Fabrikam", "fabrikam.com"); err != nil || a.Name != "Fabrikam" {
-		t.Errorf("re-adding = %+v, %v", a, err)
-	}
+		all, err := d.Domains(ctx)
+		want := []AcceptedDomain{{"mail.test", "mail.test", true}, {"Contoso", "contoso.com", false}, {"fabrikam.com", "fabrikam.com", false}}
+		if err != nil || len(all) != len(want) {
+			t.Fatalf("Domains = %+v, %v", all, err)
+		}
+		for i := range want {
+			if all[i] != want[i] {
+				t.Errorf("Domains[%d] = %+v, want %+v", i, all[i], want[i])
+			}
+		}
+		// Duplicates by domain or by Name, either spelling.
+		for _, c := range [][2]string{{"x", "CONTOSO.com"}, {"contoso", "other.com"}, {"Fabrikam.com", "other.com"}, {"mail.test", "other.com"}} {
+			if _, err := d.AddDomain(ctx, c[0], c[1]); !errors.Is(err, ErrExists) {
+				t.Errorf("AddDomain(%q, %q) = %v, want ErrExists", c[0], c[1], err)
+			}
+		}
+		// A mailbox in the new domain; the domain is then in use.
+		if _, err := d.AddUser(ctx, NewUser{Address: "bob@contoso.com", Password: "pw", Database: "Mailbox Database 01"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.RemoveDomain(ctx, "Contoso"); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "1 mailbox") {
+			t.Errorf("RemoveDomain in use = %v", err)
+		}
+		if err := d.RemoveDomain(ctx, "mail.test"); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "default") {
+			t.Errorf("RemoveDomain default = %v", err)
+		}
+		// The default moves; the old default can then go (it has no users).
+		if a, err := d.SetDomain(ctx, "fabrikam.com", "Fabrikam", true); err != nil || !a.Default || a.Name != "Fabrikam" {
+			t.Fatalf("SetDomain = %+v, %v", a, err)
+		}
+		if got, _ := d.AcceptedDomains(ctx); got[0] != "fabrikam.com" {
+			t.Errorf("AcceptedDomains after MakeDefault = %v", got)
+		}
+		if _, err := d.SetDomain(ctx, "Fabrikam", "contoso", false); !errors.Is(err, ErrExists) {
+			t.Errorf("rename onto another's Name = %v", err)
+		}
+		if err := d.RemoveDomain(ctx, "MAIL.TEST"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Domain(ctx, "mail.test"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("removed domain still found: %v", err)
+		}
+		if err := d.RemoveDomain(ctx, "nothing.test"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("RemoveDomain unknown = %v", err)
+		}
+		// A removed domain's Name row goes with it: the domain can come back.
+		if err := d.RemoveDomain(ctx, "Fabrikam"); !errors.Is(err, ErrInUse) {
+			t.Errorf("removing the default = %v", err)
+		}
+		if _, err := d.SetDomain(ctx, "contoso.com", "", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.RemoveDomain(ctx, "Fabrikam"); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := d.AddDomain(ctx, "Fabrikam", "fabrikam.com"); err != nil || a.Name != "Fabrikam" {
+			t.Errorf("re-adding = %+v, %v", a, err)
+		}
+	})
 }
 
 func TestCheckDomainName(t *testing.T) {

@@ -28,14 +28,14 @@ func (d *Directory) SetFullAccess(ctx context.Context, mailbox, user int64, on b
 	if on {
 		q = `INSERT INTO mailbox_permissions(mailbox_id, user_id) VALUES(?, ?) ON CONFLICT DO NOTHING`
 	}
-	_, err := d.db.ExecContext(ctx, q, mailbox, user)
+	_, err := d.exec(ctx, q, mailbox, user)
 	return err
 }
 
 // HasFullAccess reports whether user has full access to mailbox.
 func (d *Directory) HasFullAccess(ctx context.Context, mailbox, user int64) (bool, error) {
 	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM mailbox_permissions WHERE mailbox_id = ? AND user_id = ?`, mailbox, user).Scan(&n)
+	err := d.queryRow(ctx, `SELECT count(*) FROM mailbox_permissions WHERE mailbox_id = ? AND user_id = ?`, mailbox, user).Scan(&n)
 	return n > 0, err
 }
 

@@ -1,12 +1,14 @@
 CREATE TABLE IF NOT EXISTS servers (
 	name    TEXT PRIMARY KEY,
 	fqdn    TEXT NOT NULL,
+	address TEXT NOT NULL DEFAULT '',
 	created INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS databases (
 	name   TEXT PRIMARY KEY,
 	path   TEXT NOT NULL,
-	server TEXT NOT NULL REFERENCES servers(name)
+	server TEXT NOT NULL REFERENCES servers(name),
+	copies TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS accepted_domains (
 	name       TEXT PRIMARY KEY,

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -55,15 +54,15 @@ func (d *Directory) AddUser(ctx context.Context, nu NewUser) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	res, err := d.db.ExecContext(ctx, `INSERT INTO users(alias, domain, display_name, password, database, created)
-		VALUES(?,?,?,?,?,?)`, n.Alias, n.Domain, nu.DisplayName, hash, nu.Database, time.Now().Unix())
+	var id int64
+	err = d.queryRow(ctx, `INSERT INTO users(alias, domain, display_name, password, database, created)
+		VALUES(?,?,?,?,?,?) RETURNING id`, n.Alias, n.Domain, nu.DisplayName, hash, nu.Database, time.Now().Unix()).Scan(&id)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+		if d.dl.isUnique(err) {
 			return User{}, fmt.Errorf("user %q: %w", n.Alias, ErrExists)
 		}
 		return User{}, err
 	}
-	id, _ := res.LastInsertId()
 	return d.UserByID(ctx, id)
 }
 
@@ -79,7 +78,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 
 // UserByID finds a user by id.
 func (d *Directory) UserByID(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(d.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(d.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %d: %w", id, ErrNotFound)
 	}
@@ -97,7 +96,7 @@ func (d *Directory) Lookup(ctx context.Context, name string) (User, error) {
 }
 
 func (d *Directory) lookup(ctx context.Context, n Name) (User, error) {
-	u, err := scanUser(d.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE alias = ?`, n.Alias))
+	u, err := scanUser(d.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE alias = ?`, n.Alias))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %q: %w", n.Alias, ErrNotFound)
 	}
@@ -130,7 +129,7 @@ func (d *Directory) Users(ctx context.Context) ([]User, error) {
 
 // queryUsers runs a query that selects userColumns.
 func (d *Directory) queryUsers(ctx context.Context, query string, args ...any) ([]User, error) {
-	rows, err := d.db.QueryContext(ctx, query, args...)
+	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +147,7 @@ func (d *Directory) queryUsers(ctx context.Context, query string, args ...any) (
 
 // RemoveUser deletes a user from the directory.
 func (d *Directory) RemoveUser(ctx context.Context, id int64) error {
-	res, err := d.db.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	res, err := d.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
 	if err != nil {
 		return err
 	}
@@ -167,7 +166,7 @@ func (d *Directory) SetPassword(ctx context.Context, id int64, password string) 
 	if err != nil {
 		return err
 	}
-	res, err := d.db.ExecContext(ctx, `UPDATE users SET password = ? WHERE id = ?`, hash, id)
+	res, err := d.exec(ctx, `UPDATE users SET password = ? WHERE id = ?`, hash, id)
 	if err != nil {
 		return err
 	}
@@ -179,8 +178,18 @@ func (d *Directory) SetPassword(ctx context.Context, id int64, password string) 
 
 // SetCAS stores a user's per-mailbox protocol settings document.
 func (d *Directory) SetCAS(ctx context.Context, id int64, doc []byte) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE users SET cas = ? WHERE id = ?`, string(doc), id)
+	_, err := d.exec(ctx, `UPDATE users SET cas = ? WHERE id = ?`, string(doc), id)
 	return err
+}
+
+// SetUserDatabase records that a user's mailbox is now in database (a
+// mailbox move).
+func (d *Directory) SetUserDatabase(ctx context.Context, id int64, database string) error {
+	if _, err := d.Database(ctx, database); err != nil {
+		return err
+	}
+	res, err := d.exec(ctx, `UPDATE users SET database = ? WHERE id = ?`, database, id)
+	return affected(res, err, fmt.Sprintf("user %d", id))
 }
 
 // ErrBadPassword is returned by Verify for a wrong password.
@@ -205,7 +214,7 @@ func (d *Directory) Verify(ctx context.Context, name, password string) (User, er
 		return User{}, err
 	}
 	var phc string
-	if err := d.db.QueryRowContext(ctx, `SELECT password FROM users WHERE id = ?`, u.ID).Scan(&phc); err != nil {
+	if err := d.queryRow(ctx, `SELECT password FROM users WHERE id = ?`, u.ID).Scan(&phc); err != nil {
 		return User{}, err
 	}
 	if d.cache.hit(phc, password) {
