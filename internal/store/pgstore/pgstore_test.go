@@ -76,3 +76,10 @@ func TestExpungeHorizon(t *testing.T) {
 		return s
 	}, 5)
 }
+
+func TestStructuresConformance(t *testing.T) {
+	pool := newPool(t, pgtest.URL(t), 4)
+	storetest.RunStructures(t, func(t *testing.T, analyze store.Analyzer, current func([]byte) bool) store.Store {
+		return openStore(t, pool, Options{Analyze: analyze, AnalysisCurrent: current})
+	})
+}
