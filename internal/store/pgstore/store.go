@@ -64,6 +64,10 @@ type Store struct {
 	subs   map[store.AccountID]int // subscriptions per account, for resyncs
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// beforeCommit, if set (tests), runs in each write transaction just
+	// before its COMMIT.
+	beforeCommit func()
 }
 
 var (
@@ -194,6 +198,9 @@ func (s *Store) try(ctx context.Context, fn func(w *wtx) error) (*wtx, error) {
 		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, s.payload(w.changes[i])); err != nil {
 			return nil, mapErr(ctx, "notify", err)
 		}
+	}
+	if s.beforeCommit != nil {
+		s.beforeCommit()
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, mapErr(ctx, "commit", err)
