@@ -193,9 +193,14 @@ func (s *Store) try(ctx context.Context, fn func(w *wtx) error) (*wtx, error) {
 	if err := fn(w); err != nil {
 		return nil, err
 	}
-	for i := range w.changes {
-		w.changes[i].Origin = w.origin
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, s.payload(w.changes[i])); err != nil {
+	if len(w.changes) > 0 {
+		// One round trip for every notification of the transaction.
+		var batch pgx.Batch
+		for i := range w.changes {
+			w.changes[i].Origin = w.origin
+			batch.Queue(`SELECT pg_notify($1, $2)`, channel, s.payload(w.changes[i]))
+		}
+		if err := tx.SendBatch(ctx, &batch).Close(); err != nil {
 			return nil, mapErr(ctx, "notify", err)
 		}
 	}
