@@ -58,6 +58,7 @@ type blob struct {
 	data      []byte
 	hash      []byte
 	structure []byte
+	text      *textDoc // nil: not indexed
 }
 
 // readBlob reads a body to EOF, names it and analyses it if the store has
@@ -76,6 +77,9 @@ func (s *Store) readBlob(ctx context.Context, r io.Reader) (blob, error) {
 		if b.structure, err = s.opt.Analyze(bytes.NewReader(data)); err != nil {
 			return blob{}, fmt.Errorf("pgstore: analyse message: %w: %w", store.ErrTemporary, err)
 		}
+	}
+	if s.text {
+		b.text = textOf(b.data, b.structure)
 	}
 	return b, nil
 }
@@ -101,7 +105,7 @@ func (w *wtx) putBlob(b blob, refs int) error {
 	if err != nil {
 		return mapErr(w.ctx, "store body", err)
 	}
-	return nil
+	return w.keepText(b.hash, b.text)
 }
 
 // countHashes groups hashes for reference counting.

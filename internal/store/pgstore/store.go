@@ -58,6 +58,7 @@ type Store struct {
 	epoch    int64  // the lease epoch the store opened under
 	instance string // names this Store's notifications
 	history  int64
+	text     bool // pg_trgm is there: bodies' text is indexed (textsearch.go)
 
 	hub    store.Hub
 	subMu  sync.Mutex
@@ -94,6 +95,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	text, err := setupText(ctx, o.Pool)
+	if err != nil {
+		return nil, err
+	}
 	l, err := Holder(ctx, o.Pool, o.Database)
 	if err != nil {
 		return nil, err
@@ -103,7 +108,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	inst := make([]byte, 8)
 	rand.Read(inst)
-	s := &Store{opt: o, pool: o.Pool, log: o.Logger.With("database", o.Database), db: id, epoch: l.Epoch,
+	s := &Store{opt: o, pool: o.Pool, log: o.Logger.With("database", o.Database), db: id, epoch: l.Epoch, text: text,
 		instance: hex.EncodeToString(inst), history: expungeHistory, subs: map[store.AccountID]int{},
 		done: make(chan struct{})}
 	lctx, cancel := context.WithCancel(context.Background())
