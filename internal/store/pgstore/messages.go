@@ -178,10 +178,6 @@ func (s *Store) Deliver(ctx context.Context, to []store.AccountID, body io.Reade
 	var out []store.Delivered
 	err = s.write(ctx, func(w *wtx) error {
 		out = out[:0]
-		// The body first: the Inbox rows stay locked for less time.
-		if err := w.putBlob(b, len(accounts)); err != nil {
-			return err
-		}
 		rows, err := w.Query(ctx, `SELECT account, id FROM mailbox_folders
 			WHERE db = $1 AND account = ANY($2) AND name = $3 ORDER BY id FOR UPDATE`, s.db, accounts, store.Inbox)
 		if err != nil {
@@ -198,6 +194,9 @@ func (s *Store) Deliver(ctx context.Context, to []store.AccountID, body io.Reade
 			if _, ok := inbox[a]; !ok {
 				return fmt.Errorf("pgstore: account %d has no Inbox: %w", a, store.ErrNotFound)
 			}
+		}
+		if err := w.putBlob(b, len(accounts)); err != nil {
+			return err
 		}
 		for _, a := range accounts {
 			m := msgRow{size: int64(len(b.data)), date: sec, offset: offset, flags: []string{}, hash: b.hash}
@@ -229,8 +228,11 @@ func (s *Store) Append(ctx context.Context, f store.FolderID, m store.NewMessage
 	row := msgRow{size: int64(len(b.data)), date: sec, offset: offset, flags: flags, hash: b.hash}
 	var added []msgRow
 	err = s.write(ctx, func(w *wtx) error {
-		// add locks the folder row; the body first keeps it locked for
-		// less time.
+		// The folder row, then the body row: the order of every write
+		// (Expunge locks the folder, then releases bodies).
+		if _, err := w.lockFolders(f); err != nil {
+			return err
+		}
 		if err := w.putBlob(b, 1); err != nil {
 			return err
 		}

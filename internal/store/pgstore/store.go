@@ -9,7 +9,9 @@
 // messages of a database that have the same bytes; UIDs and mod-sequences
 // come from counters in the folder row, raised in the writing transaction,
 // which also holds that row locked: writes to one folder are serialised,
-// writes to different folders run side by side.
+// writes to different folders run side by side. Every write locks folder
+// rows (in id order) before body rows (in hash order); a deadlock or
+// serialisation failure all the same runs the transaction again.
 package pgstore
 
 import (
