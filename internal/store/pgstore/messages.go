@@ -269,56 +269,50 @@ func (w *wtx) lockFolders(ids ...store.FolderID) (map[store.FolderID]store.Accou
 
 // add inserts rows into folder f (locked, bodies referenced) under fresh
 // ascending UIDs and one new mod-sequence, keeps the counts, and records
-// the change.
+// the change. One statement: the folder's counters raised, and the rows
+// inserted under the UIDs they hand out.
 func (w *wtx) add(f store.FolderID, rows []msgRow) ([]msgRow, error) {
 	unseen := 0
+	var sizes, dates []int64
+	var offsets []int32
+	var seen []bool
+	var flags []string
+	var hashes [][]byte
 	for _, m := range rows {
 		if !m.seen() {
 			unseen++
 		}
+		sizes, dates, offsets = append(sizes, m.size), append(dates, m.date), append(offsets, m.offset)
+		seen, flags, hashes = append(seen, m.seen()), append(flags, strings.Join(m.flags, " ")), append(hashes, m.hash)
 	}
 	n := len(rows)
 	var account store.AccountID
 	var first, modseq int64
-	err := w.queryRow(`UPDATE mailbox_folders SET uid_next = uid_next + $2, highest_modseq = highest_modseq + 1,
-		messages = messages + $2, unseen = unseen + $3 WHERE db = $1 AND id = $4
-		RETURNING account, uid_next - $2, highest_modseq`, w.s.db, n, unseen, f).Scan(&account, &first, &modseq)
+	err := w.queryRow(`WITH f AS (
+			UPDATE mailbox_folders SET uid_next = uid_next + $2, highest_modseq = highest_modseq + 1,
+				messages = messages + $2, unseen = unseen + $3 WHERE db = $1 AND id = $4
+			RETURNING account, uid_next - $2 AS first, highest_modseq),
+		ins AS (
+			INSERT INTO mailbox_messages (folder, uid, modseq, size, internal_date, date_offset, seen, flags, hash)
+			SELECT $4, f.first + c.i - 1, f.highest_modseq, c.size, c.date, c.off, c.seen, c.flags, c.hash
+			FROM f, unnest($5::bigint[], $6::bigint[], $7::int[], $8::bool[], $9::text[], $10::bytea[])
+				WITH ORDINALITY AS c(size, date, off, seen, flags, hash, i))
+		SELECT account, first, highest_modseq FROM f`,
+		w.s.db, n, unseen, f, sizes, dates, offsets, seen, flags, hashes).Scan(&account, &first, &modseq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("pgstore: folder %d: %w", f, store.ErrNotFound)
 	}
 	if err != nil {
-		return nil, mapErr(w.ctx, "allocate uids", err)
+		return nil, mapErr(w.ctx, "insert messages", err)
 	}
 	if first+int64(n)-1 > math.MaxUint32 {
 		return nil, fmt.Errorf("pgstore: folder %d: UID space exhausted: %w", f, store.ErrOverQuota)
 	}
 	out := make([]msgRow, n)
 	uids := make([]uint32, n)
-	cols := struct {
-		uid, size, date []int64
-		offset          []int32
-		seen            []bool
-		flags           []string
-		hash            [][]byte
-	}{}
 	for i, m := range rows {
 		m.uid, m.modseq = uint32(first)+uint32(i), uint64(modseq)
 		out[i], uids[i] = m, m.uid
-		cols.uid = append(cols.uid, int64(m.uid))
-		cols.size = append(cols.size, m.size)
-		cols.date = append(cols.date, m.date)
-		cols.offset = append(cols.offset, m.offset)
-		cols.seen = append(cols.seen, m.seen())
-		cols.flags = append(cols.flags, strings.Join(m.flags, " "))
-		cols.hash = append(cols.hash, m.hash)
-	}
-	_, err = w.exec(`INSERT INTO mailbox_messages (folder, uid, modseq, size, internal_date, date_offset, seen, flags, hash)
-		SELECT $1, c.uid, $2, c.size, c.date, c.off, c.seen, c.flags, c.hash
-		FROM unnest($3::bigint[], $4::bigint[], $5::bigint[], $6::int[], $7::bool[], $8::text[], $9::bytea[])
-			AS c(uid, size, date, off, seen, flags, hash)`,
-		f, modseq, cols.uid, cols.size, cols.date, cols.offset, cols.seen, cols.flags, cols.hash)
-	if err != nil {
-		return nil, mapErr(w.ctx, "insert messages", err)
 	}
 	w.changes = append(w.changes, store.Change{Kind: store.ChangeNew, Account: account, Folder: f, UIDs: uids, ModSeq: uint64(modseq)})
 	return out, nil
