@@ -77,7 +77,7 @@ func (p *ProxyHandler) ServeConn(ctx context.Context, c *netserve.Conn) {
 		p.refuse(c, "perm", "bad handoff")
 		return
 	}
-	log = log.With("session", w.SessionID, "remote", w.Remote.String(), "user_id", w.UserID, "user", w.UserName)
+	log = log.With("session", w.SessionID, "remote", w.Remote.String(), "user_id", w.UserID)
 	if w.Protocol != p.Protocol {
 		log.Warn("handoff for another protocol", "protocol", w.Protocol)
 		p.refuse(c, "perm", "wrong protocol")
@@ -85,7 +85,7 @@ func (p *ProxyHandler) ServeConn(ctx context.Context, c *netserve.Conn) {
 	}
 	u, err := p.LookupUser(ctx, w.UserID)
 	if err != nil {
-		log.Warn("handoff for an unknown user", "err", err)
+		log.Warn("handoff for an unknown user", "named", w.UserName, "err", err)
 		p.refuse(c, "temp", "user not found")
 		return
 	}
