@@ -41,6 +41,9 @@ type RemoteBackend struct {
 // temporary refusal wraps ErrBackendStopped, a permanent one
 // ErrBackendRefused.
 func (b *RemoteBackend) Open(ctx context.Context, h Handoff) (Session, error) {
+	if b.TLS == nil {
+		return nil, errors.New("proxy: RemoteBackend without a TLS configuration")
+	}
 	line, err := h.Wire(b.Protocol)
 	if err != nil {
 		return nil, err
@@ -79,7 +82,7 @@ func (b *RemoteBackend) Open(ctx context.Context, h Handoff) (Session, error) {
 }
 
 func (b *RemoteBackend) tlsConfig() *tls.Config {
-	if b.Server == "" || b.TLS == nil {
+	if b.Server == "" {
 		return b.TLS
 	}
 	cfg := b.TLS.Clone()
