@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The handoff line is what a frontend sends a backend on another server
@@ -74,7 +77,7 @@ func (h Handoff) Wire(protocol string) ([]byte, error) {
 	return WireHandoff{
 		Protocol:       protocol,
 		UserID:         h.User.ID,
-		UserName:       h.User.Address(),
+		UserName:       logName(h.User.Address()),
 		SessionID:      h.SessionID,
 		Remote:         h.Remote,
 		Local:          h.Local,
@@ -157,13 +160,13 @@ func (j *handoffJSON) check() error {
 		return bad("protocol")
 	case j.UserID <= 0:
 		return bad("user_id")
-	case len(j.User) > maxWireUser || !printable(j.User):
+	case len(j.User) > maxWireUser || logName(j.User) != j.User:
 		return bad("user")
 	case j.Session == "" || len(j.Session) > maxWireSession || !printable(j.Session):
 		return bad("session")
 	case j.AuthTimeoutMS < 0 || j.AuthTimeoutMS > maxWireTimeout.Milliseconds():
 		return bad("auth_timeout_ms")
-	case j.MaxCommand <= 0 || j.MaxCommand > maxWireMaxCommand:
+	case j.MaxCommand < 0 || j.MaxCommand > maxWireMaxCommand:
 		return bad("max_command")
 	}
 	for _, a := range []string{j.Remote, j.Local} {
@@ -173,6 +176,22 @@ func (j *handoffJSON) check() error {
 		}
 	}
 	return nil
+}
+
+// logName is s with what a log line should not carry (invalid UTF-8,
+// controls, spaces) replaced by '?', cut to maxWireUser bytes.
+func logName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.IsSpace(r) {
+			return '?'
+		}
+		return r
+	}, s)
+	for len(s) > maxWireUser {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
 }
 
 // printable accepts printable ASCII without spaces (names for logs).

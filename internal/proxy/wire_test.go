@@ -45,13 +45,24 @@ func TestHandoffWire(t *testing.T) {
 		strings.Replace(good, `"remote":"192.0.2.1:40000"`, `"remote":"192.0.2.1"`, 1),
 		strings.Replace(good, `"local":"192.0.2.1:40000"`, `"local":"[fe80::1%eth0]:1"`, 1),
 		strings.Replace(good, `"auth_timeout_ms":90000`, `"auth_timeout_ms":-1`, 1),
-		strings.Replace(good, `"max_command":10240`, `"max_command":0`, 1),
+		strings.Replace(good, `"max_command":10240`, `"max_command":-1`, 1),
 		strings.Replace(good, `"max_command":10240`, `"max_command":99999999999`, 1),
 		good[:len(good)-1] + `,"pad":"` + strings.Repeat("x", 4096) + `"}`,
 	} {
 		if w, err := proxy.ParseHandoff([]byte(bad)); err == nil {
 			t.Errorf("accepted %.80q: %+v", bad, w)
 		}
+	}
+	// The name is for logs: UTF-8 passes, what a log should not carry is
+	// replaced.
+	u := alice
+	u.Alias = "zoë\x01 x"
+	line, err = proxy.Handoff{User: u, SessionID: "abc", Remote: c1, Local: c1}.Wire("POP3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err := proxy.ParseHandoff(line); err != nil || w.UserName != "zoë??x@mail.test" || w.MaxCommandSize != 0 {
+		t.Errorf("name for logs: %+v, %v", w, err)
 	}
 	// Unknown fields are ignored (a later build may add some).
 	if _, err := proxy.ParseHandoff([]byte(good[:len(good)-1] + `,"extra":1}` + "\r\n")); err != nil {
@@ -70,7 +81,7 @@ func FuzzHandoff(f *testing.F) {
 			return
 		}
 		// What parses is within bounds and survives a round trip.
-		if w.UserID <= 0 || w.MaxCommandSize <= 0 || w.AuthTimeout < 0 || !w.Remote.IsValid() || strings.ContainsAny(w.UserName+w.SessionID, "\r\n ") {
+		if w.UserID <= 0 || w.MaxCommandSize < 0 || w.AuthTimeout < 0 || !w.Remote.IsValid() || strings.ContainsAny(w.UserName+w.SessionID, "\r\n ") {
 			t.Fatalf("accepted %+v", w)
 		}
 		again, err := w.Marshal()
