@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postern/postern/internal/netserve"
 	"github.com/postern/postern/internal/proxy"
 	"github.com/postern/postern/internal/testkit"
 )
@@ -206,5 +207,34 @@ func TestProxyTargetHandoffTimeout(t *testing.T) {
 	got, _ := rawBackend(t, back, o[0].front, "")
 	if got != "" || time.Since(start) > 5*time.Second {
 		t.Errorf("got %q after %v", got, time.Since(start))
+	}
+}
+
+// A proxy target over its MaxConnections answers "NO temp", which the
+// frontend takes as the backend being unavailable.
+func TestProxyTargetOverLimit(t *testing.T) {
+	o := testOrgs(t)
+	s, err := netserve.Start(netserve.Options{
+		Name:   "proxy target",
+		Listen: []netserve.Listen{{Addr: testkit.FreeLoopbackAddr(t), Implicit: true}},
+		TLS:    o[0].back,
+		Handler: &proxy.ProxyHandler{Protocol: "IMAP4", Backend: func() proxy.Backend { return &echoBackend{} },
+			LookupUser: lookup, Logger: quiet},
+		Logger:   quiet,
+		MaxConns: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop(time.Second)
+	rb := &proxy.RemoteBackend{Addr: s.Addrs()[0].String(), TLS: o[0].front, Protocol: "IMAP4"}
+	h := proxy.Handoff{User: alice, SessionID: "s", Remote: c1, Local: c1}
+	first, err := rb.Open(t.Context(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = first // held open, not run
+	if _, err := rb.Open(t.Context(), h); !errors.Is(err, proxy.ErrBackendStopped) || !strings.Contains(err.Error(), "MaxConnections") {
+		t.Errorf("over the limit: %v", err)
 	}
 }
