@@ -159,6 +159,9 @@ func (r *relay) Run(ctx context.Context, c *netserve.Conn) {
 				tcp.CloseWrite()
 			}
 			r.conn.SetReadDeadline(time.Now().Add(drainTime))
+			if ctx.Err() != nil { // closeAll may have run just before
+				r.conn.SetReadDeadline(time.Now())
+			}
 			return
 		}
 		closeAll()
