@@ -50,6 +50,10 @@ type Conn struct {
 	ID     string
 	Local  netip.AddrPort
 	Remote netip.AddrPort
+	// peer is the address the server counted the connection under
+	// (MaxPerIP): a handler may set Remote to another (the proxy target
+	// names the client behind a frontend), the count stays right.
+	peer netip.Addr
 
 	idle time.Duration
 	// done is the server's context: once it is cancelled every read

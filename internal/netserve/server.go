@@ -222,6 +222,7 @@ func (s *Server) admit(c *Conn) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ip := c.Remote.Addr()
+	c.peer = ip
 	s.perIP[ip]++
 	s.conns[c] = struct{}{}
 	switch {
@@ -237,7 +238,7 @@ func (s *Server) release(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, c)
-	ip := c.Remote.Addr()
+	ip := c.peer
 	if s.perIP[ip]--; s.perIP[ip] <= 0 {
 		delete(s.perIP, ip)
 	}

@@ -3,14 +3,16 @@
 // the server holding its active copy, and that server's backend service for
 // the protocol, and the frontend hands the session over.
 //
-// Today a backend on the same server is reached in process (no second hop);
-// a mailbox whose active copy is on another server fails with
-// ErrRemoteServer until the cross-server proxy lands (DESIGN.md "One
-// session's path").
+// A backend on the same server is reached in process (no second hop); one
+// on another server through Router.Remote, typically a RemoteBackend: TLS
+// to that server's ProxyTargetPort with the organisation's certificates
+// (orgca.go), a one-line handoff (wire.go), then a byte relay. The other
+// server serves that port with a ProxyHandler.
 //
 // Invariant: a backend accepts a Handoff only from a frontend in the same
-// process (or, later, from a connection authenticated as a frontend
-// server); nothing a client sent is taken as an identity.
+// process or from a connection whose client certificate the organisation
+// CA signed for a server; nothing a client sent is taken as an identity,
+// and a handoff names its user by directory ID only.
 package proxy
 
 import (
@@ -70,6 +72,13 @@ type Router struct {
 	// Local returns the running local backend for a protocol ("POP3",
 	// "IMAP4"), or nil if it is stopped.
 	Local func(protocol string) Backend
+	// Remote, if set, returns the backend service for protocol on another
+	// server (a RemoteBackend); without it such a mailbox fails with
+	// ErrRemoteServer.
+	Remote func(ctx context.Context, server, protocol string) (Backend, error)
+	// Locate, if set, returns the server holding the database's active
+	// copy (a lease table); nil means db.Server.
+	Locate func(ctx context.Context, db directory.Database) (server string, err error)
 }
 
 // Route returns the backend that serves u's mailbox for protocol.
@@ -78,8 +87,21 @@ func (r *Router) Route(ctx context.Context, protocol string, u directory.User) (
 	if err != nil {
 		return nil, fmt.Errorf("mailbox database of %s: %w", u.Address(), err)
 	}
-	if db.Server != r.Server {
-		return nil, fmt.Errorf("%s on %s: %w", db.Name, db.Server, ErrRemoteServer)
+	server := db.Server
+	if r.Locate != nil {
+		if server, err = r.Locate(ctx, db); err != nil {
+			return nil, fmt.Errorf("active server of %s: %w", db.Name, err)
+		}
+	}
+	if server != r.Server {
+		if r.Remote == nil {
+			return nil, fmt.Errorf("%s on %s: %w", db.Name, server, ErrRemoteServer)
+		}
+		b, err := r.Remote(ctx, server, protocol)
+		if err != nil {
+			return nil, fmt.Errorf("%s on %s: %w", db.Name, server, err)
+		}
+		return b, nil
 	}
 	b := r.Local(protocol)
 	if b == nil {

@@ -142,6 +142,10 @@ const (
 	ChangeFlags
 	ChangeExpunge
 	ChangeFolder // a folder was created, deleted or renamed
+	// ChangeResync: events may have been lost; re-read the folder. It
+	// names no folder (Folder 0) and no UIDs: every folder of the account
+	// a subscriber holds a view of must be read again in full.
+	ChangeResync
 )
 
 // Change is published to an account's subscribers after a commit.

@@ -95,16 +95,27 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 	if !read {
 		u = v.settle(nil, 0, mayExpunge)
 	} else {
-		f, changed, expunged, err := s.changes(ctx, v.folder.ID, v.modseq)
-		if err == nil {
-			if flagged, added, ok := v.merge(f, changed, expunged); ok {
-				v.modseq = f.HighestModSeq
-				u = v.settle(flagged, added, mayExpunge)
-				s.announce(u)
-				return
-			}
+		var f store.Folder
+		var changed []store.Message
+		var err error
+		if s.resync.Swap(false) {
+			// Events may have been lost: what the store names since
+			// the view's modseq is not trusted to be all.
 			fullListings.Add(1)
 			f, changed, err = s.st.Changes(ctx, v.folder.ID, 0)
+		} else {
+			var expunged []uint32
+			f, changed, expunged, err = s.changes(ctx, v.folder.ID, v.modseq)
+			if err == nil {
+				if flagged, added, ok := v.merge(f, changed, expunged); ok {
+					v.modseq = f.HighestModSeq
+					u = v.settle(flagged, added, mayExpunge)
+					s.announce(u)
+					return
+				}
+				fullListings.Add(1)
+				f, changed, err = s.st.Changes(ctx, v.folder.ID, 0)
+			}
 		}
 		switch {
 		case errors.Is(err, store.ErrNotFound): // deleted elsewhere: no messages

@@ -116,6 +116,9 @@ type session struct {
 	// account; dirty says the selected folder may differ from the view.
 	changed chan struct{}
 	dirty   atomic.Bool
+	// resync says the store may have lost events (store.ChangeResync):
+	// the next sync reads the whole folder, as for an unnamed expunge.
+	resync  atomic.Bool
 	watched atomic.Int64 // the selected folder's id, 0 if none
 	// origin marks the store changes this session makes (store.WithOrigin).
 	origin uint64
@@ -186,7 +189,10 @@ func (s *session) onChange(ch store.Change) {
 	if ch.Origin == s.origin && (ch.Kind == store.ChangeFlags || ch.Kind == store.ChangeExpunge) {
 		return
 	}
-	if ch.Kind == store.ChangeFolder || int64(ch.Folder) == s.watched.Load() {
+	if ch.Kind == store.ChangeResync {
+		s.resync.Store(true)
+	}
+	if ch.Kind == store.ChangeFolder || ch.Kind == store.ChangeResync || int64(ch.Folder) == s.watched.Load() {
 		s.dirty.Store(true)
 		select {
 		case s.changed <- struct{}{}:

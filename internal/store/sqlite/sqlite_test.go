@@ -32,3 +32,9 @@ func TestConformance(t *testing.T) {
 func TestExpungeHorizon(t *testing.T) {
 	storetest.RunExpungeHorizon(t, func(t *testing.T) store.Store { return openTest(t, Options{ExpungeHistory: 5}) }, 5)
 }
+
+func TestStructuresConformance(t *testing.T) {
+	storetest.RunStructures(t, func(t *testing.T, analyze store.Analyzer, current func([]byte) bool) store.Store {
+		return openTest(t, Options{Analyze: analyze, AnalysisCurrent: current})
+	})
+}
