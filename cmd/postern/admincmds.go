@@ -53,6 +53,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
 		display := fs.String("display-name", "", "display name")
+		database := fs.String("database", "", "mailbox database (default: the first one active on this server)")
 		if err := fs.Parse(args[2:]); err != nil {
 			return err
 		}
@@ -60,7 +61,7 @@ func (c *cli) user(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		u, err := cl.NewUser(ctx, api.NewUser{Address: args[1], Password: pw, DisplayName: *display})
+		u, err := cl.NewUser(ctx, api.NewUser{Address: args[1], Password: pw, DisplayName: *display, Database: *database})
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,8 @@ Server:
   info                                   the server's name, domains and certificate
 
 Users and mailboxes:
-  user add ADDRESS [--display-name NAME] the password is read from stdin (prompted on a terminal)
+  user add ADDRESS [--display-name NAME] [--database DB]
+                                         the password is read from stdin (prompted on a terminal)
   user list
   user remove ADDRESS
   user passwd ADDRESS                    reset the password (read like user add)
@@ -58,6 +59,7 @@ Logon throttle (every logon path: POP3, IMAP4, SMTP AUTH, web, admin API; in for
   login show
   login set Name=Value ...               e.g. LogonsPerMinute=10 MaxFailurePenalty=00:00:30
 
+` + clusterUsage + `
 ` + domainUsage + `
 ` + connectorUsage + `
 ` + queueUsage + `
@@ -141,6 +143,10 @@ func (c *cli) dispatch(ctx context.Context, verb string, args []string) error {
 		return c.mailbox(ctx, args)
 	case "service":
 		return c.service(ctx, args)
+	case "server":
+		return c.servers(ctx, args)
+	case "database":
+		return c.database(ctx, args)
 	case "pop":
 		return c.settings(ctx, "pop3", args)
 	case "imap":

@@ -313,3 +313,32 @@ func (r Requests) SetPermission(ctx context.Context, req api.PermissionRequest) 
 	var p api.Permission
 	return p, r.post(ctx, "/v1/permissions", req, &p)
 }
+
+// ExchangeServers lists the organisation's servers.
+func (r Requests) ExchangeServers(ctx context.Context) ([]api.ExchangeServer, error) {
+	var out []api.ExchangeServer
+	return out, r.get(ctx, "/v1/servers", &out)
+}
+
+// Databases lists the mailbox databases, with their status if status.
+func (r Requests) Databases(ctx context.Context, status bool) ([]api.MailboxDatabase, error) {
+	var out []api.MailboxDatabase
+	path := "/v1/databases"
+	if status {
+		path = query(path, "status", "1")
+	}
+	return out, r.get(ctx, path, &out)
+}
+
+// NewDatabase creates a mailbox database on a server.
+func (r Requests) NewDatabase(ctx context.Context, name, server string) (api.MailboxDatabase, error) {
+	var out api.MailboxDatabase
+	return out, r.post(ctx, "/v1/databases", api.DatabaseRequest{Name: name, Server: server}, &out)
+}
+
+// DatabaseAction mounts, dismounts or moves (switchover) a mailbox
+// database, or adds a copy, and answers its status.
+func (r Requests) DatabaseAction(ctx context.Context, req api.DatabaseRequest) (api.MailboxDatabase, error) {
+	var out api.MailboxDatabase
+	return out, r.post(ctx, "/v1/databases/action", req, &out)
+}

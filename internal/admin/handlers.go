@@ -31,7 +31,7 @@ func (a *API) listUsers(r *http.Request) ([]api.User, error) {
 }
 
 func (a *API) addUser(r *http.Request, req api.NewUser) (api.User, error) {
-	u, err := a.s.AddUser(r.Context(), req.Address, req.Password, req.DisplayName)
+	u, err := a.s.AddUser(r.Context(), req.Address, req.Password, req.DisplayName, req.Database)
 	return userOf(u), err
 }
 

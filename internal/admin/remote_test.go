@@ -33,7 +33,7 @@ func TestRemoteAdmin(t *testing.T) {
 	}
 	defer s.Close()
 	for _, u := range []string{"boss@mail.test", "clerk@mail.test"} {
-		if _, err := s.AddUser(ctx, u, "Right-1", ""); err != nil {
+		if _, err := s.AddUser(ctx, u, "Right-1", "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}

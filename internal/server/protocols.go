@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -51,7 +52,7 @@ var protocols = []protocol{
 		backend: func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend {
 			return popbackend.New(popbackend.Options{
 				Descending: ps.MessageRetrievalSortOrder == config.SortDescending, ExactSize: ps.EnableExactRFC822Size,
-				Store: s.Store, Logger: s.log.With("service", "pop3-backend"), ProtoLog: plog,
+				Store: s.Store, Logger: s.log.With("service", "pop3-backend"), ProtoLog: plog, CreateMailbox: s.cluster != nil,
 			})
 		},
 	},
@@ -61,7 +62,7 @@ var protocols = []protocol{
 
 		backend: func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend {
 			return imapbackend.New(imapbackend.Options{
-				ShowHidden: ps.ShowHiddenFoldersEnabled, Store: s.Store,
+				ShowHidden: ps.ShowHiddenFoldersEnabled, Store: s.Store, CreateMailbox: s.cluster != nil,
 				Logger: s.log.With("service", "imap4-backend"), ProtoLog: plog,
 			})
 		},
@@ -176,7 +177,7 @@ func (s *Server) startFrontend(ctx context.Context, p protocol) (instance, error
 		PreAuthTimeout: ps.PreAuthenticatedConnectionTimeout.Duration(),
 		AuthTimeout:    ps.AuthenticatedConnectionTimeout.Duration(),
 		Engine:         engine,
-		Router:         &proxy.Router{Directory: s.dir, Server: s.name, Local: s.localBackend},
+		Router:         s.router(),
 		Logger:         log,
 		ProtoLog:       plog,
 	})
@@ -225,16 +226,26 @@ func (s *Server) permit(protocol string) func(u directory.User) error {
 	}
 }
 
-// backendInstance is a running backend service.
+// backendInstance is a running backend service; in cluster mode it also
+// listens on ProxyTargetPort for the other servers' frontends.
 type backendInstance struct {
 	stoppableBackend
-	slot *atomic.Pointer[backendInstance]
-	plog *protolog.Logger
+	slot  *atomic.Pointer[backendInstance]
+	plog  *protolog.Logger
+	proxy *netserve.Server // nil but in cluster mode
 }
 
-func (b *backendInstance) listeners() []string { return nil }
+func (b *backendInstance) listeners() []string {
+	if b.proxy == nil {
+		return nil
+	}
+	return addrStrings(b.proxy)
+}
 
 func (b *backendInstance) stop() {
+	if b.proxy != nil {
+		b.proxy.Stop(stopGrace)
+	}
 	if b.slot.CompareAndSwap(b, nil) {
 		b.stoppableBackend.Stop(stopGrace)
 	}
@@ -252,6 +263,35 @@ func (s *Server) startBackend(ctx context.Context, p protocol) (instance, error)
 		return nil, err
 	}
 	b := &backendInstance{stoppableBackend: p.backend(s, ps, plog), slot: s.backends.m[p.name], plog: plog}
+	if s.cluster != nil {
+		log := s.log.With("service", p.service+"-backend")
+		b.proxy, err = netserve.Start(netserve.Options{
+			Name:   p.service + "-backend",
+			Listen: []netserve.Listen{{Addr: s.proxyListenAddr(ps.ProxyTargetPort), Implicit: true}},
+			TLS:    s.cluster.back,
+			Handler: &proxy.ProxyHandler{Protocol: p.name, Backend: func() proxy.Backend { return s.localBackend(p.name) },
+				LookupUser: s.dir.UserByID, Logger: log},
+			Logger:           log,
+			HandshakeTimeout: 10 * time.Second,
+		})
+		if err != nil {
+			b.Stop(0)
+			plog.Close()
+			return nil, fmt.Errorf("ProxyTargetPort: %w", err)
+		}
+	}
 	b.slot.Store(b)
 	return b, nil
+}
+
+// router finds the backend for an authenticated user: in process when
+// the mailbox's database is active here, else (cluster mode) the backend
+// of the server holding it.
+func (s *Server) router() *proxy.Router {
+	r := &proxy.Router{Directory: s.dir, Server: s.name, Local: s.localBackend}
+	if s.cluster != nil {
+		r.Locate = s.activeServer
+		r.Remote = s.remoteBackend
+	}
+	return r
 }

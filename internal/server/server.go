@@ -88,6 +88,7 @@ type Server struct {
 
 	storesMu sync.Mutex
 	stores   map[string]store.Store // by mailbox database name
+	offline  map[string]bool        // dismounted (embedded mode)
 
 	services []*service
 	backends backends
@@ -100,6 +101,11 @@ type Server struct {
 	throttle *login.Throttle
 	// lock holds the data folder (datafolder.go) until Close.
 	lock *os.File
+
+	// cluster is set in cluster mode (cluster.go); address is where the
+	// organisation's other servers reach this one.
+	cluster *cluster
+	address string
 }
 
 // Open opens (creating on first start) the data folder and starts the
@@ -116,43 +122,72 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDirectoryFile(o.DataDir); err != nil {
-		lock.Close()
-		return nil, err
-	}
-	dirPath := filepath.Join(o.DataDir, "directory.db")
-	dir, err := directory.Open(ctx, directory.Options{Path: dirPath, Hash: o.HashParams})
-	if err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("opening the directory %s: %w", dirPath, err)
-	}
-	s := &Server{dataDir: o.DataDir, dir: dir, log: o.Logger, stores: map[string]store.Store{}, lock: lock}
+	s := &Server{dataDir: o.DataDir, log: o.Logger, stores: map[string]store.Store{}, lock: lock}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	if err := s.init(ctx, o); err != nil {
-		dir.Close()
+	fail := func(err error) (*Server, error) {
+		s.cancel()
+		if s.dir != nil {
+			s.dir.Close()
+		}
+		s.closeCluster()
 		lock.Close()
 		return nil, err
+	}
+	if err := s.openDirectory(ctx, o); err != nil {
+		return fail(err)
+	}
+	if err := s.loadDismounted(ctx); err != nil {
+		return fail(err)
 	}
 	if s.queue, err = queue.Open(ctx, filepath.Join(o.DataDir, "queue")); err != nil {
-		dir.Close()
-		lock.Close()
-		return nil, err
+		return fail(err)
 	}
 	ls, err := s.Logon(ctx)
 	if err != nil {
 		s.queue.Close()
-		dir.Close()
-		lock.Close()
-		return nil, err
+		return fail(err)
 	}
 	s.throttle = login.NewThrottle(throttleOptions(ls))
 	s.registerServices()
+	if s.cluster != nil {
+		s.leaseRound(ctx) // mount what is active here before the services start
+		go s.keepLeases()
+	}
 	if !o.NoAutostart {
 		s.startAutomatic(ctx)
 	}
 	return s, nil
 }
 
+// openDirectory opens the directory (the embedded one in the data folder,
+// or the organisation's on PostgreSQL) and this server's records in it,
+// creating them on first start.
+func (s *Server) openDirectory(ctx context.Context, o Options) error {
+	if o.DirectoryURL == "" {
+		if err := checkDirectoryFile(o.DataDir); err != nil {
+			return err
+		}
+		dirPath := filepath.Join(o.DataDir, "directory.db")
+		dir, err := directory.Open(ctx, directory.Options{Path: dirPath, Hash: o.HashParams})
+		if err != nil {
+			return fmt.Errorf("opening the directory %s: %w", dirPath, err)
+		}
+		s.dir = dir
+		return s.init(ctx, o)
+	}
+	dir, err := directory.Open(ctx, directory.Options{URL: o.DirectoryURL, Hash: o.HashParams})
+	if err != nil {
+		return fmt.Errorf("opening the directory %s: %w", directory.RedactURL(o.DirectoryURL), err)
+	}
+	s.dir = dir
+	if s.cluster, err = openCluster(ctx, o.DirectoryURL); err != nil {
+		return err
+	}
+	if err := s.initCluster(ctx, o); err != nil {
+		return err
+	}
+	return s.openCerts()
+}
 // init creates the server's records on first start and loads them.
 func (s *Server) init(ctx context.Context, o Options) error {
 	ok, err := checkInitialized(ctx, s.dataDir, s.dir)
@@ -169,6 +204,13 @@ func (s *Server) init(ctx context.Context, o Options) error {
 		return fmt.Errorf("reading the server record: %v", err)
 	}
 	s.name, s.fqdn = servers[0].Name, servers[0].FQDN
+	return s.openCerts()
+}
+
+// openCerts opens the certificate store and makes the server's
+// self-signed certificate if it has none.
+func (s *Server) openCerts() error {
+	var err error
 	s.certs, err = tlsconf.Open(tlsconf.Options{Dir: filepath.Join(s.dataDir, "certs")})
 	if err != nil {
 		return err
@@ -240,6 +282,12 @@ func (s *Server) Store(name string) (store.Store, error) {
 	if st, ok := s.stores[name]; ok {
 		return st, nil
 	}
+	if s.cluster != nil {
+		return nil, fmt.Errorf("mailbox database %q is not active on %s: %w", name, s.name, store.ErrTemporary)
+	}
+	if s.offline[name] {
+		return nil, fmt.Errorf("mailbox database %q is dismounted: %w", name, store.ErrTemporary)
+	}
 	db, err := s.dir.Database(context.Background(), name)
 	if err != nil {
 		return nil, err
@@ -264,6 +312,7 @@ func (s *Server) Store(name string) (store.Store, error) {
 func (s *Server) Close() error {
 	s.stopAll()
 	s.cancel()
+	s.releaseLeases()
 	s.storesMu.Lock()
 	var errs []error
 	for _, st := range s.stores {
@@ -272,6 +321,7 @@ func (s *Server) Close() error {
 	s.stores = map[string]store.Store{}
 	s.storesMu.Unlock()
 	errs = append(errs, s.queue.Close(), s.dir.Close())
+	s.closeCluster()
 	s.lock.Close() // the folder is free for another server
 	return errors.Join(errs...)
 }

@@ -107,11 +107,17 @@ func settingsKey(protocol string) (string, error) {
 // Settings returns a protocol's stored settings (Get-PopSettings,
 // Get-ImapSettings).
 func (s *Server) Settings(ctx context.Context, protocol string) (config.ProtocolSettings, error) {
+	return s.settingsOf(ctx, s.name, protocol)
+}
+
+// settingsOf returns the protocol settings of a server of the
+// organisation (this one, or another in cluster mode).
+func (s *Server) settingsOf(ctx context.Context, server, protocol string) (config.ProtocolSettings, error) {
 	key, err := settingsKey(protocol)
 	if err != nil {
 		return config.ProtocolSettings{}, err
 	}
-	b, err := s.dir.Setting(ctx, s.name, key)
+	b, err := s.dir.Setting(ctx, server, key)
 	if errors.Is(err, directory.ErrNotFound) {
 		return config.DefaultSettings(protocol, s.fqdn)
 	}

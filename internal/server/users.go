@@ -11,24 +11,12 @@ import (
 	"github.com/postern/postern/internal/store"
 )
 
-// AddUser creates a user and its mailbox (Inbox and default folders) in
-// the server's first mailbox database.
-func (s *Server) AddUser(ctx context.Context, address, password, display string) (directory.User, error) {
-	dbs, err := s.dir.Databases(ctx)
-	if err != nil {
-		return directory.User{}, err
-	}
-	var dbName string
-	for _, db := range dbs {
-		if db.Server == s.name {
-			dbName = db.Name
-			break
-		}
-	}
-	if dbName == "" {
-		return directory.User{}, errors.New("this server holds no mailbox database")
-	}
-	st, err := s.Store(dbName)
+// AddUser creates a user and its mailbox (Inbox and default folders) in a
+// mailbox database: the one named, else the first one active on this
+// server. In cluster mode a mailbox whose database is active on another
+// server is created there at its first logon or delivery.
+func (s *Server) AddUser(ctx context.Context, address, password, display, database string) (directory.User, error) {
+	dbName, err := s.databaseForNewUser(ctx, database)
 	if err != nil {
 		return directory.User{}, err
 	}
@@ -36,11 +24,39 @@ func (s *Server) AddUser(ctx context.Context, address, password, display string)
 	if err != nil {
 		return u, err
 	}
-	if err := st.CreateAccount(ctx, store.AccountID(u.ID)); err != nil && !errors.Is(err, store.ErrExists) {
+	st, err := s.Store(dbName)
+	if err != nil && s.cluster != nil && errors.Is(err, store.ErrTemporary) {
+		return u, nil // not active here
+	}
+	if err == nil {
+		err = st.CreateAccount(ctx, store.AccountID(u.ID))
+	}
+	if err != nil && !errors.Is(err, store.ErrExists) {
 		s.dir.RemoveUser(ctx, u.ID)
 		return directory.User{}, fmt.Errorf("creating the mailbox: %w", err)
 	}
 	return u, nil
+}
+
+// databaseForNewUser names the database a new mailbox goes into.
+func (s *Server) databaseForNewUser(ctx context.Context, name string) (string, error) {
+	if name != "" {
+		db, err := s.dir.Database(ctx, name)
+		return db.Name, err
+	}
+	dbs, err := s.dir.Databases(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, db := range dbs {
+		if db.Server == s.name {
+			return db.Name, nil
+		}
+	}
+	if len(dbs) > 0 && s.cluster != nil {
+		return dbs[0].Name, nil
+	}
+	return "", errors.New("this server holds no mailbox database")
 }
 
 // RemoveUser removes a user and its mailbox.

@@ -30,7 +30,7 @@ type cmdlet struct {
 // builtins is the command table.
 func builtins() []*cmdlet {
 	var all []*cmdlet
-	for _, group := range [][]*cmdlet{settingsCmdlets(), casCmdlets(), mailboxCmdlets(), domainCmdlets(), roleCmdlets(), permissionCmdlets(), serviceCmdlets(),
+	for _, group := range [][]*cmdlet{settingsCmdlets(), casCmdlets(), mailboxCmdlets(), domainCmdlets(), roleCmdlets(), permissionCmdlets(), serviceCmdlets(), databaseCmdlets(),
 		certCmdlets(), connectivityCmdlets(), connectorCmdlets(), queueCmdlets(), sendConnectorCmdlets(), formatCmdlets(), utilityCmdlets()} {
 		all = append(all, group...)
 	}

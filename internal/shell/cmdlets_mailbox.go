@@ -130,15 +130,15 @@ func runNewMailbox(ctx context.Context, c *call) ([]any, error) {
 	if display == "" {
 		display = c.str("Name")
 	}
-	if c.has("Database") || c.has("OrganizationalUnit") {
-		c.warn("Postern puts the mailbox in this server's mailbox database; -Database and -OrganizationalUnit are ignored.")
+	if c.has("OrganizationalUnit") {
+		c.warn("Postern has no organizational units; -OrganizationalUnit is ignored.")
 	}
 	if c.whatIf() {
 		c.whatIfMsg(addr, "")
 		return nil, nil
 	}
 	pw, _ := c.args["Password"].(*lang.SecureString)
-	u, err := c.client().NewUser(ctx, api.NewUser{Address: addr, Password: pw.Reveal(), DisplayName: display})
+	u, err := c.client().NewUser(ctx, api.NewUser{Address: addr, Password: pw.Reveal(), DisplayName: display, Database: c.str("Database")})
 	if err != nil {
 		return nil, err
 	}

@@ -178,7 +178,7 @@ func (s *Server) listener(service string, i int) string {
 // AddUser creates a user.
 func (s *Server) AddUser(address, password string) {
 	s.t.Helper()
-	if _, err := s.Server.AddUser(context.Background(), address, password, ""); err != nil {
+	if _, err := s.Server.AddUser(context.Background(), address, password, "", ""); err != nil {
 		s.t.Fatal(err)
 	}
 }

@@ -35,6 +35,9 @@ type NewUser struct {
 	Address     string `json:"address"`
 	Password    string `json:"password"`
 	DisplayName string `json:"displayName,omitempty"`
+	// Database is the mailbox database to put it in; empty: the first
+	// one active on the server answering.
+	Database string `json:"database,omitempty"`
 }
 
 // NameRequest names a user, with a password where one is set.

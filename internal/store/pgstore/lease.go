@@ -125,3 +125,15 @@ func checkLease(ctx context.Context, tx pgx.Tx, database string, epoch int64) er
 	}
 	return nil
 }
+
+// Release ends l now, if it is still this holder's at this epoch, so that
+// the next server need not wait for it to expire (a clean stop, a
+// dismount). A lease already lost is not an error.
+func Release(ctx context.Context, pool *pgxpool.Pool, l Lease) error {
+	_, err := pool.Exec(ctx, `UPDATE mailbox_db_leases SET expires = now()
+		WHERE database = $1 AND server = $2 AND epoch = $3`, l.Database, l.Server, l.Epoch)
+	if err != nil {
+		return mapErr(ctx, "release lease", err)
+	}
+	return nil
+}
