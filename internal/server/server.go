@@ -188,6 +188,7 @@ func (s *Server) openDirectory(ctx context.Context, o Options) error {
 	}
 	return s.openCerts()
 }
+
 // init creates the server's records on first start and loads them.
 func (s *Server) init(ctx context.Context, o Options) error {
 	ok, err := checkInitialized(ctx, s.dataDir, s.dir)

@@ -83,4 +83,3 @@ func (b *Backend) Stop(grace time.Duration) { b.sessions.Stop(grace) }
 // is leaving this server (a switchover, a lost lease); the clients
 // reconnect and are routed to the server that holds it now.
 func (b *Backend) EndDatabase(name string) int { return b.sessions.End(name) }
-

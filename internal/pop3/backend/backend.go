@@ -98,4 +98,3 @@ func hasFlag(flags []string, f string) bool {
 	}
 	return false
 }
-
