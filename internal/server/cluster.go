@@ -216,6 +216,10 @@ func openCluster(ctx context.Context, url string) (*cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", directory.RedactURL(url), err)
 	}
+	if err := pgstore.Prepare(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	return &cluster{pool: pool, ttl: DefaultLeaseTTL, leases: map[string]pgstore.Lease{}}, nil
 }
 
@@ -292,6 +296,8 @@ func (s *Server) leaseRound(ctx context.Context) {
 		case errors.Is(err, store.ErrNotFound) && db.Server == s.name:
 			s.activate(ctx, db, "mounted")
 		case err != nil:
+		case l.Server == s.name && db.Server == s.name:
+			s.activate(ctx, db, "mounted") // this server's own, after a restart
 		case l.Server == s.name:
 			// Switched over to this server (Move-ActiveMailboxDatabase).
 			s.activate(ctx, db, "switchover")

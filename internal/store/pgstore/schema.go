@@ -76,19 +76,37 @@ var schema = []string{
 		PRIMARY KEY (folder, modseq, uid))`,
 }
 
-// createSchema creates the tables if missing, under an advisory lock so
-// that servers starting at once do not race on the catalogue, and returns
-// the id of database name, adding its row if needed.
+// Prepare creates the tables if missing (leases included), under an
+// advisory lock so that servers starting at once do not race on the
+// catalogue. A server calls it at start, before Acquire or Holder; Open
+// calls it too.
+func Prepare(ctx context.Context, pool *pgxpool.Pool) error {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return prepare(ctx, tx) })
+	if err != nil {
+		return mapErr(ctx, "create schema", err)
+	}
+	return nil
+}
+
+func prepare(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(schemaLock)); err != nil {
+		return err
+	}
+	for _, q := range schema {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createSchema creates the tables if missing and returns the id of
+// database name, adding its row if needed.
 func createSchema(ctx context.Context, pool *pgxpool.Pool, name string) (int64, error) {
 	var id int64
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(schemaLock)); err != nil {
+		if err := prepare(ctx, tx); err != nil {
 			return err
-		}
-		for _, q := range schema {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return err
-			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO mailbox_dbs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name); err != nil {
 			return err
