@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -30,6 +31,10 @@ type ProxyHandler struct {
 	// HandoffTimeout bounds the wait for the handoff line; zero means
 	// DefaultHandoffTimeout.
 	HandoffTimeout time.Duration
+	// Deliver, if set, takes mail for mailboxes active here from the
+	// other servers' transport (deliver.go); MaxDeliverSize bounds it.
+	Deliver        DeliverFunc
+	MaxDeliverSize int64
 }
 
 var _ netserve.Handler = (*ProxyHandler)(nil)
@@ -69,6 +74,10 @@ func (p *ProxyHandler) ServeConn(ctx context.Context, c *netserve.Conn) {
 			p.refuse(c, "perm", "bad handoff")
 		}
 		log.Warn("no handoff", "err", err)
+		return
+	}
+	if p.Deliver != nil && bytes.HasPrefix(line, []byte(deliverPrefix)) {
+		p.serveDeliver(ctx, c, line, log)
 		return
 	}
 	w, err := ParseHandoff(line)

@@ -54,7 +54,7 @@ func (b *RemoteBackend) Open(ctx context.Context, h Handoff) (Session, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	d := tls.Dialer{Config: b.tlsConfig()}
+	d := newDialer(b.tlsConfig())
 	nc, err := d.DialContext(ctx, "tcp", b.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s backend at %s: %w: %w", b.Protocol, b.Addr, ErrBackendStopped, err)
@@ -80,6 +80,8 @@ func (b *RemoteBackend) Open(ctx context.Context, h Handoff) (Session, error) {
 	conn.SetDeadline(time.Time{})
 	return &relay{conn: conn}, nil
 }
+
+func newDialer(cfg *tls.Config) *tls.Dialer { return &tls.Dialer{Config: cfg} }
 
 func (b *RemoteBackend) tlsConfig() *tls.Config {
 	if b.Server == "" {
@@ -110,16 +112,11 @@ func (b *RemoteBackend) handoff(conn *tls.Conn, line []byte) (string, error) {
 	if _, err := conn.Write(line); err != nil {
 		return "", fmt.Errorf("%s backend at %s: %w: %w", b.Protocol, b.Addr, ErrBackendStopped, err)
 	}
-	var buf [maxReplyLine]byte
-	for n := 0; n < len(buf); n++ {
-		if _, err := io.ReadFull(conn, buf[n:n+1]); err != nil {
-			return "", fmt.Errorf("%s backend at %s: no answer: %w: %w", b.Protocol, b.Addr, ErrBackendStopped, err)
-		}
-		if buf[n] == '\n' {
-			return strings.TrimSuffix(string(buf[:n]), "\r"), nil
-		}
+	reply, err := readReply(conn)
+	if err != nil {
+		return "", fmt.Errorf("%s backend at %s: no answer: %w: %w", b.Protocol, b.Addr, ErrBackendStopped, err)
 	}
-	return "", fmt.Errorf("%s backend at %s: answer too long: %w", b.Protocol, b.Addr, ErrBackendStopped)
+	return reply, nil
 }
 
 // relay is a session on another server: it copies bytes both ways between

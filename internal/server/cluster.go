@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/mime"
 	"github.com/postern/postern/internal/proxy"
@@ -459,4 +461,63 @@ func ensureMailbox(ctx context.Context, st store.Store, a store.AccountID) error
 		return nil
 	}
 	return err
+}
+
+// deliverRemote hands a message for mailboxes in db to the server where db
+// is active, over the proxy hop (proxy.RemoteBackend.Deliver), through
+// its IMAP4 or else its POP3 backend's ProxyTargetPort; it returns once
+// that server has stored it.
+func (s *Server) deliverRemote(ctx context.Context, db string, to []store.AccountID, body io.Reader, size int64, date time.Time) error {
+	rec, err := s.dir.Database(ctx, db)
+	if err != nil {
+		return err
+	}
+	server, err := s.activeServer(ctx, rec)
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, store.ErrTemporary)
+	}
+	users := make([]int64, len(to))
+	for i, a := range to {
+		users[i] = int64(a)
+	}
+	var errs []error
+	for _, protocol := range []string{config.ProtocolIMAP4, config.ProtocolPOP3} {
+		b, err := s.remoteBackend(ctx, server, protocol)
+		if err == nil {
+			if err = b.(*proxy.RemoteBackend).Deliver(ctx, users, body, size, date); err == nil {
+				return nil
+			}
+		}
+		errs = append(errs, err)
+		if errors.Is(err, proxy.ErrBackendRefused) {
+			break
+		}
+		if rerr := rewind(body); rerr != nil {
+			break
+		}
+	}
+	return fmt.Errorf("delivering to %s on %s: %w: %w", db, server, errors.Join(errs...), store.ErrTemporary)
+}
+
+// deliverHere takes mail from another server's transport for mailboxes
+// whose database is active here (proxy.ProxyHandler.Deliver).
+func (s *Server) deliverHere(ctx context.Context, users []int64, body io.Reader, size int64, date time.Time) error {
+	var db string
+	to := make([]store.AccountID, 0, len(users))
+	for _, id := range users {
+		u, err := s.dir.UserByID(ctx, id)
+		if err != nil {
+			return fmt.Errorf("user %d: %w: %w", id, err, proxy.ErrBackendRefused)
+		}
+		if db != "" && u.Database != db {
+			return fmt.Errorf("one delivery spans two databases: %w", proxy.ErrBackendRefused)
+		}
+		db = u.Database
+		to = append(to, store.AccountID(id))
+	}
+	st, err := s.Store(db)
+	if err != nil {
+		return err
+	}
+	return s.deliverStore(ctx, st, to, body, date)
 }

@@ -51,7 +51,7 @@ func (d delivery) Deliver(ctx context.Context, from string, rcpts []string, body
 	now := time.Now()
 	for n, db := range order {
 		idx := byDB[db]
-		err := d.deliverTo(ctx, db, idx, accounts, body, now)
+		err := d.deliverTo(ctx, db, idx, accounts, body, size, now)
 		if err == nil && n+1 < len(order) {
 			err = rewind(body) // the next database reads the body again
 		}
@@ -62,11 +62,7 @@ func (d delivery) Deliver(ctx context.Context, from string, rcpts []string, body
 	return errs
 }
 
-func (d delivery) deliverTo(ctx context.Context, db string, idx []int, accounts map[int]store.AccountID, body io.Reader, now time.Time) error {
-	st, err := d.s.Store(db)
-	if err != nil {
-		return err
-	}
+func (d delivery) deliverTo(ctx context.Context, db string, idx []int, accounts map[int]store.AccountID, body io.Reader, size int64, now time.Time) error {
 	to := make([]store.AccountID, 0, len(idx))
 	seen := map[store.AccountID]bool{}
 	for _, i := range idx {
@@ -75,7 +71,27 @@ func (d delivery) deliverTo(ctx context.Context, db string, idx []int, accounts 
 			to = append(to, a)
 		}
 	}
-	_, err = st.Deliver(ctx, to, body, now)
+	st, err := d.s.Store(db)
+	if err != nil && d.s.cluster != nil && errors.Is(err, store.ErrTemporary) {
+		return d.s.deliverRemote(ctx, db, to, body, size, now)
+	}
+	if err != nil {
+		return err
+	}
+	return d.s.deliverStore(ctx, st, to, body, now)
+}
+
+// deliverStore delivers into a store of this server; in cluster mode a
+// mailbox that has no folders yet is made first (store.InboxOf).
+func (s *Server) deliverStore(ctx context.Context, st store.Store, to []store.AccountID, body io.Reader, date time.Time) error {
+	if s.cluster != nil {
+		for _, a := range to {
+			if _, err := store.InboxOf(ctx, st, a, true); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := st.Deliver(ctx, to, body, date)
 	return err
 }
 

@@ -265,12 +265,19 @@ func (s *Server) startBackend(ctx context.Context, p protocol) (instance, error)
 	b := &backendInstance{stoppableBackend: p.backend(s, ps, plog), slot: s.backends.m[p.name], plog: plog}
 	if s.cluster != nil {
 		log := s.log.With("service", p.service+"-backend")
+		tr, err := s.Transport(ctx)
+		if err != nil {
+			b.Stop(0)
+			plog.Close()
+			return nil, err
+		}
+		maxSize := tr.MaxMessageSize + 64<<10 // and the Received header the sender added
 		b.proxy, err = netserve.Start(netserve.Options{
 			Name:   p.service + "-backend",
 			Listen: []netserve.Listen{{Addr: s.proxyListenAddr(ps.ProxyTargetPort), Implicit: true}},
 			TLS:    s.cluster.back,
 			Handler: &proxy.ProxyHandler{Protocol: p.name, Backend: func() proxy.Backend { return s.localBackend(p.name) },
-				LookupUser: s.dir.UserByID, Logger: log},
+				LookupUser: s.dir.UserByID, Logger: log, Deliver: s.deliverHere, MaxDeliverSize: maxSize},
 			Logger:           log,
 			HandshakeTimeout: 10 * time.Second,
 		})
