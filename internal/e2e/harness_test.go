@@ -18,6 +18,7 @@ import (
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/testkit"
+	"github.com/postern/postern/internal/testkit/pgtest"
 )
 
 var binary string
@@ -34,6 +35,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	pgtest.StopShared()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

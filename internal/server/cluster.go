@@ -58,6 +58,8 @@ type cluster struct {
 
 	mu     sync.Mutex
 	leases map[string]pgstore.Lease // the databases active here
+
+	activating sync.Mutex // one activate at a time
 }
 
 type orgCA struct {
@@ -229,7 +231,7 @@ func openCluster(ctx context.Context, url string) (*cluster, error) {
 // of.
 func (s *Server) mountPG(ctx context.Context, name string) (store.Store, error) {
 	st, err := pgstore.Open(ctx, pgstore.Options{Pool: s.cluster.pool, Database: name, Server: s.name,
-		Analyze: analyzeMessage, AnalysisCurrent: mime.IsCurrent, Logger: s.log.With("database", name)})
+		Analyze: analyzeMessage, AnalysisCurrent: mime.IsCurrent, Logger: s.log})
 	if err != nil {
 		return nil, err
 	}
@@ -326,9 +328,18 @@ func (s *Server) failoverDelay(db directory.Database, dead string) time.Duration
 	return time.Duration(i) * s.cluster.ttl / 3
 }
 
-// activate takes db's lease and mounts it.
+// activate takes db's lease and mounts it. Calls are serialised: the
+// lease round and a session's first use may both find it to do.
 func (s *Server) activate(ctx context.Context, db directory.Database, why string) {
 	c := s.cluster
+	c.activating.Lock()
+	defer c.activating.Unlock()
+	s.storesMu.Lock()
+	_, done := s.stores[db.Name]
+	s.storesMu.Unlock()
+	if done {
+		return
+	}
 	l, err := pgstore.Acquire(ctx, c.pool, db.Name, s.name, c.ttl)
 	if err != nil {
 		if !errors.Is(err, pgstore.ErrHeld) {
@@ -380,6 +391,33 @@ func (s *Server) unmount(name string) {
 		st.Close()
 	}
 	s.log.Info("mailbox database dismounted here", "database", name, "sessions ended", n)
+}
+
+// clusterStore is Store in cluster mode: a database active here, mounted
+// at once if its lease has just passed to this server (a switchover the
+// lease round has not seen yet).
+func (s *Server) clusterStore(name string) (store.Store, error) {
+	s.storesMu.Lock()
+	st, ok := s.stores[name]
+	s.storesMu.Unlock()
+	if ok {
+		return st, nil
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	l, err := pgstore.Holder(ctx, s.cluster.pool, name)
+	if err == nil && l.Server == s.name && time.Now().Before(l.Expires) {
+		if db, err := s.dir.Database(ctx, name); err == nil {
+			s.activate(ctx, db, "switchover")
+		}
+		s.storesMu.Lock()
+		st, ok = s.stores[name]
+		s.storesMu.Unlock()
+		if ok {
+			return st, nil
+		}
+	}
+	return nil, fmt.Errorf("mailbox database %q is not active on %s: %w", name, s.name, store.ErrTemporary)
 }
 
 // activeServer is the server holding a database's active copy: the

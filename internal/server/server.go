@@ -278,13 +278,13 @@ func (s *Server) Directory() *directory.Directory { return s.dir }
 
 // Store returns the opened mailbox database name, opening it on first use.
 func (s *Server) Store(name string) (store.Store, error) {
+	if s.cluster != nil {
+		return s.clusterStore(name)
+	}
 	s.storesMu.Lock()
 	defer s.storesMu.Unlock()
 	if st, ok := s.stores[name]; ok {
 		return st, nil
-	}
-	if s.cluster != nil {
-		return nil, fmt.Errorf("mailbox database %q is not active on %s: %w", name, s.name, store.ErrTemporary)
 	}
 	if s.offline[name] {
 		return nil, fmt.Errorf("mailbox database %q is dismounted: %w", name, store.ErrTemporary)

@@ -60,9 +60,7 @@ var (
 // TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
-	if shared != nil {
-		shared.Stop()
-	}
+	StopShared()
 	os.Exit(code)
 }
 
@@ -301,4 +299,12 @@ func lastLines(b []byte) string {
 		lines = lines[len(lines)-8:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// StopShared stops the shared server if one was started: for a TestMain
+// of its own that cannot use Main.
+func StopShared() {
+	if shared != nil {
+		shared.Stop()
+	}
 }
