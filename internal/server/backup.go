@@ -49,6 +49,9 @@ const backupManifest = "POSTERN-BACKUP"
 func (s *Server) Backup(ctx context.Context, dir string) (BackupReport, error) {
 	start := time.Now()
 	rep := BackupReport{Dir: dir}
+	if s.cluster != nil {
+		return rep, errClusterData
+	}
 	if !filepath.IsAbs(dir) {
 		return rep, errors.New("the backup folder must be an absolute path")
 	}
@@ -249,3 +252,8 @@ func (s *Server) localDatabases(ctx context.Context) ([]directory.Database, erro
 	}
 	return out, err
 }
+
+// errClusterData: in cluster mode the organisation's data is PostgreSQL's
+// to back up and check.
+var errClusterData = errors.New("this server's organisation is in PostgreSQL: back it up with pg_dump or pg_basebackup " +
+	"(and WAL archiving), and check it with PostgreSQL's tools (amcheck); postern backup and check are for the embedded mode")

@@ -29,6 +29,9 @@ type checker interface {
 // (see sqlite.DB.Check); with hashes, every message file's SHA-256 too;
 // with repair, what can be put right is (nothing is deleted).
 func (s *Server) Check(ctx context.Context, hashes, repair bool) (CheckReport, error) {
+	if s.cluster != nil {
+		return CheckReport{}, errClusterData
+	}
 	var rep CheckReport
 	probs, err := s.dir.Check(ctx)
 	if err != nil {
