@@ -83,6 +83,11 @@ var (
 // holds the lease of o.Database (Acquire or Transfer it first) and
 // remembers its epoch. It starts the listener that republishes the
 // changes other Store instances commit.
+//
+// The Store fences by epoch alone: it never looks at the lease's expiry.
+// Renewing the lease (Renew) is its holder's duty; once it has expired,
+// another server may Acquire it, which raises the epoch and ends this
+// Store's writes.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	switch {
 	case o.Pool == nil:
