@@ -63,6 +63,7 @@ type Store struct {
 	text     bool // pg_trgm is there: bodies' text is indexed (textsearch.go)
 
 	hub    store.Hub
+	inbox  keyLock // Deliver's, by account
 	subMu  sync.Mutex
 	subs   map[store.AccountID]int // subscriptions per account, for resyncs
 	cancel context.CancelFunc
