@@ -6,12 +6,12 @@ import (
 	"sync"
 )
 
-// keyLock serialises, within this process, the writers of the same keys
-// (accounts whose Inbox a delivery writes). PostgreSQL's row locks keep
-// the data right without it; it spares PostgreSQL a queue of transactions
-// waiting on one row, which costs far more than waiting here
-// (BenchmarkDeliverParallel16: about 270 deliveries a second without it,
-// 650-850 with it).
+// keyLock serialises, within this process, the holders of the same keys
+// (account IDs). Store uses two: deliveries to one account wait for each
+// other here rather than queue on the Inbox row in PostgreSQL, which costs
+// far more (BenchmarkDeliverParallel16: about 270 deliveries a second
+// without it, 650-850 with it); and the commits of one account are
+// published in their commit order.
 type keyLock struct {
 	mu   sync.Mutex
 	keys map[int64]*keyEntry

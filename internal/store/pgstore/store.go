@@ -64,6 +64,7 @@ type Store struct {
 
 	hub    store.Hub
 	inbox  keyLock // Deliver's, by account
+	order  keyLock // commit and publish, by account (write)
 	subMu  sync.Mutex
 	subs   map[store.AccountID]int // subscriptions per account, for resyncs
 	cancel context.CancelFunc
@@ -171,6 +172,7 @@ type wtx struct {
 	s       *Store
 	origin  uint64
 	changes []store.Change
+	unlock  func() // the order lock, held from before COMMIT to after Publish
 }
 
 // write runs fn in a transaction that first checks the lease, sends the
@@ -184,6 +186,7 @@ func (s *Store) write(ctx context.Context, fn func(w *wtx) error) error {
 		w, err := s.try(ctx, fn)
 		if err == nil {
 			s.hub.Publish(w.changes...)
+			w.unlock()
 			return nil
 		}
 		if attempt < maxRetries && retryable(err) {
@@ -217,10 +220,20 @@ func (s *Store) try(ctx context.Context, fn func(w *wtx) error) (*wtx, error) {
 			return nil, mapErr(ctx, "notify", err)
 		}
 	}
+	// Commit and Publish under the accounts' order lock: a later commit
+	// of an account is published after an earlier one.
+	var accounts []int64
+	for _, c := range w.changes {
+		accounts = append(accounts, int64(c.Account))
+	}
+	if w.unlock, err = s.order.lock(ctx, accounts); err != nil {
+		return nil, err
+	}
 	if s.beforeCommit != nil {
 		s.beforeCommit()
 	}
 	if err := tx.Commit(ctx); err != nil {
+		w.unlock()
 		return nil, mapErr(ctx, "commit", err)
 	}
 	return w, nil
