@@ -176,6 +176,11 @@ func (s *Store) Deliver(ctx context.Context, to []store.AccountID, body io.Reade
 	}
 	sec, offset := dateFields(date)
 	var out []store.Delivered
+	unlock, err := s.inbox.lock(ctx, accounts)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	err = s.write(ctx, func(w *wtx) error {
 		out = out[:0]
 		rows, err := w.Query(ctx, `SELECT account, id FROM mailbox_folders

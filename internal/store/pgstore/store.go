@@ -63,6 +63,8 @@ type Store struct {
 	text     bool // pg_trgm is there: bodies' text is indexed (textsearch.go)
 
 	hub    store.Hub
+	inbox  keyLock // Deliver's, by account
+	order  keyLock // commit and publish, by account (write)
 	subMu  sync.Mutex
 	subs   map[store.AccountID]int // subscriptions per account, for resyncs
 	cancel context.CancelFunc
@@ -83,6 +85,11 @@ var (
 // holds the lease of o.Database (Acquire or Transfer it first) and
 // remembers its epoch. It starts the listener that republishes the
 // changes other Store instances commit.
+//
+// The Store fences by epoch alone: it never looks at the lease's expiry.
+// Renewing the lease (Renew) is its holder's duty; once it has expired,
+// another server may Acquire it, which raises the epoch and ends this
+// Store's writes.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	switch {
 	case o.Pool == nil:
@@ -165,6 +172,7 @@ type wtx struct {
 	s       *Store
 	origin  uint64
 	changes []store.Change
+	unlock  func() // the order lock, held from before COMMIT to after Publish
 }
 
 // write runs fn in a transaction that first checks the lease, sends the
@@ -178,6 +186,7 @@ func (s *Store) write(ctx context.Context, fn func(w *wtx) error) error {
 		w, err := s.try(ctx, fn)
 		if err == nil {
 			s.hub.Publish(w.changes...)
+			w.unlock()
 			return nil
 		}
 		if attempt < maxRetries && retryable(err) {
@@ -211,10 +220,20 @@ func (s *Store) try(ctx context.Context, fn func(w *wtx) error) (*wtx, error) {
 			return nil, mapErr(ctx, "notify", err)
 		}
 	}
+	// Commit and Publish under the accounts' order lock: a later commit
+	// of an account is published after an earlier one.
+	var accounts []int64
+	for _, c := range w.changes {
+		accounts = append(accounts, int64(c.Account))
+	}
+	if w.unlock, err = s.order.lock(ctx, accounts); err != nil {
+		return nil, err
+	}
 	if s.beforeCommit != nil {
 		s.beforeCommit()
 	}
 	if err := tx.Commit(ctx); err != nil {
+		w.unlock()
 		return nil, mapErr(ctx, "commit", err)
 	}
 	return w, nil
