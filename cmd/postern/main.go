@@ -22,6 +22,7 @@ Server:
         [--directory postgres://... | --directory-file FILE] [--address HOST]
                                          several servers: the organisation on PostgreSQL
                                          (also $POSTERN_DIRECTORY); --address: where the others reach this one
+        [--lease-ttl 15s]                failover to the next copy after this long
   info                                   the server's name, domains and certificate
 
 Users and mailboxes:

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/server"
@@ -28,6 +29,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	adminListen := fs.String("admin-listen", "", "also serve the admin API over HTTPS on this address, for administrators")
 	dirURL := fs.String("directory", "", "the organisation's PostgreSQL (postgres://...): several servers share it; default: the embedded directory in --data")
 	dirFile := fs.String("directory-file", "", "a file holding the --directory URL (keeps its password off the command line)")
+	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "cluster: a mailbox database moves to its next copy this long after its server stops renewing (every server the same)")
 	address := fs.String("address", "", "the address other servers of the organisation reach this one at (default: its FQDN)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -37,6 +39,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: --log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	if *leaseTTL < 3*time.Second || *leaseTTL > time.Hour {
+		return fmt.Errorf("serve: --lease-ttl %s: give 3s to 1h", *leaseTTL)
+	}
 	url, err := directoryURL(*dirURL, *dirFile)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -52,6 +57,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		Logger:       log,
 		DirectoryURL: url,
 		Address:      *address,
+		LeaseTTL:     *leaseTTL,
 	})
 	if err != nil {
 		return err

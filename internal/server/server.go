@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/login"
@@ -69,6 +70,11 @@ type Options struct {
 	// Address is where other servers of the organisation reach this one
 	// (an IP address or a host name); empty: its FQDN. Cluster mode only.
 	Address string
+	// LeaseTTL is how long a mailbox database's lease lasts unrenewed:
+	// a failed server's databases move to the next copy after about
+	// this long. Zero: DefaultLeaseTTL. Cluster mode only; give every
+	// server the same.
+	LeaseTTL time.Duration
 }
 
 // HashParams is the argon2id cost of new password hashes.
@@ -182,6 +188,9 @@ func (s *Server) openDirectory(ctx context.Context, o Options) error {
 	s.dir = dir
 	if s.cluster, err = openCluster(ctx, o.DirectoryURL); err != nil {
 		return err
+	}
+	if o.LeaseTTL > 0 {
+		s.cluster.ttl = o.LeaseTTL
 	}
 	if err := s.initCluster(ctx, o); err != nil {
 		return err
