@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
 	"path/filepath"
 
+	"github.com/postern/postern/internal/admin"
 	"github.com/postern/postern/internal/server"
 )
 
@@ -57,6 +62,10 @@ func (c *cli) check(ctx context.Context, args []string) error {
 		}
 	}
 	rep, err := c.client().Check(ctx, hashes, repair)
+	if notRunning(err) {
+		fmt.Fprintf(c.out, "no server is running on %s: checking the folder itself (services stay stopped)\n", c.dataDir)
+		rep, err = checkOffline(ctx, c.dataDir, hashes, repair)
+	}
 	if err != nil {
 		return err
 	}
@@ -91,4 +100,26 @@ func (c *cli) check(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(c.out, "no problems found")
 	return nil
+}
+
+// notRunning reports whether err says that no server answers on the admin
+// socket (none, or a stale one).
+func notRunning(err error) bool {
+	return errors.Is(err, admin.ErrNotRunning)
+}
+
+// checkOffline opens the data folder as the server would, with every
+// service stopped (it takes the folder's lock, so a server cannot start
+// meanwhile), checks it and closes it.
+func checkOffline(ctx context.Context, dir string, hashes, repair bool) (server.CheckReport, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return server.CheckReport{}, err
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := server.Open(ctx, server.Options{DataDir: dir, NoAutostart: true, Logger: quiet, ExistingOnly: true})
+	if err != nil {
+		return server.CheckReport{}, err
+	}
+	defer s.Close()
+	return s.Check(ctx, hashes, repair)
 }

@@ -59,4 +59,17 @@ func TestCheck(t *testing.T) {
 	if _, err := os.Stat(f2); err != nil {
 		t.Errorf("message 2's file was not put back: %v", err)
 	}
+
+	// With the server stopped, check opens the folder itself (and holds
+	// its lock meanwhile); it still finds a damaged file.
+	in.stop()
+	if out := in.cli("", "check", "--hashes"); !strings.Contains(out, "checking the folder itself") || !strings.Contains(out, "no problems found") {
+		t.Errorf("check of a stopped server's folder:\n%s", out)
+	}
+	if err := os.WriteFile(f2, []byte("not the message"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := in.cliFail("", "check", "--hashes"); !strings.Contains(out, "UID 2") {
+		t.Errorf("offline check of a damaged file:\n%s", out)
+	}
 }

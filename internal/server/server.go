@@ -70,6 +70,9 @@ type Options struct {
 	// Address is where other servers of the organisation reach this one
 	// (an IP address or a host name); empty: its FQDN. Cluster mode only.
 	Address string
+	// ExistingOnly refuses a folder that holds no directory yet instead
+	// of creating one (postern check on a stopped server).
+	ExistingOnly bool
 	// LeaseTTL is how long a mailbox database's lease lasts unrenewed:
 	// a failed server's databases move to the next copy after about
 	// this long. Zero: DefaultLeaseTTL. Cluster mode only; give every
@@ -120,7 +123,11 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+	if o.ExistingOnly {
+		if _, err := os.Stat(o.DataDir); err != nil {
+			return nil, err
+		}
+	} else if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, err
 	}
 	// One server per folder, locked before anything is read or made.
@@ -172,6 +179,9 @@ func (s *Server) openDirectory(ctx context.Context, o Options) error {
 	if o.DirectoryURL == "" {
 		if err := checkDirectoryFile(o.DataDir); err != nil {
 			return err
+		}
+		if _, err := os.Stat(filepath.Join(o.DataDir, "directory.db")); err != nil && o.ExistingOnly {
+			return fmt.Errorf("%s holds no Postern data (no directory.db)", o.DataDir)
 		}
 		dirPath := filepath.Join(o.DataDir, "directory.db")
 		dir, err := directory.Open(ctx, directory.Options{Path: dirPath, Hash: o.HashParams})
