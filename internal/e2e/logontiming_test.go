@@ -92,8 +92,12 @@ func TestLogonTiming(t *testing.T) {
 					ma, mb := median(times[a]), median(times[b])
 					z := mannWhitneyZ(times[a], times[b])
 					t.Logf("%s: %s median %.1f ms, %s median %.1f ms, Mann-Whitney z = %.2f", proto, kinds[a].name, ma, kinds[b].name, mb, z)
-					if math.Abs(ma-mb) > 5 {
-						t.Errorf("%s: medians %s %.1f ms and %s %.1f ms differ by more than 5 ms", proto, kinds[a].name, ma, kinds[b].name, mb)
+					// A loaded machine moves medians by a few ms at random:
+					// more than 5 ms fails when the samples also tell the
+					// kinds apart (p < 0.01); more than 20 ms (skipping the
+					// password hash would save about 50) fails alone.
+					if d := math.Abs(ma - mb); d > 20 || d > 5 && math.Abs(z) > 2.58 {
+						t.Errorf("%s: medians %s %.1f ms and %s %.1f ms differ by %.1f ms (z = %.2f)", proto, kinds[a].name, ma, kinds[b].name, mb, d, z)
 					}
 					if math.Abs(z) > 3.29 { // two-sided p < 0.001
 						t.Errorf("%s: %s and %s are told apart by their times (z = %.2f)\n%v\n%v", proto, kinds[a].name, kinds[b].name, z, times[a], times[b])
