@@ -27,9 +27,15 @@ func (c *cli) servers(ctx context.Context, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "Name\tFqdn\tAddress\tActiveDatabases")
+	fmt.Fprintln(tw, "Name\tFqdn\tAddress\tReachable\tRunning\tActiveDatabases")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.FQDN, s.Address, strings.Join(s.ActiveDatabases, ", "))
+		var running []string
+		for _, st := range s.Services {
+			if st.Status == api.Running {
+				running = append(running, st.Name)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\t%s\n", s.Name, s.FQDN, s.Address, s.Reachable, strings.Join(running, ","), strings.Join(s.ActiveDatabases, ", "))
 	}
 	return tw.Flush()
 }

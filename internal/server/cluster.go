@@ -28,6 +28,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/postern/postern/internal/admin/api"
 	"github.com/postern/postern/internal/config"
 	"github.com/postern/postern/internal/directory"
 	"github.com/postern/postern/internal/mime"
@@ -258,6 +259,7 @@ func (s *Server) keepLeases() {
 // leaseRound is one pass of keepLeases.
 func (s *Server) leaseRound(ctx context.Context) {
 	c := s.cluster
+	s.publishStatus(ctx)
 	dbs, err := s.dir.Databases(ctx)
 	if err != nil {
 		s.log.Warn("reading the mailbox databases", "err", err)
@@ -558,4 +560,42 @@ func (s *Server) deliverHere(ctx context.Context, users []int64, body io.Reader,
 		return err
 	}
 	return s.deliverStore(ctx, st, to, body, date)
+}
+
+// statusKey is the per-server setting where each server of a cluster
+// publishes its services' status at every lease round, for the others'
+// Get-ExchangeServer.
+const statusKey = "ServiceStatus"
+
+type serverStatus struct {
+	At       time.Time           `json:"at"`
+	Services []api.ServiceStatus `json:"services"`
+}
+
+func (s *Server) publishStatus(ctx context.Context) {
+	if len(s.services) == 0 {
+		return // not registered yet (the first round at Open)
+	}
+	svc, err := s.Services(ctx)
+	if err != nil {
+		return
+	}
+	b, _ := json.Marshal(serverStatus{At: time.Now().UTC(), Services: svc})
+	if err := s.dir.SetSetting(ctx, s.name, statusKey, b); err != nil {
+		s.log.Warn("publishing the services' status", "err", err)
+	}
+}
+
+// peerStatus is what another server last published, and whether that is
+// recent (within two lease periods).
+func (s *Server) peerStatus(ctx context.Context, server string) ([]api.ServiceStatus, time.Time, bool) {
+	b, err := s.dir.Setting(ctx, server, statusKey)
+	if err != nil {
+		return nil, time.Time{}, false
+	}
+	var st serverStatus
+	if json.Unmarshal(b, &st) != nil {
+		return nil, time.Time{}, false
+	}
+	return st.Services, st.At, time.Since(st.At) < 2*s.cluster.ttl
 }

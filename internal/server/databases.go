@@ -42,9 +42,17 @@ func (s *Server) ExchangeServers(ctx context.Context) ([]api.ExchangeServer, err
 				e.ActiveDatabases = append(e.ActiveDatabases, db.Name)
 			}
 		}
-		if sv.Name == s.name {
+		switch {
+		case sv.Name == s.name:
 			if e.Services, err = s.Services(ctx); err != nil {
 				return nil, err
+			}
+			e.Reachable = true
+		case s.cluster != nil:
+			var at time.Time
+			e.Services, at, e.Reachable = s.peerStatus(ctx, sv.Name)
+			if !at.IsZero() {
+				e.StatusAt = at.Format(time.RFC3339)
 			}
 		}
 		out = append(out, e)

@@ -57,6 +57,8 @@ func serverObject(s api.ExchangeServer) *lang.Object {
 		svc = append(svc, st.ExchangeName+" "+st.Status)
 	}
 	o.Add("Services", svc)
+	o.Add("Reachable", s.Reachable)
+	o.Add("StatusAt", s.StatusAt)
 	return o
 }
 

@@ -7,9 +7,12 @@ type ExchangeServer struct {
 	Address string `json:"address,omitempty"`
 	// ActiveDatabases are the mailbox databases active on it now.
 	ActiveDatabases []string `json:"activeDatabases"`
-	// Services are its services with their status: known only for the
-	// server answering.
-	Services []ServiceStatus `json:"services,omitempty"`
+	// Services are its services with their status, as it last published
+	// them (every lease renewal) at StatusAt; Reachable says that was
+	// recent.
+	Services  []ServiceStatus `json:"services,omitempty"`
+	StatusAt  string          `json:"statusAt,omitempty"`
+	Reachable bool            `json:"reachable"`
 }
 
 // MailboxDatabase is a mailbox database (Get-MailboxDatabase).
