@@ -82,8 +82,14 @@ func (d delivery) deliverTo(ctx context.Context, db string, idx []int, accounts 
 }
 
 // deliverStore delivers into a store of this server; in cluster mode a
-// mailbox that has no folders yet is made first (store.InboxOf).
+// mailbox that has no folders yet is made first (store.InboxOf). A
+// mailbox being moved answers the temporary error (moves.go).
 func (s *Server) deliverStore(ctx context.Context, st store.Store, to []store.AccountID, body io.Reader, date time.Time) error {
+	release, err := s.enterDelivery(to)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if s.cluster != nil {
 		for _, a := range to {
 			if _, err := store.InboxOf(ctx, st, a, true); err != nil {
@@ -91,7 +97,7 @@ func (s *Server) deliverStore(ctx context.Context, st store.Store, to []store.Ac
 			}
 		}
 	}
-	_, err := st.Deliver(ctx, to, body, date)
+	_, err = st.Deliver(ctx, to, body, date)
 	return err
 }
 
