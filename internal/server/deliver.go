@@ -78,14 +78,15 @@ func (d delivery) deliverTo(ctx context.Context, db string, idx []int, accounts 
 	if err != nil {
 		return err
 	}
-	return d.s.deliverStore(ctx, st, to, body, now)
+	return d.s.deliverStore(ctx, db, st, to, body, now)
 }
 
 // deliverStore delivers into a store of this server; in cluster mode a
-// mailbox that has no folders yet is made first (store.InboxOf). A
-// mailbox being moved answers the temporary error (moves.go).
-func (s *Server) deliverStore(ctx context.Context, st store.Store, to []store.AccountID, body io.Reader, date time.Time) error {
-	release, err := s.enterDelivery(to)
+// mailbox that has no folders yet is made first (store.InboxOf). st is
+// database db. A mailbox being moved, or that has left db, answers the
+// temporary error (moves.go).
+func (s *Server) deliverStore(ctx context.Context, db string, st store.Store, to []store.AccountID, body io.Reader, date time.Time) error {
+	release, err := s.enterDelivery(db, to)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,10 @@ import (
 // get a temporary failure, so that the sender retries (enterDelivery):
 // the source does not change under the copy. A session that slipped in
 // as the move began is caught at the end, when the source's folders are
-// compared with what they were: the move fails and can be run again.
+// compared with what they were: the move fails and can be run again. A
+// logon or a delivery that read the directory before the switch and
+// reaches the source after it gets the temporary error too (movedFrom),
+// and finds the target when it tries again.
 
 // ErrMove is the kind of a move refused as asked (the admin API answers
 // 400): the same database, a database not active here, a move under way.
@@ -56,13 +59,16 @@ type moves struct {
 	gate   sync.RWMutex
 	mu     sync.Mutex // guards moving, live and the records' read-modify-write
 	moving map[int64]bool
-	live   map[int64]api.MoveRequest // the moves running here, as they stand
-	slots  chan struct{}
-	wg     sync.WaitGroup
+	// movedFrom is the database each mailbox moved here has left.
+	movedFrom map[int64]string
+	live      map[int64]api.MoveRequest // the moves running here, as they stand
+	slots     chan struct{}
+	wg        sync.WaitGroup
 }
 
 func (m *moves) init() {
 	m.moving = map[int64]bool{}
+	m.movedFrom = map[int64]string{}
 	m.live = map[int64]api.MoveRequest{}
 	m.slots = make(chan struct{}, maxMoves)
 }
@@ -202,8 +208,8 @@ func (s *Server) move(ctx context.Context, rec *api.MoveRequest) error {
 	if err != nil {
 		return err
 	}
-	s.markMoving(u.ID, true)
-	defer s.markMoving(u.ID, false)
+	s.markMoving(u.ID, true, "")
+	defer s.markMoving(u.ID, false, "")
 	s.endUserSessions(u.ID)
 	acct := store.AccountID(u.ID)
 	before, err := src.Folders(ctx, acct)
@@ -237,6 +243,7 @@ func (s *Server) move(ctx context.Context, rec *api.MoveRequest) error {
 	if err := s.dir.SetUserDatabase(ctx, u.ID, rec.TargetDatabase); err != nil {
 		return fail(err)
 	}
+	s.markMoving(u.ID, true, rec.SourceDatabase)
 	// The mailbox is in the target now; the source's copy goes.
 	cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -330,7 +337,8 @@ func sameFolders(a, b []store.Folder) bool {
 
 // markMoving adds a mailbox to, or takes it out of, the set whose new
 // sessions and deliveries wait; adding waits for deliveries under way.
-func (s *Server) markMoving(id int64, on bool) {
+// left, if not "", is the database the mailbox has left.
+func (s *Server) markMoving(id int64, on bool, left string) {
 	s.moves.gate.Lock()
 	defer s.moves.gate.Unlock()
 	s.moves.mu.Lock()
@@ -340,26 +348,34 @@ func (s *Server) markMoving(id int64, on bool) {
 	} else {
 		delete(s.moves.moving, id)
 	}
+	if left != "" {
+		s.moves.movedFrom[id] = left
+	}
 }
 
-// refuseMoving is the backends' check at a session's start: a mailbox
-// being moved answers the temporary error.
-func (s *Server) refuseMoving(id int64) error {
+// refuseMoving is the backends' check at a session's start on a mailbox
+// in database: a mailbox being moved, or one that has left database,
+// answers the temporary error.
+func (s *Server) refuseMoving(id int64, database string) error {
 	s.moves.mu.Lock()
 	defer s.moves.mu.Unlock()
 	if s.moves.moving[id] {
 		return fmt.Errorf("the mailbox is being moved to another database: %w", store.ErrTemporary)
 	}
+	if from, ok := s.moves.movedFrom[id]; ok && strings.EqualFold(from, database) {
+		return fmt.Errorf("the mailbox has moved from %s: %w", database, store.ErrTemporary)
+	}
 	return nil
 }
 
-// enterDelivery is held by a delivery into a store of this server from
-// before its check until its commit (release); a mailbox being moved
-// gets the temporary error, so that the sender retries later.
-func (s *Server) enterDelivery(to []store.AccountID) (release func(), err error) {
+// enterDelivery is held by a delivery into database, a store of this
+// server, from before its check until its commit (release); a mailbox
+// being moved, or that has left database, gets the temporary error, so
+// that the sender retries later.
+func (s *Server) enterDelivery(database string, to []store.AccountID) (release func(), err error) {
 	s.moves.gate.RLock()
 	for _, a := range to {
-		if err := s.refuseMoving(int64(a)); err != nil {
+		if err := s.refuseMoving(int64(a), database); err != nil {
 			s.moves.gate.RUnlock()
 			return nil, err
 		}

@@ -173,7 +173,7 @@ func TestMoveMailbox(t *testing.T) {
 	if got := snapshot(t, src, acct); !reflect.DeepEqual(got, want) {
 		t.Errorf("the source changed in a failed move:\n%v\nwant\n%v", got, want)
 	}
-	if err := s.refuseMoving(u.ID); err != nil {
+	if err := s.refuseMoving(u.ID, source); err != nil {
 		t.Errorf("the mailbox is still marked as moving: %v", err)
 	}
 
@@ -182,9 +182,10 @@ func TestMoveMailbox(t *testing.T) {
 	var during []error
 	moveCopied = func(n int) {
 		if n == 1 {
-			_, derr := s.enterDelivery([]store.AccountID{acct})
+			_, derr := s.enterDelivery(source, []store.AccountID{acct})
 			_, merr := s.MoveMailbox(ctx, "alice@mail.test", "DB02")
-			during = []error{s.refuseMoving(u.ID), derr, merr}
+			rerr := s.RemoveMoveRequest(ctx, "alice@mail.test")
+			during = []error{s.refuseMoving(u.ID, source), derr, merr, rerr}
 		}
 	}
 	if _, err := s.MoveMailbox(ctx, "alice@mail.test", "DB02"); err != nil {
@@ -195,8 +196,9 @@ func TestMoveMailbox(t *testing.T) {
 		rec.PercentComplete() != 100 || rec.StartTime == "" || rec.CompleteTime == "" || !strings.Contains(rec.Note, "UIDVALIDITY") {
 		t.Errorf("after the move: %+v", rec)
 	}
-	if len(during) != 3 || !errors.Is(during[0], store.ErrTemporary) || !errors.Is(during[1], store.ErrTemporary) || !errors.Is(during[2], ErrMove) {
-		t.Errorf("during the move: session, delivery, second move: %v", during)
+	if len(during) != 4 || !errors.Is(during[0], store.ErrTemporary) || !errors.Is(during[1], store.ErrTemporary) || !errors.Is(during[2], ErrMove) ||
+		!errors.Is(during[3], ErrMove) {
+		t.Errorf("during the move: session, delivery, second move, removal: %v", during)
 	}
 	if got, _ := s.dir.UserByID(ctx, u.ID); got.Database != "DB02" {
 		t.Errorf("after the move the directory says %s", got.Database)
@@ -211,8 +213,18 @@ func TestMoveMailbox(t *testing.T) {
 	if fs, err := src.Folders(ctx, acct); err != nil && !errors.Is(err, store.ErrNotFound) || len(fs) != 0 {
 		t.Errorf("the source still has %v (%v)", fs, err)
 	}
-	if err := s.deliverStore(ctx, tgt, []store.AccountID{acct}, strings.NewReader("Subject: after\r\n\r\nx\r\n"), time.Now()); err != nil {
+	if err := s.deliverStore(ctx, "DB02", tgt, []store.AccountID{acct}, strings.NewReader("Subject: after\r\n\r\nx\r\n"), time.Now()); err != nil {
 		t.Errorf("delivery after the move: %v", err)
+	}
+	// A logon or delivery that read the directory before the switch.
+	if err := s.deliverStore(ctx, source, src, []store.AccountID{acct}, strings.NewReader("Subject: late\r\n\r\nx\r\n"), time.Now()); !errors.Is(err, store.ErrTemporary) {
+		t.Errorf("a delivery into the database the mailbox left: %v", err)
+	}
+	if err := s.refuseMoving(u.ID, source); !errors.Is(err, store.ErrTemporary) {
+		t.Errorf("a session in the database the mailbox left: %v", err)
+	}
+	if err := s.refuseMoving(u.ID, "DB02"); err != nil {
+		t.Errorf("a session after the move: %v", err)
 	}
 
 	// Get-MoveRequest, Remove-MoveRequest.
@@ -228,5 +240,61 @@ func TestMoveMailbox(t *testing.T) {
 	}
 	if _, err := s.MoveRequest(ctx, "alice@mail.test"); !errors.Is(err, directory.ErrNotFound) {
 		t.Errorf("after Remove: %v", err)
+	}
+}
+
+// TestMoveRecovery: a server that stopped during a move settles it at its
+// next start: the mailbox stayed in the source, so the move is Failed and
+// the target's partial copy is deleted.
+func TestMoveRecovery(t *testing.T) {
+	ctx := context.Background()
+	s := openTestServer(t)
+	dataDir := s.DataDir()
+	if _, err := s.NewMailboxDatabase(ctx, "DB02", ""); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.AddUser(ctx, "bob@mail.test", "Bob-pw-12345", "", "Mailbox Database 01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := s.Store("DB02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tgt.CreateAccount(ctx, store.AccountID(u.ID)); err != nil { // the partial copy
+		t.Fatal(err)
+	}
+	rec := api.MoveRequest{Identity: "bob@mail.test", UserID: u.ID, Status: api.MoveInProgress, SourceDatabase: u.Database,
+		TargetDatabase: "DB02", Server: s.Name(), QueuedTime: time.Now().UTC().Format(time.RFC3339)}
+	s.moves.mu.Lock()
+	err = s.saveMove(ctx, rec)
+	s.moves.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = Open(ctx, Options{DataDir: dataDir, NoAutostart: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.MoveRequest(ctx, "bob")
+	if err != nil || got.Status != api.MoveFailed || !strings.Contains(got.Error, "stopped") || got.CompleteTime == "" {
+		t.Errorf("after the restart: %+v, %v", got, err)
+	}
+	tgt, err = s.Store("DB02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := tgt.Folders(ctx, store.AccountID(u.ID)); err != nil && !errors.Is(err, store.ErrNotFound) || len(fs) != 0 {
+		t.Errorf("the partial copy is still there: %v (%v)", fs, err)
+	}
+	src, err := s.Store(u.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := src.Folders(ctx, store.AccountID(u.ID)); err != nil || len(fs) == 0 {
+		t.Errorf("the source mailbox: %v (%v)", fs, err)
 	}
 }

@@ -232,8 +232,8 @@ func (s *Server) permit(protocol string) func(u directory.User) error {
 type backendInstance struct {
 	stoppableBackend
 	// refuse answers an error for a user whose sessions must wait (a
-	// mailbox being moved).
-	refuse func(id int64) error
+	// mailbox being moved, or that has left the database named).
+	refuse func(id int64, database string) error
 	slot   *atomic.Pointer[backendInstance]
 	plog   *protolog.Logger
 	proxy  *netserve.Server // nil but in cluster mode
@@ -248,7 +248,7 @@ func (b *backendInstance) listeners() []string {
 
 // Open opens a session unless the user's mailbox is being moved.
 func (b *backendInstance) Open(ctx context.Context, h proxy.Handoff) (proxy.Session, error) {
-	if err := b.refuse(h.User.ID); err != nil {
+	if err := b.refuse(h.User.ID, h.User.Database); err != nil {
 		return nil, err
 	}
 	return b.stoppableBackend.Open(ctx, h)
