@@ -213,7 +213,7 @@ func (s *Server) move(ctx context.Context, rec *api.MoveRequest) error {
 	s.endUserSessions(u.ID)
 	acct := store.AccountID(u.ID)
 	before, err := src.Folders(ctx, acct)
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("reading the source mailbox: %w", err)
 	}
 	rec.FoldersTotal, rec.MessagesTotal = len(before), 0
@@ -234,7 +234,7 @@ func (s *Server) move(ctx context.Context, rec *api.MoveRequest) error {
 	}
 	s.endUserSessions(u.ID) // one that began as the move did
 	after, err := src.Folders(ctx, acct)
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fail(fmt.Errorf("reading the source mailbox: %w", err))
 	}
 	if !sameFolders(before, after) {
@@ -284,9 +284,10 @@ func (s *Server) copyMailbox(ctx context.Context, src, tgt store.Store, acct sto
 		rec.FoldersCopied++
 		s.moveProgress(rec, true)
 	}
-	// Default folders the source mailbox no longer has.
+	// Default folders the source mailbox no longer has (one never
+	// made, in cluster mode, gets them all).
 	for _, name := range store.DefaultFolders {
-		if !names[name] {
+		if len(folders) > 0 && !names[name] {
 			if err := tgt.DeleteFolder(ctx, acct, name); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("folder %q: %w", name, err)
 			}
