@@ -298,3 +298,43 @@ func TestMoveRecovery(t *testing.T) {
 		t.Errorf("the source mailbox: %v (%v)", fs, err)
 	}
 }
+
+// TestMoveQueued: beyond maxMoves running moves, a new one waits Queued
+// and runs when a slot frees.
+func TestMoveQueued(t *testing.T) {
+	ctx := context.Background()
+	s := openTestServer(t)
+	if _, err := s.NewMailboxDatabase(ctx, "DB02", ""); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	moveCopied = func(int) { <-release }
+	t.Cleanup(func() { moveCopied = nil })
+	var names []string
+	for i := range maxMoves + 1 {
+		name := fmt.Sprintf("user%d@mail.test", i)
+		u, err := s.AddUser(ctx, name, "User-pw-12345", "", "Mailbox Database 01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := s.Store(u.Database)
+		if _, err := st.Deliver(ctx, []store.AccountID{store.AccountID(u.ID)}, strings.NewReader("Subject: x\r\n\r\nx\r\n"), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := s.MoveMailbox(ctx, name, "DB02")
+		want := api.MoveInProgress
+		if i == maxMoves {
+			want = api.MoveQueued
+		}
+		if err != nil || rec.Status != want {
+			t.Fatalf("move %d: %+v, %v; want %s", i, rec, err, want)
+		}
+		names = append(names, name)
+	}
+	close(release)
+	for _, name := range names {
+		if rec := waitMove(t, s, name); rec.Status != api.MoveCompleted || rec.StartTime == "" {
+			t.Errorf("%s: %+v", name, rec)
+		}
+	}
+}
