@@ -225,6 +225,9 @@ func (c *cli) settings(ctx context.Context, name string, args []string) error {
 }
 
 func (c *cli) mailbox(ctx context.Context, args []string) error {
+	if len(args) > 0 && (args[0] == "move" || args[0] == "moves") {
+		return c.mailboxMove(ctx, args)
+	}
 	cl := c.client()
 	var m api.CASMailbox
 	var err error

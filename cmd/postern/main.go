@@ -35,6 +35,9 @@ Users and mailboxes:
   user access MAILBOX [grant|revoke USER] full access: USER opens MAILBOX by IMAP delegate logon
   mailbox show ADDRESS                   per-mailbox protocol settings (Get-CASMailbox)
   mailbox set ADDRESS Name=Value ...     e.g. PopEnabled=$false (Set-CASMailbox)
+  mailbox move ADDRESS DATABASE          move the mailbox into another database active on this server
+                                         (New-MoveRequest); waits until it is done. UIDs are not kept.
+  mailbox moves                          the move requests and how far they are (Get-MoveRequest)
 
 Services (pop3, pop3-backend, imap4, imap4-backend, smtp, transport, web; Exchange names work too):
   service list

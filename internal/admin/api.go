@@ -92,6 +92,7 @@ func (a *API) routes() http.Handler {
 	m.HandleFunc("POST /v1/settings/transport", post(a, a.setTransport))
 	a.logonRoutes(m) // before /v1/settings/{protocol}
 	a.backupRoutes(m)
+	a.moveRoutes(m)
 	m.HandleFunc("GET /v1/settings/web", get(a, a.getWeb))
 	m.HandleFunc("POST /v1/settings/web", post(a, a.setWeb))
 	m.HandleFunc("GET /v1/settings/{protocol}", get(a, a.getSettings))
@@ -164,7 +165,7 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, directory.ErrExists), errors.Is(err, tlsconf.ErrExists):
 		code = http.StatusConflict
 	case errors.As(err, &pe), errors.Is(err, directory.ErrBadName), errors.Is(err, directory.ErrOwnMailbox), errors.Is(err, errBadRequest),
-		errors.Is(err, server.ErrDisabled), errors.Is(err, tlsconf.ErrInvalid):
+		errors.Is(err, server.ErrDisabled), errors.Is(err, tlsconf.ErrInvalid), errors.Is(err, server.ErrMove):
 		code = http.StatusBadRequest
 	}
 	if code == http.StatusInternalServerError {

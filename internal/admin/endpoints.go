@@ -342,3 +342,24 @@ func (r Requests) DatabaseAction(ctx context.Context, req api.DatabaseRequest) (
 	var out api.MailboxDatabase
 	return out, r.post(ctx, "/v1/databases/action", req, &out)
 }
+
+// MoveRequests lists the move requests; identity "" means all.
+func (r Requests) MoveRequests(ctx context.Context, identity string) ([]api.MoveRequest, error) {
+	var out []api.MoveRequest
+	path := "/v1/moves"
+	if identity != "" {
+		path = query(path, "identity", identity)
+	}
+	return out, r.get(ctx, path, &out)
+}
+
+// NewMoveRequest starts moving a mailbox to another mailbox database.
+func (r Requests) NewMoveRequest(ctx context.Context, identity, targetDatabase string) (api.MoveRequest, error) {
+	var out api.MoveRequest
+	return out, r.post(ctx, "/v1/moves", api.MoveRequestParams{Identity: identity, TargetDatabase: targetDatabase}, &out)
+}
+
+// RemoveMoveRequest removes a finished move request.
+func (r Requests) RemoveMoveRequest(ctx context.Context, identity string) error {
+	return r.post(ctx, "/v1/moves/remove", api.MoveRequestParams{Identity: identity}, nil)
+}

@@ -559,7 +559,7 @@ func (s *Server) deliverHere(ctx context.Context, users []int64, body io.Reader,
 	if err != nil {
 		return err
 	}
-	return s.deliverStore(ctx, st, to, body, date)
+	return s.deliverStore(ctx, db, st, to, body, date)
 }
 
 // statusKey is the per-server setting where each server of a cluster

@@ -78,12 +78,19 @@ func (d delivery) deliverTo(ctx context.Context, db string, idx []int, accounts 
 	if err != nil {
 		return err
 	}
-	return d.s.deliverStore(ctx, st, to, body, now)
+	return d.s.deliverStore(ctx, db, st, to, body, now)
 }
 
 // deliverStore delivers into a store of this server; in cluster mode a
-// mailbox that has no folders yet is made first (store.InboxOf).
-func (s *Server) deliverStore(ctx context.Context, st store.Store, to []store.AccountID, body io.Reader, date time.Time) error {
+// mailbox that has no folders yet is made first (store.InboxOf). st is
+// database db. A mailbox being moved, or that has left db, answers the
+// temporary error (moves.go).
+func (s *Server) deliverStore(ctx context.Context, db string, st store.Store, to []store.AccountID, body io.Reader, date time.Time) error {
+	release, err := s.enterDelivery(db, to)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if s.cluster != nil {
 		for _, a := range to {
 			if _, err := store.InboxOf(ctx, st, a, true); err != nil {
@@ -91,7 +98,7 @@ func (s *Server) deliverStore(ctx context.Context, st store.Store, to []store.Ac
 			}
 		}
 	}
-	_, err := st.Deliver(ctx, to, body, date)
+	_, err = st.Deliver(ctx, to, body, date)
 	return err
 }
 

@@ -42,6 +42,7 @@ type stoppableBackend interface {
 	proxy.Backend
 	Stop(grace time.Duration)
 	EndDatabase(name string) int
+	EndUser(id int64) int
 }
 
 var protocols = []protocol{
@@ -230,9 +231,12 @@ func (s *Server) permit(protocol string) func(u directory.User) error {
 // listens on ProxyTargetPort for the other servers' frontends.
 type backendInstance struct {
 	stoppableBackend
-	slot  *atomic.Pointer[backendInstance]
-	plog  *protolog.Logger
-	proxy *netserve.Server // nil but in cluster mode
+	// refuse answers an error for a user whose sessions must wait (a
+	// mailbox being moved, or that has left the database named).
+	refuse func(id int64, database string) error
+	slot   *atomic.Pointer[backendInstance]
+	plog   *protolog.Logger
+	proxy  *netserve.Server // nil but in cluster mode
 }
 
 func (b *backendInstance) listeners() []string {
@@ -240,6 +244,14 @@ func (b *backendInstance) listeners() []string {
 		return nil
 	}
 	return addrStrings(b.proxy)
+}
+
+// Open opens a session unless the user's mailbox is being moved.
+func (b *backendInstance) Open(ctx context.Context, h proxy.Handoff) (proxy.Session, error) {
+	if err := b.refuse(h.User.ID, h.User.Database); err != nil {
+		return nil, err
+	}
+	return b.stoppableBackend.Open(ctx, h)
 }
 
 func (b *backendInstance) stop() {
@@ -262,7 +274,7 @@ func (s *Server) startBackend(ctx context.Context, p protocol) (instance, error)
 	if err != nil {
 		return nil, err
 	}
-	b := &backendInstance{stoppableBackend: p.backend(s, ps, plog), slot: s.backends.m[p.name], plog: plog}
+	b := &backendInstance{stoppableBackend: p.backend(s, ps, plog), refuse: s.refuseMoving, slot: s.backends.m[p.name], plog: plog}
 	if s.cluster != nil {
 		log := s.log.With("service", p.service+"-backend")
 		tr, err := s.Transport(ctx)

@@ -115,6 +115,9 @@ type Server struct {
 	// organisation's other servers reach this one.
 	cluster *cluster
 	address string
+
+	// moves are the mailbox moves running here (moves.go).
+	moves moves
 }
 
 // Open opens (creating on first start) the data folder and starts the
@@ -137,6 +140,7 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{dataDir: o.DataDir, log: o.Logger, stores: map[string]store.Store{}, lock: lock}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.moves.init()
 	fail := func(err error) (*Server, error) {
 		s.cancel()
 		if s.dir != nil {
@@ -166,6 +170,7 @@ func Open(ctx context.Context, o Options) (*Server, error) {
 		s.leaseRound(ctx) // mount what is active here before the services start
 		go s.keepLeases()
 	}
+	s.recoverMoves(ctx)
 	if !o.NoAutostart {
 		s.startAutomatic(ctx)
 	}
@@ -332,6 +337,7 @@ func (s *Server) Store(name string) (store.Store, error) {
 func (s *Server) Close() error {
 	s.stopAll()
 	s.cancel()
+	s.moves.wg.Wait() // a move under way stops and removes its copy
 	s.releaseLeases()
 	s.storesMu.Lock()
 	var errs []error

@@ -31,7 +31,7 @@ type cmdlet struct {
 func builtins() []*cmdlet {
 	var all []*cmdlet
 	for _, group := range [][]*cmdlet{settingsCmdlets(), casCmdlets(), mailboxCmdlets(), domainCmdlets(), roleCmdlets(), permissionCmdlets(), serviceCmdlets(), databaseCmdlets(),
-		certCmdlets(), connectivityCmdlets(), connectorCmdlets(), queueCmdlets(), sendConnectorCmdlets(), formatCmdlets(), utilityCmdlets()} {
+		certCmdlets(), connectivityCmdlets(), connectorCmdlets(), queueCmdlets(), sendConnectorCmdlets(), moveCmdlets(), formatCmdlets(), utilityCmdlets()} {
 		all = append(all, group...)
 	}
 	return all

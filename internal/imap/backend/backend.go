@@ -83,3 +83,7 @@ func (b *Backend) Stop(grace time.Duration) { b.sessions.Stop(grace) }
 // is leaving this server (a switchover, a lost lease); the clients
 // reconnect and are routed to the server that holds it now.
 func (b *Backend) EndDatabase(name string) int { return b.sessions.End(name) }
+
+// EndUser ends the sessions on one user's mailbox, which is being moved
+// to another mailbox database; the clients' next logons wait for the move.
+func (b *Backend) EndUser(id int64) int { return b.sessions.EndUser(id) }

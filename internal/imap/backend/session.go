@@ -128,7 +128,7 @@ type session struct {
 // Run serves the authenticated session until LOGOUT, a drop, a time-out
 // or the service stopping.
 func (s *session) Run(ctx context.Context, c *netserve.Conn) {
-	ctx, leave, okEnter := s.b.sessions.Enter(ctx, c, s.h.User.Database)
+	ctx, leave, okEnter := s.b.sessions.Enter(ctx, c, s.h.User.Database, s.h.User.ID)
 	if !okEnter {
 		c.WriteString("* BYE " + textShutdown + "\r\n")
 		return

@@ -62,6 +62,10 @@ func (b *Backend) Stop(grace time.Duration) { b.sessions.Stop(grace) }
 // reconnect and are routed to the server that holds it now.
 func (b *Backend) EndDatabase(name string) int { return b.sessions.End(name) }
 
+// EndUser ends the sessions on one user's mailbox, which is being moved
+// to another mailbox database; the clients' next logons wait for the move.
+func (b *Backend) EndUser(id int64) int { return b.sessions.EndUser(id) }
+
 // Open lists the user's Inbox and returns the session.
 func (b *Backend) Open(ctx context.Context, h proxy.Handoff) (proxy.Session, error) {
 	st, err := b.o.Store(h.User.Database)

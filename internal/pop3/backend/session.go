@@ -82,7 +82,7 @@ var preLoginOnly = map[string]bool{"USER": true, "PASS": true, "AUTH": true, "ST
 // the service stopping.
 func (s *session) Run(ctx context.Context, c *netserve.Conn) {
 	// The session ends when the frontend's service or this backend stops.
-	ctx, leave, ok := s.b.sessions.Enter(ctx, c, s.h.User.Database)
+	ctx, leave, ok := s.b.sessions.Enter(ctx, c, s.h.User.Database, s.h.User.ID)
 	if !ok {
 		wire.Err(c.Writer(), textShutdown)
 		return
