@@ -206,7 +206,12 @@ func (s *concSession) fetch() ([]*imapclient.FetchMessageBuffer, bool) {
 		return nil, s.fail("UID FETCH", err)
 	}
 	s.known = map[goimap.UID]bool{}
-	for _, msg := range msgs {
+	for i, msg := range msgs {
+		// Messages expunged elsewhere may be left out, so sequence
+		// numbers may skip, but they rise with the UIDs.
+		if i > 0 && (msg.SeqNum <= msgs[i-1].SeqNum || msg.UID <= msgs[i-1].UID) {
+			s.m.violate("%s: UID FETCH 1:* in %s: message %d UID %d after message %d UID %d", s.name, s.cur, msg.SeqNum, msg.UID, msgs[i-1].SeqNum, msgs[i-1].UID)
+		}
 		mid := ""
 		if msg.Envelope != nil {
 			mid = strings.Trim(msg.Envelope.MessageID, "<>")
@@ -286,9 +291,23 @@ func (s *concSession) store() bool {
 	if s.rnd.Intn(2) == 0 {
 		op = goimap.StoreFlagsDel
 	}
-	err := s.c.Store(goimap.UIDSetNum(uids...), &goimap.StoreFlags{Op: op, Silent: s.rnd.Intn(2) == 0, Flags: s.randomFlags()}, nil).Close()
+	flags := s.randomFlags()
+	msgs, err := s.c.Store(goimap.UIDSetNum(uids...), &goimap.StoreFlags{Op: op, Silent: s.rnd.Intn(2) == 0, Flags: flags}, nil).Collect()
 	if err != nil {
 		return s.fail("UID STORE", err)
+	}
+	// The FETCH answers of a non-silent STORE show the flags it set or
+	// cleared (a silent one may still show another session's changes).
+	for _, msg := range msgs {
+		if msg.UID == 0 || !slices.Contains(uids, msg.UID) {
+			continue
+		}
+		for _, f := range flags {
+			if has := slices.Contains(msg.Flags, f); has != (op == goimap.StoreFlagsAdd) {
+				s.m.violate("%s: UID STORE %v %v in %s answered UID %d FLAGS %v", s.name, uids, op, s.cur, msg.UID, msg.Flags)
+				break
+			}
+		}
 	}
 	return true
 }
@@ -414,12 +433,20 @@ func concFolderState(s *concSession, folder string) ([]string, error) {
 		return nil, err
 	}
 	s.cur = folder
+	return concSelectedState(s)
+}
+
+// concSelectedState is the selected folder as the session's view has it.
+func concSelectedState(s *concSession) ([]string, error) {
 	msgs, err := s.c.Fetch(goimap.UIDSet{goimap.UIDRange{Start: 1, Stop: 0}}, &goimap.FetchOptions{UID: true, Flags: true, Envelope: true}).Collect()
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, msg := range msgs {
+	for i, msg := range msgs {
+		if msg.SeqNum != uint32(i+1) {
+			return nil, fmt.Errorf("UID FETCH 1:* answered message %d UID %d as the %dth", msg.SeqNum, msg.UID, i+1)
+		}
 		var fl []string
 		for _, f := range msg.Flags {
 			if f != `\Recent` {
@@ -451,7 +478,7 @@ func TestClusterConcurrency(t *testing.T) {
 	}
 	t.Logf("%d sessions for %s, POSTERN_CONC_SEED=%d", sessions, dur, seed)
 
-	srv := startCluster(t, 2)
+	srv := startClusterAt(t, 2, 31)
 	a, b := srv[0], srv[1]
 	a.cli("", "database", "add", "DB02", "--server", "SRVB")
 	a.cli("secret1\n", "user", "add", "alice@mail.test", "--database", "DB02")
@@ -572,6 +599,18 @@ func TestClusterConcurrency(t *testing.T) {
 		}
 		m.mu.Unlock()
 	}
+	// Each session's view of the folder it had selected, brought up to
+	// date by the NOOP alone, then every folder selected afresh.
+	for _, s := range ss {
+		st, err := concSelectedState(s)
+		if err != nil {
+			t.Errorf("%s: final state of %s without a new SELECT: %v", s.name, s.cur, err)
+		} else if mb := s.c.Mailbox(); mb == nil || int(mb.NumMessages) != len(st) {
+			t.Errorf("%s: after NOOP the EXISTS and EXPUNGE responses leave %+v messages in %s, which has %d", s.name, mb, s.cur, len(st))
+		} else if !slices.Equal(st, want[s.cur]) {
+			t.Errorf("%s after NOOP sees %s as\n  %s\nthe fresh session on A as\n  %s", s.name, s.cur, strings.Join(st, "\n  "), strings.Join(want[s.cur], "\n  "))
+		}
+	}
 	for _, s := range append([]*concSession{fb}, ss...) {
 		for _, f := range concFolders {
 			st, err := concFolderState(s, f)
@@ -594,8 +633,16 @@ func TestClusterConcurrency(t *testing.T) {
 	}
 	for _, s := range srv {
 		s.stop()
-		if log := s.log.String(); strings.Contains(log, "panic") || strings.Contains(log, "DATA RACE") {
+		log := s.log.String()
+		if strings.Contains(log, "panic") || strings.Contains(log, "DATA RACE") {
 			t.Errorf("%s log has a panic:\n%s", s.name, log)
+		}
+		for _, l := range strings.Split(log, "\n") {
+			if strings.Contains(l, "level=ERROR") {
+				t.Errorf("%s: %s", s.name, l)
+			} else if strings.Contains(l, "level=WARN") {
+				t.Logf("%s: %s", s.name, l)
+			}
 		}
 	}
 }
