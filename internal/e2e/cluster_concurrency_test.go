@@ -517,6 +517,20 @@ func TestClusterConcurrency(t *testing.T) {
 		ss[i] = s
 	}
 
+	// A ninth session sits in IDLE on INBOX through the whole run: the
+	// EXISTS and EXPUNGE responses pushed to it must add up to the folder
+	// at the end.
+	watcher := &concSession{name: "idle", c: dialConc(t, a.ip+":993", a.ca(), a.fqdn)}
+	t.Cleanup(func() { watcher.c.Close() })
+	if _, err := watcher.c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	watcher.cur = "INBOX"
+	idle, err := watcher.c.Idle()
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	start := time.Now()
 	var wg sync.WaitGroup
 	for _, s := range ss {
@@ -563,10 +577,24 @@ func TestClusterConcurrency(t *testing.T) {
 
 	// (b) Everyone agrees at the end: each session after a NOOP, a fresh
 	// session through A, and a fresh session straight on B.
+	// How many messages the EXISTS and EXPUNGE responses leave in each
+	// session's selected folder, read before any other command.
+	counted := map[*concSession]uint32{}
 	for _, s := range ss {
 		if err := s.c.Noop().Wait(); err != nil {
 			t.Errorf("%s: final NOOP: %v", s.name, err)
 		}
+		if mb := s.c.Mailbox(); mb != nil {
+			counted[s] = mb.NumMessages
+		}
+	}
+	if err := idle.Close(); err != nil {
+		t.Errorf("IDLE DONE: %v", err)
+	} else if err := idle.Wait(); err != nil {
+		t.Errorf("IDLE: %v", err)
+	}
+	if mb := watcher.c.Mailbox(); mb != nil {
+		counted[watcher] = mb.NumMessages
 	}
 	fa := &concSession{name: "fresh-A", c: dialConc(t, a.ip+":993", a.ca(), a.fqdn)}
 	fb := &concSession{name: "fresh-B", c: dialConc(t, b.ip+":993", b.ca(), b.fqdn)}
@@ -600,13 +628,14 @@ func TestClusterConcurrency(t *testing.T) {
 		m.mu.Unlock()
 	}
 	// Each session's view of the folder it had selected, brought up to
-	// date by the NOOP alone, then every folder selected afresh.
-	for _, s := range ss {
+	// date by the NOOP alone (the watcher's by IDLE), then every folder
+	// selected afresh.
+	for _, s := range append([]*concSession{watcher}, ss...) {
 		st, err := concSelectedState(s)
 		if err != nil {
 			t.Errorf("%s: final state of %s without a new SELECT: %v", s.name, s.cur, err)
-		} else if mb := s.c.Mailbox(); mb == nil || int(mb.NumMessages) != len(st) {
-			t.Errorf("%s: after NOOP the EXISTS and EXPUNGE responses leave %+v messages in %s, which has %d", s.name, mb, s.cur, len(st))
+		} else if n, ok := counted[s]; !ok || int(n) != len(st) {
+			t.Errorf("%s: the EXISTS and EXPUNGE responses leave %d messages in %s, which has %d", s.name, n, s.cur, len(st))
 		} else if !slices.Equal(st, want[s.cur]) {
 			t.Errorf("%s after NOOP sees %s as\n  %s\nthe fresh session on A as\n  %s", s.name, s.cur, strings.Join(st, "\n  "), strings.Join(want[s.cur], "\n  "))
 		}
