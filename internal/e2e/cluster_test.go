@@ -30,6 +30,14 @@ func (s *clusterServer) ca() string { return filepath.Join(s.data, "certs", s.fq
 // ports of their own address.
 func startCluster(t *testing.T, n int) []*clusterServer {
 	t.Helper()
+	return startClusterAt(t, n, 11)
+}
+
+// startClusterAt is startCluster on 127.0.0.<first>, <first+1>, ...: tests
+// that may run at the same time as TestCluster (another checkout's) use
+// addresses of their own, as the services listen on fixed ports.
+func startClusterAt(t *testing.T, n, first int) []*clusterServer {
+	t.Helper()
 	urlFile := filepath.Join(t.TempDir(), "directory-url")
 	if err := os.WriteFile(urlFile, []byte(pgtest.URL(t)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -37,7 +45,7 @@ func startCluster(t *testing.T, n int) []*clusterServer {
 	var out []*clusterServer
 	for i := 0; i < n; i++ {
 		name := string(rune('a' + i))
-		s := &clusterServer{name: "SRV" + strings.ToUpper(name), ip: fmt.Sprintf("127.0.0.%d", 11+i), fqdn: "srv" + name + ".mail.test"}
+		s := &clusterServer{name: "SRV" + strings.ToUpper(name), ip: fmt.Sprintf("127.0.0.%d", first+i), fqdn: "srv" + name + ".mail.test"}
 		s.instance = serveWith(t, "", "--local", "--fqdn", s.fqdn, "--domain", "mail.test", "--address", s.ip, "--directory-file", urlFile)
 		for _, svc := range []string{"imap4-backend", "imap4", "pop3-backend", "pop3"} {
 			s.cli("", "service", "start", svc)

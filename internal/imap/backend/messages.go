@@ -138,6 +138,11 @@ func (s *session) transfer(ctx context.Context, cmd *wire.Command, args *wire.Pa
 	if err != nil {
 		return s.storeReply(verb, err), nil
 	}
+	if len(src) == 0 {
+		// Another session expunged them all since this view last synced:
+		// a COPYUID's UID sets may not be empty (RFC 4315).
+		return s.storeReply(verb, store.ErrExpunged), nil
+	}
 	code := "COPYUID " + strconv.FormatUint(uint64(to.UIDValidity), 10) + " " + uidSet(src) + " " + uidSet(dst)
 	if move {
 		s.c.WriteString("* OK [" + code + "] Moved.\r\n")
