@@ -46,7 +46,8 @@ func startClusterAt(t *testing.T, n, first int) []*clusterServer {
 	for i := 0; i < n; i++ {
 		name := string(rune('a' + i))
 		s := &clusterServer{name: "SRV" + strings.ToUpper(name), ip: fmt.Sprintf("127.0.0.%d", first+i), fqdn: "srv" + name + ".mail.test"}
-		s.instance = serveWith(t, "", "--local", "--fqdn", s.fqdn, "--domain", "mail.test", "--address", s.ip, "--directory-file", urlFile)
+		s.instance = serveWith(t, "", "--local", "--fqdn", s.fqdn, "--domain", "mail.test", "--address", s.ip, "--directory-file", urlFile,
+			"--lease-ttl", "6s") // failover after 6 s unrenewed, not the default 15
 		for _, svc := range []string{"imap4-backend", "imap4", "pop3-backend", "pop3"} {
 			s.cli("", "service", "start", svc)
 		}
@@ -265,8 +266,8 @@ func TestCluster(t *testing.T) {
 
 	// Failover: C dies; B (the other copy) takes DB02 with a higher epoch.
 	c.kill()
-	took = activeOn(t, a, "DB02", "SRVB", 45*time.Second)
-	t.Logf("failover: DB02 mounted on SRVB %s after SIGKILL of SRVC", took)
+	took = activeOn(t, a, "DB02", "SRVB", 30*time.Second)
+	t.Logf("failover: DB02 mounted on SRVB %s after SIGKILL of SRVC (lease 6 s)", took)
 	py = newPyClient(t, a.ip, a.ca())
 	py.do("login")
 	if f := py.do("subjects"); f[1] != "four,one,three,two" {
