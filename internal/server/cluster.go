@@ -149,15 +149,10 @@ func (s *Server) createOrganisation(ctx context.Context, o Options, name, fqdn s
 	if domain == "" {
 		domain = defaultDomain(fqdn)
 	}
-	certPEM, keyPEM, err := proxy.NewCA(domain)
-	if err != nil {
-		return err
-	}
-	ca, _ := json.Marshal(orgCA{Cert: certPEM, Key: keyPEM})
-	if err := s.dir.SetSetting(ctx, "", orgCAKey, ca); err != nil {
-		return err
-	}
-	err = s.dir.Init(ctx, directory.InitOptions{
+	// Init first: of two servers creating the organisation at once, the
+	// second fails here (the server and domain records are unique) and
+	// joins at its next start; the CA is made by loadClusterIdentity.
+	err := s.dir.Init(ctx, directory.InitOptions{
 		Server:   directory.Server{Name: name, FQDN: fqdn, Address: o.Address},
 		Domain:   domain,
 		Database: directory.Database{Name: "Mailbox Database 01", Server: name},
@@ -188,6 +183,9 @@ func (s *Server) defaultsFor(o Options) defaults {
 // and makes the TLS configurations of the proxy hop.
 func (s *Server) loadClusterIdentity(ctx context.Context) error {
 	b, err := s.dir.Setting(ctx, "", orgCAKey)
+	if errors.Is(err, directory.ErrNotFound) {
+		b, err = s.makeOrgCA(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("the organisation's CA: %w", err)
 	}
@@ -208,6 +206,25 @@ func (s *Server) loadClusterIdentity(ctx context.Context) error {
 	}
 	s.cluster.back, err = proxy.BackendTLS(ca.Cert, cert, key)
 	return err
+}
+
+// makeOrgCA makes the organisation's CA, on the first server's first
+// start. Its key is kept in the directory: whoever can read the
+// organisation's PostgreSQL database can join the organisation.
+func (s *Server) makeOrgCA(ctx context.Context) ([]byte, error) {
+	domains, err := s.dir.AcceptedDomains(ctx)
+	if err != nil || len(domains) == 0 {
+		return nil, fmt.Errorf("no accepted domain to name the CA after: %v", err)
+	}
+	certPEM, keyPEM, err := proxy.NewCA(domains[0])
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(orgCA{Cert: certPEM, Key: keyPEM})
+	if err := s.dir.SetSetting(ctx, "", orgCAKey, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // openCluster connects the pool the mailbox databases use.
