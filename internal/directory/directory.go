@@ -183,6 +183,17 @@ func (d *Directory) SetSetting(ctx context.Context, server, name string, value [
 	return err
 }
 
+// AddSetting stores value under name unless a value is there already, and
+// returns the stored one: of servers racing to make the same document,
+// all end up using the first one stored.
+func (d *Directory) AddSetting(ctx context.Context, server, name string, value []byte) ([]byte, error) {
+	if _, err := d.exec(ctx, `INSERT INTO settings(server, name, value) VALUES(?,?,?)
+		ON CONFLICT(server, name) DO NOTHING`, server, name, string(value)); err != nil {
+		return nil, err
+	}
+	return d.Setting(ctx, server, name)
+}
+
 // StartupType returns a service's startup type, or ErrNotFound.
 func (d *Directory) StartupType(ctx context.Context, server, service string) (string, error) {
 	var v string

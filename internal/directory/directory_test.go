@@ -109,6 +109,13 @@ func TestSettingsAndServices(t *testing.T) {
 		if v, err := d.Setting(ctx, "MAIL01", "pop3"); err != nil || string(v) != `{"a":2}` {
 			t.Fatalf("%s %v", v, err)
 		}
+		// AddSetting keeps the first value stored.
+		if v, err := d.AddSetting(ctx, "", "ca", []byte(`"first"`)); err != nil || string(v) != `"first"` {
+			t.Fatalf("AddSetting: %s %v", v, err)
+		}
+		if v, err := d.AddSetting(ctx, "", "ca", []byte(`"second"`)); err != nil || string(v) != `"first"` {
+			t.Fatalf("AddSetting over an existing value: %s %v", v, err)
+		}
 		if err := d.SetStartupType(ctx, "MAIL01", "pop3", "Automatic"); err != nil {
 			t.Fatal(err)
 		}

@@ -221,10 +221,7 @@ func (s *Server) makeOrgCA(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	b, _ := json.Marshal(orgCA{Cert: certPEM, Key: keyPEM})
-	if err := s.dir.SetSetting(ctx, "", orgCAKey, b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return s.dir.AddSetting(ctx, "", orgCAKey, b)
 }
 
 // openCluster connects the pool the mailbox databases use.
