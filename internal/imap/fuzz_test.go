@@ -20,6 +20,7 @@ func FuzzSession(f *testing.F) {
 		"c STORE 1 +FLAGS (\\Deleted)\r\nd EXPUNGE\r\n",
 		"c UID MOVE 1:* Drafts\r\nd IDLE\r\nDONE\r\n",
 		"c LIST \"\" *\r\nd RENAME INBOX x\r\n",
+		"c CREATE p/q/r\r\nd SUBSCRIBE p/q/r\r\ne LSUB \"\" p/%\r\nf UNSUBSCRIBE p/q/r\r\ng LSUB \"\" %\r\n",
 		"c {99999999999}\r\n", "c FETCH 1 (((((((((\r\n", "\xff\xfe\r\n",
 	} {
 		f.Add([]byte(seed))
