@@ -16,6 +16,7 @@ func FuzzSession(f *testing.F) {
 	for _, seed := range []string{
 		"c FETCH 1:* (FLAGS BODY[1.MIME] BODY.PEEK[HEADER.FIELDS (From)]<0.10>)\r\n",
 		"c SEARCH OR (FROM a) NOT SUBJECT b\r\n",
+		"c SEARCH FROM user-from@domain.org\r\nd UID SEARCH OR TO \"smith, dave\" NOT BCC \"team\"\r\ne SEARCH CC \"\"\r\n",
 		"c APPEND INBOX {5+}\r\nhello\r\n",
 		"c STORE 1 +FLAGS (\\Deleted)\r\nd EXPUNGE\r\n",
 		"c UID MOVE 1:* Drafts\r\nd IDLE\r\nDONE\r\n",

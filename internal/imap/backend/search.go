@@ -135,6 +135,13 @@ func (mc *matchCtx) match(k wire.SearchKey) bool {
 	}
 	if mc.filters != nil {
 		if c := mc.filters[textKeyOf(k)]; c != nil && !c.May(m.UID) {
+			// The index says the header text does not hold the needle;
+			// it knows nothing of the envelope's parsed addresses, which
+			// an address key also compares (<a (c)@ (c) b> is a@b
+			// there), so those are still read: the index only narrows.
+			if isAddressKey(k.Op) {
+				return mc.envelopeContains(k.Op, k.Value)
+			}
 			return false // the index says the message does not hold the text
 		}
 	}
@@ -145,7 +152,9 @@ func (mc *matchCtx) match(k wire.SearchKey) bool {
 		return mc.bodyContains(k.Value, true)
 	case wire.SearchHeader:
 		return mc.headerContains(k.Field, k.Value)
-	case wire.SearchBcc, wire.SearchCc, wire.SearchFrom, wire.SearchSubject, wire.SearchTo:
+	case wire.SearchBcc, wire.SearchCc, wire.SearchFrom, wire.SearchTo:
+		return mc.envelopeContains(k.Op, k.Value) || mc.headerContains(string(k.Op), k.Value)
+	case wire.SearchSubject:
 		return mc.headerContains(string(k.Op), k.Value)
 	}
 	return flagKey(k.Op, m.Flags)
@@ -301,6 +310,71 @@ func (mc *matchCtx) sentDate(k wire.SearchKey) bool {
 		return false
 	}
 	return compareDate(k.Op, t, k.Date)
+}
+
+// isAddressKey reports whether op is FROM, TO, CC or BCC: keys on "the
+// envelope structure's" address field (RFC 3501 §6.4.4).
+func isAddressKey(op wire.SearchOp) bool {
+	switch op {
+	case wire.SearchBcc, wire.SearchCc, wire.SearchFrom, wire.SearchTo:
+		return true
+	}
+	return false
+}
+
+// envelopeContains compares the needle, case-insensitively as a
+// substring, with the addresses of the envelope's field that op names, as
+// ENVELOPE shows them: the display name (RFC 2047 decoded), mailbox@host,
+// and "name <mailbox@host>"; a group by its name. The header text is
+// compared too, by headerContains: between them a needle found in either
+// form matches. An empty needle matches any message with an address
+// there.
+func (mc *matchCtx) envelopeContains(op wire.SearchOp, value string) bool {
+	p, err := mc.fetcher().structure()
+	if err != nil {
+		mc.err = err
+		return false
+	}
+	if p.Envelope == nil {
+		return false
+	}
+	var l []mime.Address
+	switch op {
+	case wire.SearchFrom:
+		l = p.Envelope.From
+	case wire.SearchTo:
+		l = p.Envelope.To
+	case wire.SearchCc:
+		l = p.Envelope.Cc
+	case wire.SearchBcc:
+		l = p.Envelope.Bcc
+	}
+	return addressMatch(l, value)
+}
+
+// addressMatch reports whether an address of l holds needle, compared
+// case-insensitively as a substring.
+func addressMatch(l []mime.Address, needle string) bool {
+	needle = strings.ToLower(needle)
+	has := func(s string) bool { return strings.Contains(strings.ToLower(s), needle) }
+	for _, a := range l {
+		switch a.Kind {
+		case mime.AddrGroupStart:
+			if has(a.Mailbox) {
+				return true
+			}
+		case mime.AddrMailbox:
+			addr := a.Mailbox
+			if a.Host != "" {
+				addr += "@" + a.Host
+			}
+			name := mime.DecodeHeader(a.Name)
+			if has(addr) || (name != "" && (has(name) || has(name+" <"+addr+">"))) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // headerContains searches the values of the named header fields, decoded
