@@ -19,6 +19,7 @@ func FuzzSession(f *testing.F) {
 		"c SEARCH FROM user-from@domain.org\r\nd UID SEARCH OR TO \"smith, dave\" NOT BCC \"team\"\r\ne SEARCH CC \"\"\r\n",
 		"c APPEND INBOX {5+}\r\nhello\r\n",
 		"c STORE 1 +FLAGS (\\Deleted)\r\nd EXPUNGE\r\n",
+		"c STORE 1 +FLAGS.SILENT (\\Deleted)\r\nd EXPUNGE\r\ne SEARCH HEADER Subject \"st\"\r\nf UID SEARCH ALL\r\n",
 		"c UID MOVE 1:* Drafts\r\nd IDLE\r\nDONE\r\n",
 		"c LIST \"\" *\r\nd RENAME INBOX x\r\n",
 		"c CREATE p/q/r\r\nd SUBSCRIBE p/q/r\r\ne LSUB \"\" p/%\r\nf UNSUBSCRIBE p/q/r\r\ng LSUB \"\" %\r\n",

@@ -34,9 +34,16 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 		return s.storeReply("SEARCH", err), nil
 	}
 	var hits []string
+	// missing: a message of the view was expunged by another session, as
+	// a ghost not yet announced or found gone while a key read it. The
+	// search answers for the others, with OK [EXPUNGEISSUED] (RFC 5530),
+	// as FETCH does; the expunged ones match nothing (RFC 2180 §4.1.3
+	// allows either).
+	missing := false
 	for i, m := range s.view.msgs {
 		seq := i + 1
 		if s.view.isGone(seq) {
+			missing = true
 			continue
 		}
 		mc := &matchCtx{s: s, ctx: ctx, seq: seq, m: m, filters: filters}
@@ -46,6 +53,10 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 			// A message that cannot be read matches nothing; the
 			// search answers for the rest.
 			s.logDamaged(m.UID, mc.err)
+			continue
+		}
+		if errors.Is(mc.err, store.ErrExpunged) || errors.Is(mc.err, store.ErrNotFound) {
+			missing = true
 			continue
 		}
 		if mc.err != nil {
@@ -64,6 +75,9 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 		line += " " + strings.Join(hits, " ")
 	}
 	s.c.WriteString(line + "\r\n")
+	if missing {
+		return okCode("EXPUNGEISSUED", "Some messages were expunged; SEARCH completed."), nil
+	}
 	return ok("SEARCH completed."), nil
 }
 
