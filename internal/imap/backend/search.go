@@ -40,13 +40,22 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 	// as FETCH does; the expunged ones match nothing (RFC 2180 §4.1.3
 	// allows either).
 	missing := false
+	preload := readsStructures(key, filters)
+	var kept map[uint32][]byte
 	for i, m := range s.view.msgs {
 		seq := i + 1
+		if preload && i%fetchWindow == 0 {
+			window := make([]int, 0, fetchWindow)
+			for q := seq; q < seq+fetchWindow && q <= len(s.view.msgs); q++ {
+				window = append(window, q)
+			}
+			kept = s.structuresOf(ctx, window)
+		}
 		if s.view.isGone(seq) {
 			missing = true
 			continue
 		}
-		mc := &matchCtx{s: s, ctx: ctx, seq: seq, m: m, filters: filters}
+		mc := &matchCtx{s: s, ctx: ctx, seq: seq, m: m, filters: filters, kept: kept[m.UID]}
 		match := mc.match(key)
 		mc.close()
 		if errors.Is(mc.err, store.ErrDamaged) {
@@ -89,7 +98,9 @@ type matchCtx struct {
 	seq int
 	m   store.Message
 	f   *fetcher
-	err error
+	// kept is the message's structure read ahead with others, or nil.
+	kept []byte
+	err  error
 	// filters holds, for text keys, the messages a full-text index says
 	// may match; nil without an index.
 	filters map[textKey]*store.TextCandidates
@@ -103,7 +114,7 @@ func (mc *matchCtx) close() {
 
 func (mc *matchCtx) fetcher() *fetcher {
 	if mc.f == nil {
-		mc.f = &fetcher{s: mc.s, ctx: mc.ctx, m: mc.m}
+		mc.f = &fetcher{s: mc.s, ctx: mc.ctx, m: mc.m, kept: mc.kept}
 	}
 	return mc.f
 }
@@ -324,6 +335,30 @@ func (mc *matchCtx) sentDate(k wire.SearchKey) bool {
 		return false
 	}
 	return compareDate(k.Op, t, k.Date)
+}
+
+// readsStructures reports whether evaluating key reads the structure of
+// (nearly) every message, so that reading them ahead in windows
+// (structuresOf) pays: an address key does (the envelope is read even for
+// a message the text index excludes), and so does a sent-date key or a
+// header or text key the index cannot narrow.
+func readsStructures(k wire.SearchKey, filters map[textKey]*store.TextCandidates) bool {
+	for _, sub := range k.Keys {
+		if readsStructures(sub, filters) {
+			return true
+		}
+	}
+	switch k.Op {
+	case wire.SearchSentBefore, wire.SearchSentOn, wire.SearchSentSince:
+		return true
+	}
+	if isAddressKey(k.Op) {
+		return true
+	}
+	if tk := textKeyOf(k); tk.field != 0 {
+		return filters == nil || filters[tk] == nil
+	}
+	return false
 }
 
 // isAddressKey reports whether op is FROM, TO, CC or BCC: keys on "the
