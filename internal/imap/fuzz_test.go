@@ -16,10 +16,14 @@ func FuzzSession(f *testing.F) {
 	for _, seed := range []string{
 		"c FETCH 1:* (FLAGS BODY[1.MIME] BODY.PEEK[HEADER.FIELDS (From)]<0.10>)\r\n",
 		"c SEARCH OR (FROM a) NOT SUBJECT b\r\n",
+		"c SEARCH FROM user-from@domain.org\r\nd UID SEARCH OR TO \"smith, dave\" NOT BCC \"team\"\r\ne SEARCH CC \"\"\r\n",
 		"c APPEND INBOX {5+}\r\nhello\r\n",
 		"c STORE 1 +FLAGS (\\Deleted)\r\nd EXPUNGE\r\n",
+		"c STORE 1 +FLAGS.SILENT (\\Deleted)\r\nd EXPUNGE\r\ne SEARCH HEADER Subject \"st\"\r\nf UID SEARCH ALL\r\n",
 		"c UID MOVE 1:* Drafts\r\nd IDLE\r\nDONE\r\n",
+		"c MOVE 1 INBOX\r\nd UID MOVE 1:* INBOX\r\ne FETCH 1:* UID\r\n",
 		"c LIST \"\" *\r\nd RENAME INBOX x\r\n",
+		"c CREATE p/q/r\r\nd SUBSCRIBE p/q/r\r\ne LSUB \"\" p/%\r\nf UNSUBSCRIBE p/q/r\r\ng LSUB \"\" %\r\n",
 		"c {99999999999}\r\n", "c FETCH 1 (((((((((\r\n", "\xff\xfe\r\n",
 	} {
 		f.Add([]byte(seed))

@@ -223,7 +223,8 @@ type Store interface {
 	// Copy copies messages to another folder of the same account and
 	// returns the new UIDs in the order of the source UIDs that existed.
 	Copy(ctx context.Context, from FolderID, uids []uint32, to FolderID) (src, dst []uint32, err error)
-	// Move is Copy followed by Expunge of the source, in one commit.
+	// Move is Copy followed by Expunge of the source, in one commit. from
+	// may be to: the messages then get new UIDs in their folder.
 	Move(ctx context.Context, from FolderID, uids []uint32, to FolderID) (src, dst []uint32, err error)
 
 	// Structure returns the analysis of a message's bytes made by the

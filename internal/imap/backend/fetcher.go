@@ -22,8 +22,18 @@ const fetchWindow = 64
 // one store call when the items need them and the store can. A failure
 // only means each message is read on its own, as without it.
 func (s *session) preloadStructures(ctx context.Context, seqs []int, items []wire.FetchItem) map[uint32][]byte {
+	if !needsStructure(items) {
+		return nil
+	}
+	return s.structuresOf(ctx, seqs)
+}
+
+// structuresOf reads the kept structures of the messages at seqs in one
+// store call, if the store can; nil if it cannot or fails (each message
+// is then read on its own).
+func (s *session) structuresOf(ctx context.Context, seqs []int) map[uint32][]byte {
 	sb, ok := s.st.(store.StructureBatcher)
-	if !ok || len(seqs) < 2 || !needsStructure(items) {
+	if !ok || len(seqs) < 2 {
 		return nil
 	}
 	uids := make([]uint32, 0, len(seqs))

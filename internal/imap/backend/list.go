@@ -51,25 +51,29 @@ func (s *session) list(ctx context.Context, cmd *wire.Command, args *wire.Parser
 
 // listEntries matches folders against a pattern. A name that is not a
 // (subscribed, for LSUB) folder but whose children match through "%" is
-// listed \Noselect, so that clients can walk the hierarchy.
+// listed \Noselect, so that clients can walk the hierarchy. For LSUB the
+// candidates are the ancestors of subscribed folders only (RFC 3501
+// §6.3.9: a parent is listed \Noselect when a subscribed folder lies
+// below it, not for any child); \HasChildren still says whether the
+// folder has children at all (RFC 3348).
 func listEntries(folders []store.Folder, pattern string, lsub bool) []listEntry {
 	exists := map[string]store.Folder{}
 	children := map[string]bool{}
-	for _, f := range folders {
-		exists[f.Name] = f
-		parts := strings.Split(f.Name, store.Separator)
-		for i := 1; i < len(parts); i++ {
-			children[strings.Join(parts[:i], store.Separator)] = true
-		}
-	}
 	names := map[string]bool{}
 	for _, f := range folders {
-		if !lsub || f.Subscribed {
+		exists[f.Name] = f
+		listed := !lsub || f.Subscribed
+		if listed {
 			names[f.Name] = true
 		}
-	}
-	for parent := range children {
-		names[parent] = true // candidates for \Noselect
+		parts := strings.Split(f.Name, store.Separator)
+		for i := 1; i < len(parts); i++ {
+			parent := strings.Join(parts[:i], store.Separator)
+			children[parent] = true
+			if listed {
+				names[parent] = true // candidates for \Noselect
+			}
+		}
 	}
 	var out []listEntry
 	for name := range names {

@@ -44,6 +44,14 @@ func TestListEntries(t *testing.T) {
 	if got := render(listEntries(fs, "*", true)); got != `INBOX(\HasNoChildren);a/b(\HasChildren)` {
 		t.Errorf("LSUB *: %s", got)
 	}
+	// A parent is \Noselect in LSUB only above a subscribed folder.
+	fs = append(fs, store.Folder{Name: "p/q/r"}, store.Folder{Name: "p/q"}, store.Folder{Name: "p"})
+	if got := render(listEntries(fs, "%", true)); got != `INBOX(\HasNoChildren);a(\Noselect \HasChildren)` {
+		t.Errorf("LSUB %%: %s", got)
+	}
+	if got := render(listEntries(fs, "p/%", true)); got != `` {
+		t.Errorf("LSUB p/%%: %s", got)
+	}
 }
 
 func TestQuote(t *testing.T) {

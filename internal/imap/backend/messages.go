@@ -98,7 +98,8 @@ func (s *session) copyCmd(ctx context.Context, cmd *wire.Command, args *wire.Par
 }
 
 // move runs MOVE and UID MOVE (RFC 6851): COPYUID in an untagged OK, then
-// the EXPUNGE responses, then the tagged OK.
+// the EXPUNGE responses, then the tagged OK. Moving into the selected
+// folder itself renumbers the messages as Dovecot does (see transfer).
 func (s *session) move(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	return s.transfer(ctx, cmd, args, true)
 }
@@ -147,6 +148,15 @@ func (s *session) transfer(ctx context.Context, cmd *wire.Command, args *wire.Pa
 	if move {
 		s.c.WriteString("* OK [" + code + "] Moved.\r\n")
 		s.view.expunged(src) // the sync before the tagged OK sends the EXPUNGEs
+		if to.ID == s.view.folder.ID {
+			// MOVE into the folder selected does what Dovecot does
+			// (RFC 6851 does not forbid it): the messages get new
+			// UIDs there (COPYUID above), the old ones are expunged,
+			// and the sync before the tagged OK, told to read the
+			// changes now rather than when the store's event comes,
+			// sends their EXPUNGEs and then the EXISTS of the copies.
+			s.dirty.Store(true)
+		}
 		return ok("MOVE completed."), nil
 	}
 	return okCode(code, "COPY completed."), nil

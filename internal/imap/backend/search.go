@@ -34,18 +34,38 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 		return s.storeReply("SEARCH", err), nil
 	}
 	var hits []string
+	// missing: a message of the view was expunged by another session, as
+	// a ghost not yet announced or found gone while a key read it. The
+	// search answers for the others, with OK [EXPUNGEISSUED] (RFC 5530),
+	// as FETCH does; the expunged ones match nothing (RFC 2180 §4.1.3
+	// allows either).
+	missing := false
+	preload := readsStructures(key, filters)
+	var kept map[uint32][]byte
 	for i, m := range s.view.msgs {
 		seq := i + 1
+		if preload && i%fetchWindow == 0 {
+			window := make([]int, 0, fetchWindow)
+			for q := seq; q < seq+fetchWindow && q <= len(s.view.msgs); q++ {
+				window = append(window, q)
+			}
+			kept = s.structuresOf(ctx, window)
+		}
 		if s.view.isGone(seq) {
+			missing = true
 			continue
 		}
-		mc := &matchCtx{s: s, ctx: ctx, seq: seq, m: m, filters: filters}
+		mc := &matchCtx{s: s, ctx: ctx, seq: seq, m: m, filters: filters, kept: kept[m.UID]}
 		match := mc.match(key)
 		mc.close()
 		if errors.Is(mc.err, store.ErrDamaged) {
 			// A message that cannot be read matches nothing; the
 			// search answers for the rest.
 			s.logDamaged(m.UID, mc.err)
+			continue
+		}
+		if errors.Is(mc.err, store.ErrExpunged) || errors.Is(mc.err, store.ErrNotFound) {
+			missing = true
 			continue
 		}
 		if mc.err != nil {
@@ -64,6 +84,9 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 		line += " " + strings.Join(hits, " ")
 	}
 	s.c.WriteString(line + "\r\n")
+	if missing {
+		return okCode("EXPUNGEISSUED", "Some messages were expunged; SEARCH completed."), nil
+	}
 	return ok("SEARCH completed."), nil
 }
 
@@ -75,7 +98,9 @@ type matchCtx struct {
 	seq int
 	m   store.Message
 	f   *fetcher
-	err error
+	// kept is the message's structure read ahead with others, or nil.
+	kept []byte
+	err  error
 	// filters holds, for text keys, the messages a full-text index says
 	// may match; nil without an index.
 	filters map[textKey]*store.TextCandidates
@@ -89,7 +114,7 @@ func (mc *matchCtx) close() {
 
 func (mc *matchCtx) fetcher() *fetcher {
 	if mc.f == nil {
-		mc.f = &fetcher{s: mc.s, ctx: mc.ctx, m: mc.m}
+		mc.f = &fetcher{s: mc.s, ctx: mc.ctx, m: mc.m, kept: mc.kept}
 	}
 	return mc.f
 }
@@ -135,6 +160,13 @@ func (mc *matchCtx) match(k wire.SearchKey) bool {
 	}
 	if mc.filters != nil {
 		if c := mc.filters[textKeyOf(k)]; c != nil && !c.May(m.UID) {
+			// The index says the header text does not hold the needle;
+			// it knows nothing of the envelope's parsed addresses, which
+			// an address key also compares (<a (c)@ (c) b> is a@b
+			// there), so those are still read: the index only narrows.
+			if isAddressKey(k.Op) {
+				return mc.envelopeContains(k.Op, k.Value)
+			}
 			return false // the index says the message does not hold the text
 		}
 	}
@@ -145,7 +177,9 @@ func (mc *matchCtx) match(k wire.SearchKey) bool {
 		return mc.bodyContains(k.Value, true)
 	case wire.SearchHeader:
 		return mc.headerContains(k.Field, k.Value)
-	case wire.SearchBcc, wire.SearchCc, wire.SearchFrom, wire.SearchSubject, wire.SearchTo:
+	case wire.SearchBcc, wire.SearchCc, wire.SearchFrom, wire.SearchTo:
+		return mc.envelopeContains(k.Op, k.Value) || mc.headerContains(string(k.Op), k.Value)
+	case wire.SearchSubject:
 		return mc.headerContains(string(k.Op), k.Value)
 	}
 	return flagKey(k.Op, m.Flags)
@@ -301,6 +335,95 @@ func (mc *matchCtx) sentDate(k wire.SearchKey) bool {
 		return false
 	}
 	return compareDate(k.Op, t, k.Date)
+}
+
+// readsStructures reports whether evaluating key reads the structure of
+// (nearly) every message, so that reading them ahead in windows
+// (structuresOf) pays: an address key does (the envelope is read even for
+// a message the text index excludes), and so does a sent-date key or a
+// header or text key the index cannot narrow.
+func readsStructures(k wire.SearchKey, filters map[textKey]*store.TextCandidates) bool {
+	for _, sub := range k.Keys {
+		if readsStructures(sub, filters) {
+			return true
+		}
+	}
+	switch k.Op {
+	case wire.SearchSentBefore, wire.SearchSentOn, wire.SearchSentSince:
+		return true
+	}
+	if isAddressKey(k.Op) {
+		return true
+	}
+	if tk := textKeyOf(k); tk.field != 0 {
+		return filters == nil || filters[tk] == nil
+	}
+	return false
+}
+
+// isAddressKey reports whether op is FROM, TO, CC or BCC: keys on "the
+// envelope structure's" address field (RFC 3501 §6.4.4).
+func isAddressKey(op wire.SearchOp) bool {
+	switch op {
+	case wire.SearchBcc, wire.SearchCc, wire.SearchFrom, wire.SearchTo:
+		return true
+	}
+	return false
+}
+
+// envelopeContains compares the needle, case-insensitively as a
+// substring, with the addresses of the envelope's field that op names, as
+// ENVELOPE shows them: the display name (RFC 2047 decoded), mailbox@host,
+// and "name <mailbox@host>"; a group by its name. The header text is
+// compared too, by headerContains: between them a needle found in either
+// form matches. An empty needle matches any message with an address
+// there.
+func (mc *matchCtx) envelopeContains(op wire.SearchOp, value string) bool {
+	p, err := mc.fetcher().structure()
+	if err != nil {
+		mc.err = err
+		return false
+	}
+	if p.Envelope == nil {
+		return false
+	}
+	var l []mime.Address
+	switch op {
+	case wire.SearchFrom:
+		l = p.Envelope.From
+	case wire.SearchTo:
+		l = p.Envelope.To
+	case wire.SearchCc:
+		l = p.Envelope.Cc
+	case wire.SearchBcc:
+		l = p.Envelope.Bcc
+	}
+	return addressMatch(l, value)
+}
+
+// addressMatch reports whether an address of l holds needle, compared
+// case-insensitively as a substring.
+func addressMatch(l []mime.Address, needle string) bool {
+	needle = strings.ToLower(needle)
+	has := func(s string) bool { return strings.Contains(strings.ToLower(s), needle) }
+	for _, a := range l {
+		switch a.Kind {
+		case mime.AddrGroupStart:
+			if has(a.Mailbox) {
+				return true
+			}
+		case mime.AddrMailbox:
+			addr := a.Mailbox
+			if a.Host != "" {
+				addr += "@" + a.Host
+			}
+			name := mime.DecodeHeader(a.Name)
+			if has(addr) || (name != "" && (has(name) || has(name+" <"+addr+">"))) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // headerContains searches the values of the named header fields, decoded

@@ -169,7 +169,8 @@ func (s *Store) Copy(ctx context.Context, from store.FolderID, uids []uint32, to
 }
 
 // Move implements store.Store: copy and expunge in one commit. Moving
-// within one folder is ErrInvalid.
+// within one folder gives the messages new UIDs there (as Dovecot's MOVE
+// does): the copies are added, then the sources removed.
 func (s *Store) Move(ctx context.Context, from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
 	return s.transfer(ctx, from, uids, to, (*wtx).move)
 }
@@ -221,9 +222,6 @@ func (w *wtx) copy(from store.FolderID, uids []uint32, to store.FolderID) (src, 
 }
 
 func (w *wtx) move(from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
-	if from == to {
-		return nil, nil, fmt.Errorf("pgstore: move within folder %d: %w", from, store.ErrInvalid)
-	}
 	if src, dst, err = w.copy(from, uids, to); err != nil || len(src) == 0 {
 		return src, dst, err
 	}

@@ -168,7 +168,8 @@ func (db *DB) Copy(ctx context.Context, from store.FolderID, uids []uint32, to s
 }
 
 // Move implements store.Store: copy and expunge in one commit. Moving
-// within one folder is ErrInvalid.
+// within one folder gives the messages new UIDs there (as Dovecot's MOVE
+// does): the copies are added, then the sources removed.
 func (db *DB) Move(ctx context.Context, from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
 	return db.transfer(ctx, from, uids, to, (*wtx).move)
 }
@@ -221,9 +222,6 @@ func (w *wtx) copy(from store.FolderID, uids []uint32, to store.FolderID) (src, 
 // move copies, then removes the sources. Their blobs stay referenced by
 // the copies, so none is freed.
 func (w *wtx) move(from store.FolderID, uids []uint32, to store.FolderID) (src, dst []uint32, err error) {
-	if from == to {
-		return nil, nil, fmt.Errorf("sqlite: move within folder %d: %w", from, store.ErrInvalid)
-	}
 	if src, dst, err = w.copy(from, uids, to); err != nil || len(src) == 0 {
 		return src, dst, err
 	}

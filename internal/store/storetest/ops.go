@@ -288,12 +288,28 @@ func testCopyMove(t *testing.T, s store.Store) {
 		t.Errorf("Archive = %+v, want 6 messages, 6 unseen", f)
 	}
 
+	// Within one folder: new UIDs above the others, the sources gone.
+	before := getFolder(t, s, a, store.Inbox)
+	from, to, err = s.Move(ctx, in.ID, []uint32{4, 1}, in.ID)
+	if err != nil {
+		t.Fatalf("Move within the Inbox: %v", err)
+	}
+	checkUIDMap(t, "Move within", from, to, []uint32{1, 4}, before.UIDNext)
+	checkCopies(t, s, in.ID, src, from, to)
+	if got := uidsOf(listMessages(t, s, in.ID)); !slices.Equal(got, to) {
+		t.Errorf("Inbox after Move within has UIDs %v, want %v", got, to)
+	}
+	if f := getFolder(t, s, a, store.Inbox); f.Messages != 2 || f.Unseen != 2 || f.UIDNext != to[1]+1 || f.HighestModSeq <= before.HighestModSeq {
+		t.Errorf("Inbox after Move within = %+v, before %+v", f, before)
+	}
+	in1, in4 := to[0], to[1]
+
 	oin := getFolder(t, s, other, store.Inbox)
-	_, _, err = s.Copy(ctx, in.ID, []uint32{1}, oin.ID)
+	_, _, err = s.Copy(ctx, in.ID, []uint32{in1}, oin.ID)
 	wantErr(t, "Copy to another account", err, store.ErrInvalid)
-	_, _, err = s.Move(ctx, in.ID, []uint32{1}, oin.ID)
+	_, _, err = s.Move(ctx, in.ID, []uint32{in1}, oin.ID)
 	wantErr(t, "Move to another account", err, store.ErrInvalid)
-	_, _, err = s.Copy(ctx, in.ID, []uint32{1}, 987654)
+	_, _, err = s.Copy(ctx, in.ID, []uint32{in4}, 987654)
 	wantErr(t, "Copy to a missing folder", err, store.ErrNotFound)
 	from, to, err = s.Copy(ctx, in.ID, []uint32{55}, archive.ID)
 	if err != nil || len(from) != 0 || len(to) != 0 {
