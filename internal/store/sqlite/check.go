@@ -68,6 +68,16 @@ func (db *DB) Check(ctx context.Context, hashes, repair bool) (CheckReport, erro
 		return rep, fmt.Errorf("reading the full-text index: %w", err)
 	}
 	rep.Unindexed = len(refs)
+	var untracked int
+	if err := db.rdb.QueryRowContext(ctx, `SELECT count(DISTINCT m.blob) FROM messages m
+		WHERE NOT EXISTS (SELECT 1 FROM text_docs d WHERE d.blob = m.blob)
+		AND NOT EXISTS (SELECT 1 FROM text_unindexed u WHERE u.blob = m.blob)`).Scan(&untracked); err != nil {
+		return rep, fmt.Errorf("reading the full-text index: %w", err)
+	}
+	if untracked > 0 && !repair {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d message files are neither indexed nor listed as unindexed: "+
+			"a text SEARCH could miss their messages (check --repair fixes it)", untracked))
+	}
 	if repair && len(refs) > 0 {
 		n, err := db.backfillTexts(ctx, refs)
 		if n > 0 {

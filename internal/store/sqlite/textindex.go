@@ -3,9 +3,11 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -131,6 +133,8 @@ type pendingText struct {
 func (w *wtx) keepText(hash string, d *textDoc) error {
 	if d != nil {
 		w.texts = append(w.texts, pendingText{hash, d})
+	} else {
+		w.noText = append(w.noText, hash)
 	}
 	return nil
 }
@@ -142,21 +146,42 @@ func (w *wtx) keepText(hash string, d *textDoc) error {
 // written under one savepoint of their own: if that fails, the batch
 // still commits and the blobs stay unindexed, which a search handles.
 func (w *wtx) indexTexts() error {
-	if len(w.texts) == 0 {
-		return nil
-	}
-	if _, err := w.exec(`SAVEPOINT texts`); err != nil {
-		return errTemp("savepoint", err)
-	}
-	err := w.writeTexts()
-	if err != nil {
-		w.log.Warn("cannot index message text", slog.Any("err", err))
-		if _, err := w.exec(`ROLLBACK TO texts`); err != nil {
-			return errTemp("rollback to savepoint", err)
+	if len(w.texts) > 0 {
+		if _, err := w.exec(`SAVEPOINT texts`); err != nil {
+			return errTemp("savepoint", err)
+		}
+		err := w.writeTexts()
+		if err != nil {
+			w.log.Warn("cannot index message text", slog.Any("err", err))
+			if _, err := w.exec(`ROLLBACK TO texts`); err != nil {
+				return errTemp("rollback to savepoint", err)
+			}
+			for _, t := range w.texts {
+				w.noText = append(w.noText, t.hash)
+			}
+		}
+		if _, err := w.exec(`RELEASE texts`); err != nil {
+			return errTemp("release savepoint", err)
 		}
 	}
-	if _, err := w.exec(`RELEASE texts`); err != nil {
-		return errTemp("release savepoint", err)
+	return w.markUnindexed()
+}
+
+// markUnindexed records the batch's blobs that have no document, so that
+// a search considers their messages (text_unindexed).
+func (w *wtx) markUnindexed() error {
+	if len(w.noText) == 0 {
+		return nil
+	}
+	ins, err := w.prepared(`INSERT OR IGNORE INTO text_unindexed (blob)
+		SELECT ? WHERE NOT EXISTS (SELECT 1 FROM text_docs WHERE blob = ?)`)
+	if err != nil {
+		return errTemp("mark unindexed", err)
+	}
+	for _, h := range w.noText {
+		if _, err := ins.Exec(h, h); err != nil {
+			return errTemp("mark unindexed", err)
+		}
 	}
 	return nil
 }
@@ -190,11 +215,26 @@ func (w *wtx) writeTexts() error {
 			return err
 		}
 	}
+	// A blob indexed now (the backfill) is no longer unindexed.
+	del, err := w.prepared(`DELETE FROM text_unindexed WHERE blob = ?`)
+	if err != nil {
+		return err
+	}
+	for i, t := range w.texts {
+		if ids[i] != 0 {
+			if _, err := del.Exec(t.hash); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
 // forgetText drops blob hash's document, if it has one.
 func (w *wtx) forgetText(hash string) error {
+	if _, err := w.exec(`DELETE FROM text_unindexed WHERE blob = ?`, hash); err != nil {
+		return errTemp("forget text", err)
+	}
 	var id int64
 	switch err := w.queryRow(`DELETE FROM text_docs WHERE blob = ? RETURNING id`, hash).Scan(&id); {
 	case isNoRows(err):
@@ -234,19 +274,77 @@ func (db *DB) TextCandidates(ctx context.Context, f store.FolderID, field store.
 		return c, false, nil
 	}
 	query := cols + " : (" + trigramQuery(n) + ")"
-	rows, err := reader{db: db}.QueryContext(ctx, `SELECT m.uid, d.id IS NULL FROM messages m
+	r := reader{db: db}
+	ok, err := db.candidatesByIndex(ctx, r, f, query, &c)
+	if err == nil && !ok {
+		c = store.TextCandidates{}
+		err = db.candidatesByFolder(ctx, r, f, query, &c)
+	}
+	if err != nil {
+		return c, false, readErr(ctx, "search text", err)
+	}
+	return c, true, nil
+}
+
+// maxIndexDocs bounds the documents candidatesByIndex reads from the
+// index: past it, reading the folder's messages costs less.
+var maxIndexDocs = 5000 // a variable for the tests
+
+// candidatesByIndex asks the index for the documents holding the
+// needle's trigrams, then the folder's messages with those documents, and
+// its messages without one (text_unindexed): a cost in the matches and
+// the unindexed messages, not in the folder's size. ok is false when the
+// index holds more than maxIndexDocs such documents (a common needle,
+// across every mailbox of the database).
+func (db *DB) candidatesByIndex(ctx context.Context, r reader, f store.FolderID, query string, c *store.TextCandidates) (bool, error) {
+	ids, err := r.QueryContext(ctx, `SELECT rowid FROM text_fts WHERE text_fts MATCH ? LIMIT ?`, query, maxIndexDocs+1)
+	if err != nil {
+		return false, err
+	}
+	var list []int64
+	for ids.Next() {
+		var id int64
+		if err := ids.Scan(&id); err != nil {
+			ids.Close()
+			return false, err
+		}
+		list = append(list, id)
+	}
+	ids.Close()
+	if err := ids.Err(); err != nil {
+		return false, err
+	}
+	if len(list) > maxIndexDocs {
+		return false, nil
+	}
+	if len(list) > 0 {
+		js, _ := json.Marshal(list)
+		if c.Match, err = uids(ctx, r, `SELECT m.uid FROM json_each(?) j CROSS JOIN text_docs d CROSS JOIN messages m
+			WHERE d.id = j.value AND m.blob = d.blob AND m.folder = ?`, string(js), f); err != nil {
+			return false, err
+		}
+	}
+	c.Unindexed, err = uids(ctx, r, `SELECT m.uid FROM text_unindexed u CROSS JOIN messages m
+		WHERE m.blob = u.blob AND m.folder = ?`, f)
+	return err == nil, err
+}
+
+// candidatesByFolder reads the folder's messages and tells, for each,
+// whether its document holds the needle's trigrams or it has none.
+func (db *DB) candidatesByFolder(ctx context.Context, r reader, f store.FolderID, query string, c *store.TextCandidates) error {
+	rows, err := r.QueryContext(ctx, `SELECT m.uid, d.id IS NULL FROM messages m
 		LEFT JOIN text_docs d ON d.blob = m.blob
 		WHERE m.folder = ? AND (d.id IS NULL OR d.id IN (SELECT rowid FROM text_fts WHERE text_fts MATCH ?))
 		ORDER BY m.uid`, f, query)
 	if err != nil {
-		return c, false, readErr(ctx, "search text", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var uid uint32
 		var unindexed bool
 		if err := rows.Scan(&uid, &unindexed); err != nil {
-			return c, false, readErr(ctx, "search text", err)
+			return err
 		}
 		if unindexed {
 			c.Unindexed = append(c.Unindexed, uid)
@@ -254,10 +352,27 @@ func (db *DB) TextCandidates(ctx context.Context, f store.FolderID, field store.
 			c.Match = append(c.Match, uid)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return c, false, readErr(ctx, "search text", err)
+	return rows.Err()
+}
+
+// uids runs a query of one UID column and returns them sorted, without
+// repeats.
+func uids(ctx context.Context, r reader, q string, args ...any) ([]uint32, error) {
+	rows, err := r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
-	return c, true, nil
+	defer rows.Close()
+	var out []uint32
+	for rows.Next() {
+		var u uint32
+		if err := rows.Scan(&u); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), rows.Err()
 }
 
 var _ store.TextSearcher = (*DB)(nil)
@@ -330,11 +445,16 @@ func (db *DB) backfillTexts(ctx context.Context, refs []blobRef) (int, error) {
 	done := 0
 	for len(refs) > 0 {
 		n := min(len(refs), textBackfillBatch)
+		// A file whose text cannot be had is listed as unindexed
+		// (keepText with no document), so that searches read it.
 		var batch []pendingText
+		indexed := 0
 		for _, r := range refs[:n] {
-			if d := db.textOf(r); d != nil {
-				batch = append(batch, pendingText{r.hash, d})
+			d := db.textOf(r)
+			if d != nil {
+				indexed++
 			}
+			batch = append(batch, pendingText{r.hash, d})
 		}
 		refs = refs[n:]
 		err := db.submit(ctx, &item{run: func(w *wtx) error {
@@ -348,7 +468,7 @@ func (db *DB) backfillTexts(ctx context.Context, refs []blobRef) (int, error) {
 		if err != nil {
 			return done, err
 		}
-		done += len(batch)
+		done += indexed
 	}
 	return done, nil
 }

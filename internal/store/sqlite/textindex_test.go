@@ -269,6 +269,29 @@ func TestTextIndexUnindexed(t *testing.T) {
 	if !slices.Equal(c.Match, []uint32{now[0].UID}) || !c.May(old[0].UID) || !c.May(now[0].UID) {
 		t.Fatalf("candidates %+v", c)
 	}
+	// Past maxIndexDocs documents the folder is read instead: the same
+	// answer.
+	defer func(n int) { maxIndexDocs = n }(maxIndexDocs)
+	maxIndexDocs = 0
+	byFolder, _, _ := db.TextCandidates(ctx, old[0].Folder, store.TextBody, "quick")
+	if !slices.Equal(byFolder.Match, c.Match) || !slices.Equal(byFolder.Unindexed, c.Unindexed) {
+		t.Fatalf("by the folder %+v, by the index %+v", byFolder, c)
+	}
+	// A blob left out of text_unindexed (a database damaged, or made by
+	// a build that kept no such list) is a problem for check, which
+	// --repair fixes.
+	if _, err := db.wdb.ExecContext(ctx, `DELETE FROM text_unindexed`); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := db.Check(ctx, false, false); err != nil || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "neither indexed nor listed") {
+		t.Fatalf("check: %+v %v", rep.Problems, err)
+	}
+	if rep, err := db.Check(ctx, false, true); err != nil || len(rep.Problems) != 0 || rep.Unindexed != 0 {
+		t.Fatalf("check --repair: %+v %v", rep, err)
+	}
+	if rep, err := db.Check(ctx, false, false); err != nil || len(rep.Problems) != 0 {
+		t.Fatalf("check after repair: %+v %v", rep.Problems, err)
+	}
 }
 
 // TestTextIndexBackfill: messages stored with the index off are counted by

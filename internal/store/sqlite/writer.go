@@ -33,6 +33,7 @@ type wtx struct {
 	freed        []string
 	unreferenced []string      // freed blobs found unreferenced before commit
 	texts        []pendingText // documents to index at the end of the batch
+	noText       []string      // blobs stored without a document (text_unindexed)
 	log          *slog.Logger
 	history      int64 // Options.ExpungeHistory
 }
