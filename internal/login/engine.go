@@ -186,7 +186,13 @@ func (e *Engine) Login(ctx context.Context, log *slog.Logger, a Attempt) (*Grant
 	}
 	if turn.Wait > 0 {
 		log.Info("logon delayed", "user", a.User, "wait", turn.Wait)
-		if !e.sleepUntil(ctx, time.Now().Add(turn.Wait)) {
+		tm := time.NewTimer(turn.Wait)
+		select {
+		case <-tm.C:
+		case <-turn.Ready():
+			tm.Stop()
+		case <-ctx.Done():
+			tm.Stop()
 			turn.Done(Unanswered)
 			return nil, errors.Join(ErrTemporary, ctx.Err())
 		}

@@ -134,7 +134,16 @@ type source struct {
 	next    time.Time // no check starts before this (the penalty)
 	fails   []failure // within the window, oldest first
 	pending int       // admitted, not yet done
+	// waiters are the admitted turns still waiting, oldest first: a turn
+	// given back by a logon that guessed nothing releases the oldest at
+	// once, so a source whose logons succeed (many clients behind one
+	// address, starting together) is not paced as if they failed.
+	waiters []*Turn
 }
+
+// maxPendingPerSource bounds the logons of one source waiting or being
+// checked at once.
+const maxPendingPerSource = 128
 
 type failure struct {
 	at      time.Time
@@ -215,9 +224,16 @@ type Turn struct {
 	t       *Throttle
 	src     netip.Prefix
 	account string
-	// Wait is how long to wait before checking the credentials.
-	Wait time.Duration
+	// Wait is how long to wait before checking the credentials, unless
+	// Ready closes first.
+	Wait  time.Duration
+	ready chan struct{}
 }
+
+// Ready closes when the turn may start before Wait has passed: a logon
+// from the same source that came before it succeeded and gave its turn
+// back. Nil (never ready early) for a turn that need not wait.
+func (tu *Turn) Ready() <-chan struct{} { return tu.ready }
 
 // Admit asks for a turn to check a logon from ip as name. It fails with
 // ErrThrottled when the source must wait longer than MaxWait or has failed
@@ -245,28 +261,67 @@ func (t *Throttle) Admit(ip netip.Addr, name string) (*Turn, error) {
 	}
 	s.trim(now, o.Window)
 	s.refill(now, o)
-	start := now
-	if s.next.After(start) {
-		start = s.next
+	if s.pending >= maxPendingPerSource {
+		return nil, ErrThrottled
 	}
-	if s.tokens < 1 {
-		// The turn comes when the bucket holds one again.
-		at := now.Add(time.Duration((1 - s.tokens) / o.rate() * float64(time.Second)))
-		if at.After(start) {
-			start = at
-		}
-	}
-	wait := start.Sub(now)
-	if wait > o.MaxWait {
+	// The turn comes when the bucket holds one again: at the latest
+	// (every logon before it fails), and at the soonest (every one
+	// before it succeeds and gives its turn back). A logon is refused
+	// when even the soonest is past MaxWait, or the latest far past it.
+	latest, soonest := s.turnAt(now, s.tokens, o), s.turnAt(now, s.tokens+float64(s.pending), o)
+	wait := latest.Sub(now)
+	if soonest.Sub(now) > o.MaxWait || wait > 10*o.MaxWait {
 		return nil, ErrThrottled
 	}
 	s.tokens--
 	if n := len(s.fails); n > 0 {
-		s.next = start.Add(o.penalty(n))
+		s.next = latest.Add(o.penalty(n))
 	}
 	s.pending++
 	t.inFlight++
-	return &Turn{t: t, src: src, account: acct, Wait: wait}, nil
+	tu := &Turn{t: t, src: src, account: acct, Wait: wait}
+	if wait > 0 {
+		tu.ready = make(chan struct{})
+		s.waiters = append(s.waiters, tu)
+	}
+	return tu, nil
+}
+
+// turnAt is when a logon may start with tokens in the bucket: not before
+// the penalty, and when the bucket holds one.
+func (s *source) turnAt(now time.Time, tokens float64, o ThrottleOptions) time.Time {
+	start := now
+	if s.next.After(start) {
+		start = s.next
+	}
+	if tokens < 1 {
+		at := now.Add(time.Duration((1 - tokens) / o.rate() * float64(time.Second)))
+		if at.After(start) {
+			start = at
+		}
+	}
+	return start
+}
+
+// release lets the oldest waiting turn start now, unless a failure's
+// penalty still holds the source.
+func (s *source) release(now time.Time) {
+	if len(s.waiters) == 0 || s.next.After(now) {
+		return
+	}
+	w := s.waiters[0]
+	s.waiters = s.waiters[1:]
+	close(w.ready)
+}
+
+// unwait removes tu from the waiters if it is still there.
+func (s *source) unwait(tu *Turn) {
+	for i, w := range s.waiters {
+		if w == tu {
+			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
+			return
+		}
+	}
 }
 
 // Outcome is what a checked logon came to.
@@ -296,10 +351,13 @@ func (tu *Turn) Done(outcome Outcome) {
 	s := t.sources[tu.src]
 	if s != nil {
 		s.pending--
+		s.unwait(tu)
 		if outcome != Failed {
-			// A logon that guessed nothing gives its turn back.
+			// A logon that guessed nothing gives its turn back, to
+			// the oldest waiting if there is one.
 			s.refill(now, t.o)
 			s.tokens = min(s.tokens+1, t.o.burst())
+			s.release(now)
 		}
 	}
 	k := pair{tu.src, tu.account}

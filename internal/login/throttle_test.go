@@ -224,3 +224,60 @@ func TestThrottleBounded(t *testing.T) {
 		t.Errorf("%d sources, %d pairs kept", len(th.sources), len(th.pairs))
 	}
 }
+
+// TestThrottleManyGoodLogonsFromOneSource: clients behind one address
+// starting together (an office behind NAT, a load generator) are not
+// paced as guessers: each success gives its turn to the oldest waiting
+// logon at once, and none is refused.
+func TestThrottleManyGoodLogonsFromOneSource(t *testing.T) {
+	th := NewThrottle(ThrottleOptions{})
+	ip := netip.MustParseAddr("192.0.2.7")
+	start := time.Now()
+	var turns []*Turn
+	for i := 0; i < 60; i++ {
+		tu, err := th.Admit(ip, fmt.Sprintf("user%d@example.com", i))
+		if err != nil {
+			t.Fatalf("logon %d refused: %v", i, err)
+		}
+		turns = append(turns, tu)
+	}
+	for i, tu := range turns {
+		if tu.Wait > 0 {
+			select {
+			case <-tu.Ready():
+			case <-time.After(5 * time.Second):
+				t.Fatalf("logon %d (wait %s) not released by the successes before it", i, tu.Wait)
+			}
+		}
+		tu.Done(Succeeded)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("60 good logons from one source took %s", took)
+	}
+	// Failures release nobody: a guesser's queue keeps its pace.
+	bad := netip.MustParseAddr("192.0.2.8")
+	var waiting []*Turn
+	for i := 0; i < 10; i++ {
+		tu, err := th.Admit(bad, "victim@example.com")
+		if err != nil {
+			break
+		}
+		waiting = append(waiting, tu)
+	}
+	for _, tu := range waiting {
+		if tu.Wait == 0 {
+			tu.Done(Failed)
+		}
+	}
+	for i, tu := range waiting {
+		if tu.Wait == 0 {
+			continue
+		}
+		select {
+		case <-tu.Ready():
+			t.Fatalf("waiting logon %d released by failures", i)
+		default:
+		}
+		tu.Done(Unanswered)
+	}
+}
