@@ -1,6 +1,8 @@
 package imap_test
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,3 +38,53 @@ func TestLogoutSendsPendingFirst(t *testing.T) {
 	}
 }
 
+// idArgs is the largest ID argument RFC 2971 §3.3 allows: 30 pairs, names
+// of 30 octets, values of 1024 (with quote, if set, written as \").
+func idArgs(quote bool) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i := range 30 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		name := fmt.Sprintf("field-%02d-%s", i, strings.Repeat("n", 21))
+		val := strings.Repeat("v", 1024)
+		if quote {
+			val = strings.Repeat(`\"`, 1024)
+		}
+		b.WriteString(`"` + name + `" "` + val + `"`)
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// TestIDLargestArguments: ID with the largest arguments RFC 2971 allows
+// is answered, before logon and after, even with MaxCommandSize at its
+// least; MaxCommandSize still bounds every other command.
+func TestIDLargestArguments(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{Imap: map[string]string{"MaxCommandSize": "1024"}}, 0)
+	c := testkit.Dial(t, s.IMAPS, s.ClientTLS("localhost"))
+	c.Expect(greeting)
+	for i, quote := range []bool{false, true} {
+		tag := "p" + strconv.Itoa(i)
+		c.Send(tag + " ID " + idArgs(quote) + "\r\n")
+		c.Expect(`* ID ("name" "Postern")`)
+		c.Expect(tag + " OK ID completed.")
+	}
+	c.Cmd("q NOOP "+strings.Repeat("x", 1100), "q BAD*")
+	c.Cmd("r LOGIN alice@mail.test secret1", "r OK LOGIN completed.")
+	for i, quote := range []bool{false, true} {
+		tag := "s" + strconv.Itoa(i)
+		c.Send(tag + " ID " + idArgs(quote) + "\r\n")
+		c.Expect(`* ID ("name" "Postern")`)
+		c.Expect(tag + " OK ID completed.")
+	}
+	// In a literal continuation too.
+	c.Send("t ID (\"x\" {3+}\r\nabc \"y\" \"" + strings.Repeat("v", 1024) + "\" " + strings.TrimPrefix(idArgs(false), "(") + "\r\n")
+	c.Expect(`* ID ("name" "Postern")`)
+	c.Expect("t OK ID completed.")
+	c.Cmd("u NOOP "+strings.Repeat("x", 1100), "u BAD*")
+	c.Cmd("v STATUS INBOX (MESSAGES"+strings.Repeat(" MESSAGES", 150)+")", "v BAD*")
+	c.Cmd("w NOOP", "w OK NOOP completed.")
+}
