@@ -88,3 +88,39 @@ func TestIDLargestArguments(t *testing.T) {
 	c.Cmd("v STATUS INBOX (MESSAGES"+strings.Repeat(" MESSAGES", 150)+")", "v BAD*")
 	c.Cmd("w NOOP", "w OK NOOP completed.")
 }
+
+// TestBadMailboxNameIsNO: a mailbox name that is not valid modified
+// UTF-7 in a well-formed command is answered NO, not BAD, by every
+// command that takes a mailbox name; a malformed command stays BAD.
+func TestBadMailboxNameIsNO(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 1)
+	c := loginTLS(t, s)
+	for i, name := range []string{"&", "a&Jjo", "&AGE-"} {
+		p := "x" + strconv.Itoa(i)
+		for _, cmd := range []string{
+			"SELECT " + name, "EXAMINE " + name, "STATUS " + name + " (MESSAGES)", "CREATE " + name, "DELETE " + name,
+			"RENAME " + name + " b", "RENAME Drafts " + name, "SUBSCRIBE " + name, "UNSUBSCRIBE " + name,
+			`LIST ` + name + ` "*"`,
+		} {
+			c.Cmd(p+" "+cmd, p+" NO *")
+		}
+		c.Cmd(p+" APPEND "+name+" {3+}\r\nabc", p+" NO *")
+		c.Send(p + "s SELECT INBOX\r\n")
+		untilTagged(t, c, p+"s", p+"s OK [READ-WRITE] SELECT completed.")
+		for _, cmd := range []string{"COPY 1 " + name, "MOVE 1 " + name, "UID COPY 1 " + name, "UID MOVE 1 " + name} {
+			c.Cmd(p+" "+cmd, p+" NO *")
+		}
+	}
+	// A failed SELECT leaves the selected state.
+	c.Cmd("y SELECT &", "y NO *")
+	c.Cmd("y FETCH 1 UID", "y BAD Command is not valid in this state.")
+	// Syntax errors are still BAD, with or without a bad name.
+	c.Cmd("z1 STATUS & (NOSUCH)", "z1 BAD*")
+	c.Cmd("z2 SELECT", "z2 BAD*")
+	c.Cmd("z3 SELECT a b", "z3 BAD*")
+	c.Cmd("z4 RENAME &", "z4 BAD*")
+	c.Cmd("z5 CREATE a*", "z5 BAD*")
+	c.Send("z6 LOGOUT\r\n")
+	c.Expect("* BYE *")
+}

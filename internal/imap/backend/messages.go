@@ -107,7 +107,7 @@ func (s *session) transfer(ctx context.Context, cmd *wire.Command, args *wire.Pa
 	set := args.SeqSet()
 	dest := cleanName(args.Mailbox())
 	if args.End(); args.Err() != nil {
-		return bad(textArgError), nil
+		return argReply(cmd.Name, args.Err()), nil
 	}
 	seqs, okSet := s.targets(set, cmd.UID)
 	if !okSet {

@@ -23,6 +23,10 @@ const (
 func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := args.Mailbox()
 	if args.End(); args.Err() != nil {
+		if r := argReply(cmd.Name, args.Err()); r.status == wire.StatusNO {
+			s.deselect() // a failed SELECT leaves the selected state
+			return r, nil
+		}
 		return bad(textArgError), nil
 	}
 	readOnly := cmd.Name == "EXAMINE"
