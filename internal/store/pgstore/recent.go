@@ -16,16 +16,19 @@ const claimExpr = `COALESCE(recent_claim, uid_next - 1)`
 
 // ClaimRecent implements store.RecentClaimer: the folder's row is locked
 // and its claim raised in one statement, in a transaction that checks the
-// lease as every write does. upto 0 only reads the claim, as other reads,
-// without the lease.
+// lease as every write does. A claim with nothing to take (upto 0, or not
+// above the claim) only reads, as other reads, without the lease.
 func (s *Store) ClaimRecent(ctx context.Context, f store.FolderID, upto uint32) (uint32, error) {
-	if upto == 0 {
-		var claim int64
-		err := s.pool.QueryRow(ctx, `SELECT `+claimExpr+` FROM mailbox_folders WHERE db = $1 AND id = $2`, s.db, f).Scan(&claim)
+	// A read first: most claims (every SELECT, every session after the
+	// first to sync a new message) find nothing left to take, and need
+	// no write.
+	var claim int64
+	err := s.pool.QueryRow(ctx, `SELECT `+claimExpr+` FROM mailbox_folders WHERE db = $1 AND id = $2`, s.db, f).Scan(&claim)
+	if err != nil || int64(upto) <= claim {
 		return uint32(claim), claimErr(ctx, f, err)
 	}
 	var from int64
-	err := s.write(ctx, func(w *wtx) error {
+	err = s.write(ctx, func(w *wtx) error {
 		err := w.queryRow(`WITH o AS (
 				SELECT id, `+claimExpr+` AS claim FROM mailbox_folders WHERE db = $1 AND id = $2 FOR UPDATE)
 			UPDATE mailbox_folders m SET recent_claim = GREATEST(o.claim, $3) FROM o WHERE m.id = o.id

@@ -10,11 +10,13 @@ import (
 )
 
 // ClaimRecent implements store.RecentClaimer: folders.recent_claim is
-// raised in one writer item, so two sessions never claim one UID. upto 0
-// only reads it.
+// raised in one writer item, so two sessions never claim one UID. A claim
+// with nothing to take (upto 0, or not above the claim) only reads.
 func (db *DB) ClaimRecent(ctx context.Context, f store.FolderID, upto uint32) (uint32, error) {
-	if upto == 0 {
-		return readClaim(ctx, reader{db: db}, f)
+	// A read first: most claims find nothing left to take and need not
+	// wait for the writer.
+	if claim, err := readClaim(ctx, reader{db: db}, f); err != nil || upto <= claim {
+		return claim, err
 	}
 	var from uint32
 	err := db.submit(ctx, &item{run: func(w *wtx) error {
