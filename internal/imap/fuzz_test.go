@@ -26,6 +26,7 @@ func FuzzSession(f *testing.F) {
 		"c SELECT &\r\nd STATUS a&Jjo (MESSAGES)\r\ne RENAME INBOX &AGE-\r\nf APPEND & {3+}\r\nabc\r\ng UID MOVE 1 &\r\n",
 		"c STORE 1 +FLAGS (\\Deleted)\r\nd LOGOUT\r\n",
 		"c ID " + idArgs(false) + "\r\nd ID " + idArgs(true) + "\r\n",
+		"c SEARCH NEW OLD RECENT\r\nd STORE 1 +FLAGS (Work $Junk)\r\ne FETCH 1:* FLAGS\r\nf STATUS INBOX (RECENT)\r\ng EXAMINE INBOX\r\nh SELECT INBOX\r\n",
 	} {
 		f.Add([]byte(seed))
 	}

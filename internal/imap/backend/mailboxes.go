@@ -90,8 +90,8 @@ func (s *session) subscribe(ctx context.Context, cmd *wire.Command, args *wire.P
 	return ok(cmd.Name + " completed."), nil
 }
 
-// status runs STATUS (RFC 3501 §6.3.10). RECENT is always 0, as on
-// Exchange.
+// status runs STATUS (RFC 3501 §6.3.10). RECENT counts the messages no
+// session has seen as \Recent yet (store.RecentClaimer).
 func (s *session) status(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := cleanName(args.Mailbox())
 	items := args.StatusItems()
@@ -109,7 +109,13 @@ func (s *session) status(ctx context.Context, cmd *wire.Command, args *wire.Pars
 		case "MESSAGES":
 			v = uint64(f.Messages)
 		case "RECENT":
-			v = 0
+			if rc, ok := s.st.(store.RecentClaimer); ok {
+				n, err := rc.CountRecent(ctx, f.ID)
+				if err != nil {
+					return s.storeReply("STATUS", err), nil
+				}
+				v = uint64(n)
+			}
 		case "UIDNEXT":
 			v = uint64(f.UIDNext)
 		case "UIDVALIDITY":

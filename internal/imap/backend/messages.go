@@ -87,7 +87,7 @@ func (s *session) storeCmd(ctx context.Context, cmd *wire.Command, args *wire.Pa
 		if cmd.UID {
 			uid = "UID " + strconv.FormatUint(uint64(m.UID), 10) + " "
 		}
-		s.untaggedN(seq, "FETCH ("+uid+"FLAGS "+flagList(m.Flags)+")")
+		s.untaggedN(seq, "FETCH ("+uid+"FLAGS "+flagList(s.showFlags(m))+")")
 	}
 	return ok("STORE completed."), nil
 }
