@@ -2,6 +2,7 @@ package imap_test
 
 import (
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,11 @@ func FuzzSession(f *testing.F) {
 		"c LIST \"\" *\r\nd RENAME INBOX x\r\n",
 		"c CREATE p/q/r\r\nd SUBSCRIBE p/q/r\r\ne LSUB \"\" p/%\r\nf UNSUBSCRIBE p/q/r\r\ng LSUB \"\" %\r\n",
 		"c {99999999999}\r\n", "c FETCH 1 (((((((((\r\n", "\xff\xfe\r\n",
+		// Transcripts of the defects fixed (rfc_test.go).
+		"c SELECT &\r\nd STATUS a&Jjo (MESSAGES)\r\ne RENAME INBOX &AGE-\r\nf APPEND & {3+}\r\nabc\r\ng UID MOVE 1 &\r\n",
+		"c STORE 1 +FLAGS (\\Deleted)\r\nd LOGOUT\r\n",
+		"c ID " + idArgs(false) + "\r\nd ID " + idArgs(true) + "\r\n",
+		"c SEARCH NEW OLD RECENT\r\nd STORE 1 +FLAGS (Work $Junk)\r\ne FETCH 1:* FLAGS\r\nf STATUS INBOX (RECENT)\r\ng EXAMINE INBOX\r\nh SELECT INBOX\r\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -60,6 +66,7 @@ func FuzzPreLogon(f *testing.F) {
 		"a AUTHENTICATE PLAIN\r\n!!!!\r\n", "a STARTTLS\r\nb LOGIN x y\r\n",
 		"a ID (\"name\" \"x\")\r\n", "a LOGIN \"mail/alice/shared\" secret1\r\n",
 		"a NOOP " + string(make([]byte, 2000)) + "\r\n", "* LOGIN\r\n", "a LOGIN {99999999}\r\n",
+		"a ID " + idArgs(false) + "\r\nb ID " + idArgs(true) + "\r\nc NOOP " + strings.Repeat("x", 2000) + "\r\n",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -117,6 +117,10 @@ func TestLoginFailuresAndBlocked(t *testing.T) {
 func TestSelectFetchStore(t *testing.T) {
 	t.Parallel()
 	s := setup(t, testkit.Options{}, 3)
+	// Another session saw the messages first: none is \Recent here.
+	first := loginTLS(t, s)
+	first.Send("a SELECT INBOX\r\n")
+	untilTagged(t, first, "a", "a OK [READ-WRITE] SELECT completed.")
 	c := loginTLS(t, s)
 	c.Send("a SELECT INBOX\r\n")
 	got := untilTagged(t, c, "a", "a OK [READ-WRITE] SELECT completed.")
@@ -147,7 +151,10 @@ func TestSelectFetchStore(t *testing.T) {
 	c.Expect("body of message 2")
 	c.Expect(` FLAGS (\Seen))`)
 	c.Expect("e OK FETCH completed.")
-	c.Cmd(`f STORE 1 +FLAGS (\Deleted $Label)`, `* 1 FETCH (FLAGS (\Deleted $Label))`)
+	// A new keyword: FLAGS and PERMANENTFLAGS name it before the FETCH.
+	c.Cmd(`f STORE 1 +FLAGS (\Deleted $Label)`, `* FLAGS (\Seen \Answered \Flagged \Deleted \Draft $MDNSent $Label)`)
+	c.Expect(`* OK [PERMANENTFLAGS (\Seen \Answered \Flagged \Deleted \Draft $MDNSent $Label \*)] Permanent flags`)
+	c.Expect(`* 1 FETCH (FLAGS (\Deleted $Label))`)
 	c.Expect("f OK STORE completed.")
 	c.Cmd(`g UID STORE 3 +FLAGS.SILENT (\Flagged)`, "g OK STORE completed.")
 	c.Send("h SEARCH FLAGGED\r\n")

@@ -21,6 +21,7 @@ func TestIdle(t *testing.T) {
 	start := time.Now()
 	s.Deliver(message(2), "alice@mail.test")
 	c.Expect("* 2 EXISTS")
+	c.Expect("* 2 RECENT")
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("EXISTS after %v", d)
 	}
@@ -29,7 +30,7 @@ func TestIdle(t *testing.T) {
 	other.Send("x SELECT INBOX\r\n")
 	untilTagged(t, other, "x", "x OK [READ-WRITE] SELECT completed.")
 	other.Cmd(`y STORE 1 +FLAGS.SILENT (\Flagged)`, "y OK STORE completed.")
-	c.Expect(`* 1 FETCH (FLAGS (\Flagged))`)
+	c.Expect(`* 1 FETCH (FLAGS (\Flagged \Recent))`)
 	c.Cmd("DONE", "b OK IDLE completed.")
 }
 
@@ -85,7 +86,7 @@ func TestAppend(t *testing.T) {
 	c.Send("g SELECT Drafts\r\n")
 	untilTagged(t, c, "g", "g OK [READ-WRITE] SELECT completed.")
 	c.Send("h FETCH 1 (FLAGS INTERNALDATE BODY.PEEK[])\r\n")
-	c.Expect(`* 1 FETCH (FLAGS (\Draft) INTERNALDATE "22-Nov-2026 10:00:00 +0100" BODY[] {` + strconv.Itoa(len(msg)) + "}")
+	c.Expect(`* 1 FETCH (FLAGS (\Draft \Recent) INTERNALDATE "22-Nov-2026 10:00:00 +0100" BODY[] {` + strconv.Itoa(len(msg)) + "}")
 	c.Expect("Subject: appended")
 	c.Expect("")
 	c.Expect("hello")
@@ -182,7 +183,7 @@ func TestPOP3AndIMAPShareTheInbox(t *testing.T) {
 	c.Expect("b OK NOOP completed.")
 	// POP3 marked nothing \Seen (it retrieved nothing); the rest is intact.
 	c.Send("c FETCH 1 (UID FLAGS)\r\n")
-	c.Expect("* 1 FETCH (UID 2 FLAGS ())")
+	c.Expect(`* 1 FETCH (UID 2 FLAGS (\Recent))`) // the first session to see it
 	c.Expect("c OK FETCH completed.")
 }
 
@@ -252,7 +253,7 @@ func TestOwnChangesAndReselect(t *testing.T) {
 		untilTagged(t, c, "s", "s OK [READ-WRITE] SELECT completed.")
 	}
 	a.Send("t STORE 1 +FLAGS (\\Seen)\r\n")
-	if got := untilTagged(t, a, "t", "t OK STORE completed."); strings.Join(got, "|") != `* 1 FETCH (FLAGS (\Seen))` {
+	if got := untilTagged(t, a, "t", "t OK STORE completed."); strings.Join(got, "|") != `* 1 FETCH (FLAGS (\Seen \Recent))` {
 		t.Errorf("own STORE: %q", got)
 	}
 	a.Cmd(`u STORE 2 +FLAGS.SILENT (\Deleted)`, "u OK STORE completed.")
@@ -285,7 +286,9 @@ func TestOwnChangesAndReselect(t *testing.T) {
 	}
 	a.Send("f FETCH 1:* (UID FLAGS)\r\n")
 	got = untilTagged(t, a, "f", "f OK FETCH completed.")
-	want := `* 1 FETCH (UID 1 FLAGS (\Seen))|* 2 FETCH (UID 3 FLAGS ())|* 3 FETCH (UID 5 FLAGS ())|* 4 FETCH (UID 6 FLAGS ())`
+	// a selected first, and took the new messages at the sync after its
+	// APPEND: all are \Recent to it, still after the re-SELECT.
+	want := `* 1 FETCH (UID 1 FLAGS (\Seen \Recent))|* 2 FETCH (UID 3 FLAGS (\Recent))|* 3 FETCH (UID 5 FLAGS (\Recent))|* 4 FETCH (UID 6 FLAGS (\Recent))`
 	if strings.Join(got, "|") != want {
 		t.Errorf("after re-SELECT:\n got %q\nwant %q", strings.Join(got, "|"), want)
 	}

@@ -256,3 +256,22 @@ type ExpungeLister interface {
 	// the whole folder, which needs no expunges: nil, true.
 	ChangesExpunged(ctx context.Context, f FolderID, since uint64) (folder Folder, changed []Message, expunged []uint32, named bool, err error)
 }
+
+// RecentClaimer is optionally implemented by a Store that keeps, per
+// folder, the highest UID a session has already claimed as recent, so
+// that IMAP's \Recent (RFC 3501 §2.3.2) goes to the first session that
+// sees a message after it arrives: the messages above the claim are
+// recent; a session that claims them up to some UID is the one that sees
+// them \Recent. Both methods cost O(1) or O(the messages above the
+// claim), never the folder's size. Without it no message is recent.
+type RecentClaimer interface {
+	// ClaimRecent raises f's claim to upto, atomically, if it is lower,
+	// and returns the claim as it was before: the caller sees the UIDs
+	// in (from, upto] as recent, and no later claim sees them. upto 0
+	// (or any upto not above the claim) claims nothing and only reads
+	// the claim, for a read-only session. A new folder's claim is 0.
+	ClaimRecent(ctx context.Context, f FolderID, upto uint32) (from uint32, err error)
+	// CountRecent counts f's messages above its claim (IMAP STATUS
+	// RECENT), at a cost in their number.
+	CountRecent(ctx context.Context, f FolderID) (int, error)
+}

@@ -28,7 +28,7 @@ func (s *session) appendCmd(ctx context.Context, cmd *wire.Command, args *wire.P
 		date = args.DateTime()
 	}
 	if args.End(); args.Err() != nil {
-		return s.refuseAppend(bad(textArgError))
+		return s.refuseAppend(argReply(cmd.Name, args.Err()))
 	}
 	kept := flags[:0:0]
 	for _, f := range flags {

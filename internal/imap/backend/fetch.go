@@ -133,6 +133,10 @@ func (s *session) fetchOne(ctx context.Context, e *wire.Encoder, seq int, items 
 	if err := f.prepare(items); err != nil {
 		return err
 	}
+	var flags []string
+	if flagsChanged || hasAttr(items, wire.FetchFlags) {
+		flags = s.showFlags(m) // may announce a keyword first
+	}
 	e.Untagged().Number(uint32(seq)).Atom(" FETCH (")
 	first := true
 	item := func(name string) {
@@ -150,7 +154,7 @@ func (s *session) fetchOne(ctx context.Context, e *wire.Encoder, seq int, items 
 			e.Number(m.UID)
 		case wire.FetchFlags:
 			item("FLAGS")
-			e.Flags(m.Flags)
+			e.Flags(flags)
 			flagsSent = true
 		case wire.FetchInternalDate:
 			item("INTERNALDATE")
@@ -173,7 +177,7 @@ func (s *session) fetchOne(ctx context.Context, e *wire.Encoder, seq int, items 
 	}
 	if flagsChanged && !flagsSent {
 		item("FLAGS")
-		e.Flags(m.Flags)
+		e.Flags(flags)
 	}
 	e.Atom(")").CRLF()
 	return e.Err()

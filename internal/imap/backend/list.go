@@ -22,7 +22,7 @@ func (s *session) list(ctx context.Context, cmd *wire.Command, args *wire.Parser
 	ref := args.Mailbox()
 	pattern := args.ListMailbox()
 	if args.End(); args.Err() != nil {
-		return bad(textArgError), nil
+		return argReply(cmd.Name, args.Err()), nil
 	}
 	if pattern == "" && cmd.Name == "LIST" {
 		// The hierarchy delimiter and root (RFC 3501 §6.3.8).

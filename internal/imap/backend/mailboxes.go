@@ -24,7 +24,7 @@ func cleanName(name string) string {
 func (s *session) create(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := cleanName(args.Mailbox())
 	if args.End(); args.Err() != nil || name == "" {
-		return bad(textArgError), nil
+		return argReply(cmd.Name, args.Err()), nil
 	}
 	if name == store.Inbox {
 		return reply{status: wire.StatusNO, code: "ALREADYEXISTS", text: "CREATE failed: the mailbox already exists."}, nil
@@ -48,7 +48,7 @@ func (s *session) create(ctx context.Context, cmd *wire.Command, args *wire.Pars
 func (s *session) deleteCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := cleanName(args.Mailbox())
 	if args.End(); args.Err() != nil {
-		return bad(textArgError), nil
+		return argReply(cmd.Name, args.Err()), nil
 	}
 	if name == store.Inbox {
 		return reply{status: wire.StatusNO, code: "CANNOT", text: "DELETE failed: the Inbox cannot be deleted."}, nil
@@ -67,7 +67,7 @@ func (s *session) deleteCmd(ctx context.Context, cmd *wire.Command, args *wire.P
 func (s *session) rename(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	from, to := cleanName(args.Mailbox()), cleanName(args.Mailbox())
 	if args.End(); args.Err() != nil || to == "" {
-		return bad(textArgError), nil
+		return argReply(cmd.Name, args.Err()), nil
 	}
 	if to == store.Inbox {
 		return reply{status: wire.StatusNO, code: "ALREADYEXISTS", text: "RENAME failed: the mailbox already exists."}, nil
@@ -82,7 +82,7 @@ func (s *session) rename(ctx context.Context, cmd *wire.Command, args *wire.Pars
 func (s *session) subscribe(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := cleanName(args.Mailbox())
 	if args.End(); args.Err() != nil {
-		return bad(textArgError), nil
+		return argReply(cmd.Name, args.Err()), nil
 	}
 	if err := s.st.SetSubscribed(ctx, s.acct, name, cmd.Name == "SUBSCRIBE"); err != nil {
 		return s.storeReply(cmd.Name, err), nil
@@ -90,13 +90,13 @@ func (s *session) subscribe(ctx context.Context, cmd *wire.Command, args *wire.P
 	return ok(cmd.Name + " completed."), nil
 }
 
-// status runs STATUS (RFC 3501 §6.3.10). RECENT is always 0, as on
-// Exchange.
+// status runs STATUS (RFC 3501 §6.3.10). RECENT counts the messages no
+// session has seen as \Recent yet (store.RecentClaimer).
 func (s *session) status(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := cleanName(args.Mailbox())
 	items := args.StatusItems()
 	if args.End(); args.Err() != nil {
-		return bad(textArgError), nil
+		return argReply(cmd.Name, args.Err()), nil
 	}
 	f, err := s.st.Folder(ctx, s.acct, name)
 	if err != nil {
@@ -109,7 +109,13 @@ func (s *session) status(ctx context.Context, cmd *wire.Command, args *wire.Pars
 		case "MESSAGES":
 			v = uint64(f.Messages)
 		case "RECENT":
-			v = 0
+			if rc, ok := s.st.(store.RecentClaimer); ok {
+				n, err := rc.CountRecent(ctx, f.ID)
+				if err != nil {
+					return s.storeReply("STATUS", err), nil
+				}
+				v = uint64(n)
+			}
 		case "UIDNEXT":
 			v = uint64(f.UIDNext)
 		case "UIDVALIDITY":

@@ -87,7 +87,7 @@ func (s *session) storeCmd(ctx context.Context, cmd *wire.Command, args *wire.Pa
 		if cmd.UID {
 			uid = "UID " + strconv.FormatUint(uint64(m.UID), 10) + " "
 		}
-		s.untaggedN(seq, "FETCH ("+uid+"FLAGS "+flagList(m.Flags)+")")
+		s.untaggedN(seq, "FETCH ("+uid+"FLAGS "+flagList(s.showFlags(m))+")")
 	}
 	return ok("STORE completed."), nil
 }
@@ -108,7 +108,7 @@ func (s *session) transfer(ctx context.Context, cmd *wire.Command, args *wire.Pa
 	set := args.SeqSet()
 	dest := cleanName(args.Mailbox())
 	if args.End(); args.Err() != nil {
-		return bad(textArgError), nil
+		return argReply(cmd.Name, args.Err()), nil
 	}
 	seqs, okSet := s.targets(set, cmd.UID)
 	if !okSet {

@@ -137,10 +137,14 @@ func (mc *matchCtx) match(k wire.SearchKey) bool {
 		return mc.match(k.Keys[0]) || mc.match(k.Keys[1])
 	case wire.SearchNot:
 		return !mc.match(k.Keys[0])
-	case wire.SearchAll, wire.SearchOld:
+	case wire.SearchAll:
 		return true
-	case wire.SearchNew, wire.SearchRecent: // nothing is \Recent, as on Exchange
-		return false
+	case wire.SearchRecent:
+		return mc.s.view.isRecent(m.UID)
+	case wire.SearchOld:
+		return !mc.s.view.isRecent(m.UID)
+	case wire.SearchNew: // RECENT UNSEEN
+		return mc.s.view.isRecent(m.UID) && !store.HasFlag(m.Flags, store.FlagSeen)
 	case wire.SearchSeq:
 		return k.Set.Contains(uint32(mc.seq), uint32(mc.s.view.exists()))
 	case wire.SearchUID:

@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -11,18 +12,20 @@ import (
 	"github.com/postern/postern/internal/store"
 )
 
-// The flags a client may set (spec §4.2: Exchange's SELECT response);
-// \* means keywords may be created too.
-const (
-	systemFlags    = `\Seen \Answered \Flagged \Deleted \Draft $MDNSent`
-	permanentFlags = systemFlags + ` \*`
-)
+// The flags a client may set (spec §4.2: Exchange's SELECT response),
+// before the keywords in use; PERMANENTFLAGS adds \* (keywords may be
+// created too).
+const systemFlags = `\Seen \Answered \Flagged \Deleted \Draft $MDNSent`
 
 // selectCmd runs SELECT and EXAMINE (RFC 3501 §6.3.1-2), answering as
 // Exchange does (spec §11 item 36).
 func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := args.Mailbox()
 	if args.End(); args.Err() != nil {
+		if r := argReply(cmd.Name, args.Err()); r.status == wire.StatusNO {
+			s.deselect() // a failed SELECT leaves the selected state
+			return r, nil
+		}
 		return bad(textArgError), nil
 	}
 	readOnly := cmd.Name == "EXAMINE"
@@ -47,15 +50,21 @@ func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.P
 	}
 	s.view = newView(f, msgs, readOnly)
 	s.state = selected
+	if prev != nil && !prev.readOnly {
+		s.view.recent = prev.recent // claimed by this session: still its own
+	}
+	if f.UIDNext > 1 {
+		s.claimRecent(ctx, 0, f.UIDNext-1)
+	}
+	// The keywords in use, from the listing this reads anyway, sorted.
+	for _, m := range msgs {
+		s.view.noteKeywords(m.Flags)
+	}
+	slices.SortFunc(s.view.kwList, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	w := s.c.Writer()
 	s.untaggedN(len(msgs), "EXISTS")
-	s.untaggedN(0, "RECENT")
-	w.WriteString("* FLAGS (" + systemFlags + ")\r\n")
-	if readOnly {
-		w.WriteString("* OK [PERMANENTFLAGS ()] No permanent flags permitted\r\n")
-	} else {
-		w.WriteString("* OK [PERMANENTFLAGS (" + permanentFlags + ")] Permanent flags\r\n")
-	}
+	s.untaggedN(s.view.recentCount(), "RECENT")
+	s.flagsLines()
 	for i, m := range msgs {
 		if !store.HasFlag(m.Flags, store.FlagSeen) {
 			w.WriteString("* OK [UNSEEN " + strconv.Itoa(i+1) + "] Is the first unseen message\r\n")
@@ -87,6 +96,7 @@ func (s *session) deselect() {
 // whole listing when the store cannot name them (store.ExpungeLister).
 func (s *session) sync(ctx context.Context, mayExpunge bool) {
 	v := s.view
+	top := v.maxUID()
 	read := s.dirty.Swap(false)
 	if !read && (!mayExpunge || len(v.gone) == 0) {
 		return
@@ -110,7 +120,7 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 				if flagged, added, ok := v.merge(f, changed, expunged); ok {
 					v.modseq = f.HighestModSeq
 					u = v.settle(flagged, added, mayExpunge)
-					s.announce(u)
+					s.announce(ctx, u, top)
 					return
 				}
 				fullListings.Add(1)
@@ -129,19 +139,26 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 			v.modseq = f.HighestModSeq
 		}
 	}
-	s.announce(u)
+	s.announce(ctx, u, top)
 }
 
-// announce sends what a sync found: the expunges first, as they renumber.
-func (s *session) announce(u update) {
+// announce sends what a sync found: the expunges first, as they renumber;
+// with the new messages (those above top, the view's highest UID before
+// the sync) claimed as \Recent where no other session has them, EXISTS
+// and RECENT.
+func (s *session) announce(ctx context.Context, u update, top uint32) {
 	for _, seq := range u.expunged {
 		s.untaggedN(seq, "EXPUNGE")
 	}
+	if now := s.view.maxUID(); now > top {
+		s.claimRecent(ctx, top, now)
+	}
 	if u.exists >= 0 {
 		s.untaggedN(u.exists, "EXISTS")
+		s.untaggedN(s.view.recentCount(), "RECENT")
 	}
 	for _, seq := range u.flags {
-		s.untaggedN(seq, "FETCH (FLAGS "+flagList(s.view.msgs[seq-1].Flags)+")")
+		s.untaggedN(seq, "FETCH (FLAGS "+flagList(s.showFlags(s.view.msgs[seq-1]))+")")
 	}
 }
 

@@ -291,6 +291,16 @@ func (s *session) writeReply(tag string, r reply) {
 	w.WriteString("\r\n")
 }
 
+// argReply answers arguments the parser refused: NO for a mailbox name
+// that is not valid modified UTF-7 in an otherwise well-formed command
+// (wire.ErrMailboxName), BAD for anything else.
+func argReply(name string, err error) reply {
+	if errors.Is(err, wire.ErrMailboxName) {
+		return no(name + " failed: invalid mailbox name.")
+	}
+	return bad(textArgError)
+}
+
 // storeReply maps a store error kind to the client's NO (STYLE §6).
 func (s *session) storeReply(op string, err error) reply {
 	switch {

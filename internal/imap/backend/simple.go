@@ -31,7 +31,13 @@ func (s *session) check(_ context.Context, cmd *wire.Command, args *wire.Parser)
 	return ok("CHECK completed."), nil
 }
 
-func (s *session) logout(_ context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+// logout runs LOGOUT: the updates still pending for the selected folder
+// (flag changes, expunges, new messages) go out before the BYE (RFC 3501
+// §6.1.3: BYE, then the tagged OK, end the session's output).
+func (s *session) logout(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	if s.view != nil {
+		s.sync(ctx, true)
+	}
 	s.c.WriteString("* BYE " + textSignOff + "\r\n")
 	return ok("LOGOUT completed."), errLogout
 }

@@ -17,11 +17,17 @@ import (
 // (their UID forms may); until it may, an expunged message stays in the
 // view as a ghost, so sequence numbers stay stable for the client.
 type view struct {
-	folder   store.Folder
-	msgs     []store.Message // by sequence number - 1; UIDs ascending
-	gone     map[uint32]bool // expunged in the store, not yet announced
-	modseq   uint64          // the folder's HighestModSeq the view reflects
-	recent   int
+	folder store.Folder
+	msgs   []store.Message // by sequence number - 1; UIDs ascending
+	gone   map[uint32]bool // expunged in the store, not yet announced
+	modseq uint64          // the folder's HighestModSeq the view reflects
+	// recent is the UIDs \Recent to this session (claimRecent), in
+	// ascending ranges.
+	recent []uidRange
+	// keywords are the keywords announced in FLAGS, lower-cased; kwList
+	// spells them as announced, in that order.
+	keywords map[string]bool
+	kwList   []string
 	readOnly bool
 }
 

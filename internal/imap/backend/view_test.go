@@ -154,3 +154,29 @@ func TestViewMergeExpunged(t *testing.T) {
 		t.Fatal("a named expunge")
 	}
 }
+
+// TestRecentRanges: the claims a session makes, in order or not, count
+// the view's messages in them once each.
+func TestRecentRanges(t *testing.T) {
+	var msgs []store.Message
+	for _, uid := range []uint32{1, 2, 4, 5, 7, 9, 10} {
+		msgs = append(msgs, store.Message{UID: uid})
+	}
+	v := newView(store.Folder{}, msgs, false)
+	v.addRecent(0, 0)
+	v.addRecent(3, 2)
+	if v.recentCount() != 0 || v.isRecent(1) {
+		t.Fatalf("empty claims: %v", v.recent)
+	}
+	v.addRecent(5, 5)
+	v.addRecent(6, 7) // adjacent: extends
+	v.addRecent(10, 12)
+	if len(v.recent) != 2 || v.recentCount() != 3 || !v.isRecent(7) || v.isRecent(9) || !v.isRecent(10) {
+		t.Fatalf("ranges %v: count %d", v.recent, v.recentCount())
+	}
+	v.addRecent(1, 4) // before the others (a re-SELECT): merged
+	v.addRecent(2, 9)
+	if len(v.recent) != 1 || v.recent[0] != (uidRange{1, 12}) || v.recentCount() != 7 {
+		t.Fatalf("merged: %v, count %d", v.recent, v.recentCount())
+	}
+}

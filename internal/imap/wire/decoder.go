@@ -64,7 +64,7 @@ func (d *Decoder) ReadCommand() (*Command, error) {
 	if d.pending != nil {
 		return nil, ErrLiteralPending
 	}
-	ln, err := d.readLine(d.opts.MaxLine, d.opts.MaxDiscard)
+	ln, err := d.readLineExt(d.opts.MaxLine, idLimit, d.opts.MaxDiscard)
 	if err != nil {
 		return nil, d.lineError(tagOf(ln.text), err)
 	}
@@ -113,7 +113,7 @@ func (d *Decoder) readArgs(cmd *Command, text []byte, argStart int) (*Command, e
 			return nil, err
 		}
 		cmd.lits = append(cmd.lits, literal{at: len(text) - argStart, data: data})
-		ln, err := d.readLine(d.opts.MaxLine-len(text), d.opts.MaxDiscard)
+		ln, err := d.readLine(d.maxText(cmd)-len(text), d.opts.MaxDiscard)
 		if err != nil {
 			return nil, midCommand(d.lineError(cmd.Tag, err))
 		}
@@ -125,6 +125,25 @@ func (d *Decoder) readArgs(cmd *Command, text []byte, argStart int) (*Command, e
 	}
 	cmd.args = text[argStart:]
 	return cmd, nil
+}
+
+// maxText is the most command text cmd may have: MaxLine, or MaxIDLine
+// for ID if that is more.
+func (d *Decoder) maxText(cmd *Command) int {
+	if cmd.Name == "ID" && !cmd.UID {
+		return max(d.opts.MaxLine, MaxIDLine)
+	}
+	return d.opts.MaxLine
+}
+
+// idLimit is the ext of a command's first line: MaxIDLine when the line
+// starts an ID command.
+func idLimit(head []byte) int {
+	var c Command
+	if _, err := c.parseHead(head); err == nil && c.Name == "ID" && !c.UID {
+		return MaxIDLine
+	}
+	return 0
 }
 
 // isMessageLiteral reports whether a literal marker that follows before

@@ -117,6 +117,41 @@ func TestLineTooLong(t *testing.T) {
 	}
 }
 
+// TestIDLine: ID may have MaxIDLine of command text, on its first line
+// and its continuation lines, whatever MaxLine is; no other command may,
+// nor ID beyond it, nor "UID ID".
+func TestIDLine(t *testing.T) {
+	t.Parallel()
+	o := testOpts()
+	o.MaxDiscard = 1 << 20
+	big := `("n" "` + strings.Repeat("v", MaxIDLine-100) + `")`
+	in := "a ID " + big + "\r\n" +
+		"b ID (\"x\" {1+}\r\ny \"z\" \"" + strings.Repeat("w", MaxIDLine-100) + "\")\r\n" +
+		"c NOOP " + strings.Repeat("x", 300) + "\r\n" +
+		"d ID " + strings.Repeat("x", MaxIDLine) + "\r\n" +
+		"e UID ID " + strings.Repeat("x", 300) + "\r\n" +
+		"f NOOP\r\n"
+	d := newDec(strings.NewReader(in), o, nil)
+	for _, tag := range []string{"a", "b"} {
+		cmd, err := d.ReadCommand()
+		if err != nil || cmd.Tag != tag || cmd.Name != "ID" {
+			t.Fatalf("%s: %v %v", tag, cmd, err)
+		}
+		if params := NewParser(cmd).IDParams(); len(params) != 1 && len(params) != 2 {
+			t.Errorf("%s: %d params", tag, len(params))
+		}
+	}
+	for _, tag := range []string{"c", "d", "e"} {
+		_, err := d.ReadCommand()
+		if ce := cmdErr(t, err); !errors.Is(err, ErrLineTooLong) || ce.Tag != tag || IsFatal(err) {
+			t.Fatalf("%s: %v", tag, err)
+		}
+	}
+	if cmd, err := d.ReadCommand(); err != nil || cmd.Tag != "f" {
+		t.Fatalf("next: %v %v", cmd, err)
+	}
+}
+
 func TestLiterals(t *testing.T) {
 	t.Parallel()
 	in := "a LOGIN {5}\r\nalice {6+}\r\nsecret\r\nb NOOP\r\n"

@@ -9,6 +9,10 @@ import (
 // for any literal marker ("{" 19 digits "+}") with room for leading zeros.
 const tailKeep = 64
 
+// headPeek is how much of a line's beginning readLineExt shows its ext
+// beyond what it has kept: enough for a tag and a command name.
+const headPeek = 256
+
 // physLine is one line read from the connection, without its line ending.
 type physLine struct {
 	// text is the line when it fits the limit, else its first max octets.
@@ -28,6 +32,13 @@ type physLine struct {
 // ErrDiscardLimit. At end of input it returns io.EOF if no octet was read,
 // and io.ErrUnexpectedEOF for a partial line.
 func (d *Decoder) readLine(max int, limit int64) (physLine, error) {
+	return d.readLineExt(max, nil, limit)
+}
+
+// readLineExt is readLine whose limit a line may raise: when the line
+// grows past max, ext (if not nil) is shown its beginning and returns the
+// limit that applies to it, if higher (the ID command's, say).
+func (d *Decoder) readLineExt(max int, ext func(head []byte) int, limit int64) (physLine, error) {
 	var pl physLine
 	if max < 0 {
 		max = 0
@@ -35,6 +46,13 @@ func (d *Decoder) readLine(max int, limit int64) (physLine, error) {
 	for {
 		frag, err := d.r.ReadSlice('\n')
 		pl.n += int64(len(frag))
+		if !pl.tooLong && ext != nil && len(pl.text)+len(frag) > max+2 {
+			head := append(pl.text[:len(pl.text):len(pl.text)], frag[:min(len(frag), headPeek)]...)
+			if m := ext(head); m > max {
+				max = m
+			}
+			ext = nil
+		}
 		if !pl.tooLong {
 			if len(pl.text)+len(frag) > max+2 {
 				pl.tooLong = true

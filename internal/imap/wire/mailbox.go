@@ -129,6 +129,9 @@ func normalizeMailbox(raw string) (string, error) {
 
 // Mailbox reads a mailbox name (an astring, RFC 3501 §9 "mailbox") and
 // returns it decoded to UTF-8, with INBOX in any case returned as "INBOX".
+// A well-formed astring that is not valid modified UTF-7 returns "" and
+// makes Err report ErrMailboxName with Status NO, unless the rest of the
+// command has a syntax error (BAD): the command itself was well formed.
 func (p *Parser) Mailbox() string {
 	raw := p.AString()
 	if p.err != nil {
@@ -136,7 +139,9 @@ func (p *Parser) Mailbox() string {
 	}
 	name, err := normalizeMailbox(raw)
 	if err != nil {
-		p.fail("Invalid mailbox name")
+		if p.nameErr == nil {
+			p.nameErr = &CommandError{Tag: p.cmd.Tag, Status: StatusNO, Text: "Invalid mailbox name", Err: ErrMailboxName}
+		}
 		return ""
 	}
 	return name

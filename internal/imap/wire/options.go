@@ -11,12 +11,20 @@ const (
 	DefaultMaxArgs          = 256
 )
 
+// MaxIDLine is the command text an ID command may have whatever MaxLine
+// is: the largest argument RFC 2971 §3.3 allows (30 pairs of a 30-octet
+// name and a 1024-octet value), every octet quoted with a backslash, plus
+// room for the tag and command name. Clients send their ID before or
+// right after logon; refusing it would close their connection.
+const MaxIDLine = 256 + len("ID ()") + 30*(2+2*30+1+2+2*1024+1)
+
 // DecoderOptions are the limits and hooks of a Decoder. Zero fields take the
 // defaults above.
 type DecoderOptions struct {
 	// MaxLine is the most command text one command may have, literal octets
 	// excluded, summed over its lines (Exchange's MaxCommandSize). Longer
-	// commands are consumed and answered BAD (ErrLineTooLong).
+	// commands are consumed and answered BAD (ErrLineTooLong). An ID
+	// command may have MaxIDLine if that is more.
 	MaxLine int
 	// MaxLiteral is the largest literal accepted in any command except as
 	// APPEND's message; it also bounds the total of all literals of one

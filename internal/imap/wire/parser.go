@@ -11,13 +11,17 @@ import (
 // error has been recorded; the first error is kept and returned by Err, so
 // a handler checks once after parsing everything, End included.
 type Parser struct {
-	cmd   *Command
-	s     []byte
-	pos   int
-	li    int  // next literal in cmd.lits
-	sep   bool // a space is required before the next argument
-	err   error
-	paren int // current parenthesis depth in search keys
+	cmd *Command
+	s   []byte
+	pos int
+	li  int  // next literal in cmd.lits
+	sep bool // a space is required before the next argument
+	err error
+	// nameErr records a mailbox name that is not valid modified UTF-7:
+	// the command is well formed, so parsing goes on and Err reports it
+	// (Status NO) only when nothing else is wrong.
+	nameErr error
+	paren   int // current parenthesis depth in search keys
 }
 
 // NewParser returns a parser over cmd's arguments.
@@ -26,8 +30,15 @@ func NewParser(cmd *Command) *Parser {
 }
 
 // Err returns the first error as a *CommandError with the command's tag
-// (Status BAD), or nil.
-func (p *Parser) Err() error { return p.err }
+// (Status BAD), or nil. A command well formed but for a mailbox name that
+// is not valid modified UTF-7 returns one with Status NO wrapping
+// ErrMailboxName: the session answers NO, not BAD.
+func (p *Parser) Err() error {
+	if p.err != nil {
+		return p.err
+	}
+	return p.nameErr
+}
 
 // fail records a syntax error with a short client-safe text.
 func (p *Parser) fail(text string) { p.failKind(ErrSyntax, text) }

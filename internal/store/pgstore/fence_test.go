@@ -104,9 +104,10 @@ func TestFencing(t *testing.T) {
 			_, err := s.StoreFlags(ctx, in.ID, []uint32{m.UID}, store.FlagsAdd, []string{store.FlagSeen})
 			return err
 		},
-		"Expunge": func() error { _, err := s.Expunge(ctx, in.ID, []uint32{m.UID}); return err },
-		"Copy":    func() error { _, _, err := s.Copy(ctx, in.ID, []uint32{m.UID}, work.ID); return err },
-		"Move":    func() error { _, _, err := s.Move(ctx, in.ID, []uint32{m.UID}, work.ID); return err },
+		"Expunge":     func() error { _, err := s.Expunge(ctx, in.ID, []uint32{m.UID}); return err },
+		"Copy":        func() error { _, _, err := s.Copy(ctx, in.ID, []uint32{m.UID}, work.ID); return err },
+		"Move":        func() error { _, _, err := s.Move(ctx, in.ID, []uint32{m.UID}, work.ID); return err },
+		"ClaimRecent": func() error { _, err := s.ClaimRecent(ctx, in.ID, 2); return err },
 	}
 	for name, w := range writes {
 		if err := w(); !errors.Is(err, ErrLeaseLost) || !errors.Is(err, store.ErrTemporary) {

@@ -193,8 +193,8 @@ func (w *wtx) createFolder(a store.AccountID, name string, subscribed bool) (sto
 		return store.Folder{}, err
 	}
 	f := store.Folder{Account: a, Name: name, UIDValidity: validity, UIDNext: 1, HighestModSeq: 1, Subscribed: subscribed}
-	err = w.queryRow(`INSERT INTO mailbox_folders (db, account, name, uidvalidity, uid_next, highest_modseq, subscribed)
-		VALUES ($1, $2, $3, $4, 1, 1, $5) RETURNING id`, w.s.db, a, name, int64(validity), subscribed).Scan(&f.ID)
+	err = w.queryRow(`INSERT INTO mailbox_folders (db, account, name, uidvalidity, uid_next, highest_modseq, subscribed, recent_claim)
+		VALUES ($1, $2, $3, $4, 1, 1, $5, 0) RETURNING id`, w.s.db, a, name, int64(validity), subscribed).Scan(&f.ID)
 	if err != nil {
 		return store.Folder{}, mapErr(w.ctx, "create folder", err)
 	}

@@ -295,7 +295,8 @@ func (w *wtx) add(f store.FolderID, rows []msgRow) ([]msgRow, error) {
 	var first, modseq int64
 	err := w.queryRow(`WITH f AS (
 			UPDATE mailbox_folders SET uid_next = uid_next + $2, highest_modseq = highest_modseq + 1,
-				messages = messages + $2, unseen = unseen + $3 WHERE db = $1 AND id = $4
+				messages = messages + $2, unseen = unseen + $3,
+				recent_claim = COALESCE(recent_claim, uid_next - 1) WHERE db = $1 AND id = $4
 			RETURNING account, uid_next - $2 AS first, highest_modseq),
 		ins AS (
 			INSERT INTO mailbox_messages (folder, uid, modseq, size, internal_date, date_offset, seen, flags, hash)

@@ -76,6 +76,19 @@ var schema = []string{
 		PRIMARY KEY (folder, modseq, uid))`,
 }
 
+// columns are the columns added to a table of schema after it was first
+// released, each added if missing: the statement is idempotent, and it
+// runs only when the column is missing, so that a server starting does
+// not take the table's exclusive lock for nothing.
+var columns = []struct{ table, column, add string }{
+	// recent_claim is the highest UID some session has claimed as
+	// \Recent (store.RecentClaimer). A folder made before it has NULL,
+	// which counts as uid_next - 1 (its messages were all seen), and is
+	// set so by the first write that adds messages to it; createFolder
+	// sets 0.
+	{"mailbox_folders", "recent_claim", `ALTER TABLE mailbox_folders ADD COLUMN IF NOT EXISTS recent_claim bigint`},
+}
+
 // Prepare creates the tables if missing (leases included), under an
 // advisory lock so that servers starting at once do not race on the
 // catalogue. A server calls it at start, before Acquire or Holder; Open
@@ -95,6 +108,19 @@ func prepare(ctx context.Context, tx pgx.Tx) error {
 	for _, q := range schema {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
+		}
+	}
+	for _, c := range columns {
+		var has bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_attribute
+			WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped)`, c.table, c.column).Scan(&has)
+		if err != nil {
+			return err
+		}
+		if !has {
+			if _, err := tx.Exec(ctx, c.add); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

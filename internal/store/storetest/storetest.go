@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Expunge", testExpunge},
 		{"Changes", testChanges},
 		{"Expunged", testExpunged},
+		{"Recent", testRecent},
 		{"SharedBlob", testSharedBlob},
 		{"CopyMove", testCopyMove},
 		{"UIDRules", testUIDRules},
