@@ -29,25 +29,26 @@ func TestMoveIntoSameFolder(t *testing.T) {
 	untilTagged(t, b, "n", "n OK NOOP completed.")
 
 	a.Send("m MOVE 2 INBOX\r\n")
-	if got := strings.Join(untilTagged(t, a, "m", "m OK MOVE completed."), "|"); got != "* OK [COPYUID "+uidValidity+" 2 4] Moved.|* 2 EXPUNGE|* 3 EXISTS" {
+	if got := strings.Join(untilTagged(t, a, "m", "m OK MOVE completed."), "|"); got != "* OK [COPYUID "+uidValidity+" 2 4] Moved.|* 2 EXPUNGE|* 3 EXISTS|* 3 RECENT" {
 		t.Errorf("MOVE into the same folder: %q", got)
 	}
 	a.Send("f FETCH 1:* (UID FLAGS)\r\n")
-	if got := strings.Join(untilTagged(t, a, "f", "f OK FETCH completed."), "|"); got != `* 1 FETCH (UID 1 FLAGS ())|* 2 FETCH (UID 3 FLAGS ())|* 3 FETCH (UID 4 FLAGS (\Flagged))` {
+	if got := strings.Join(untilTagged(t, a, "f", "f OK FETCH completed."), "|"); got != `* 1 FETCH (UID 1 FLAGS (\Recent))|* 2 FETCH (UID 3 FLAGS (\Recent))|* 3 FETCH (UID 4 FLAGS (\Flagged \Recent))` {
 		t.Errorf("after MOVE: %q", got)
 	}
 	a.Send("u UID MOVE 1,3 INBOX\r\n")
-	if got := strings.Join(untilTagged(t, a, "u", "u OK MOVE completed."), "|"); got != "* OK [COPYUID "+uidValidity+" 1,3 5:6] Moved.|* 2 EXPUNGE|* 1 EXPUNGE|* 3 EXISTS" {
+	if got := strings.Join(untilTagged(t, a, "u", "u OK MOVE completed."), "|"); got != "* OK [COPYUID "+uidValidity+" 1,3 5:6] Moved.|* 2 EXPUNGE|* 1 EXPUNGE|* 3 EXISTS|* 3 RECENT" {
 		t.Errorf("UID MOVE into the same folder: %q", got)
 	}
 	a.Send("g UID FETCH 1:* FLAGS\r\n")
-	if got := strings.Join(untilTagged(t, a, "g", "g OK FETCH completed."), "|"); got != `* 1 FETCH (UID 4 FLAGS (\Flagged))|* 2 FETCH (UID 5 FLAGS ())|* 3 FETCH (UID 6 FLAGS ())` {
+	if got := strings.Join(untilTagged(t, a, "g", "g OK FETCH completed."), "|"); got != `* 1 FETCH (UID 4 FLAGS (\Flagged \Recent))|* 2 FETCH (UID 5 FLAGS (\Recent))|* 3 FETCH (UID 6 FLAGS (\Recent))` {
 		t.Errorf("after UID MOVE: %q", got)
 	}
 	// A UID MOVE of nothing that exists moves nothing.
 	a.Cmd("v UID MOVE 99 INBOX", "v OK MOVE completed.")
 
-	// Another session learns of it as of any other moves.
+	// Another session learns of it as of any other moves (the copies
+	// are \Recent to the session that saw them first, a).
 	b.Send("n NOOP\r\n")
 	noop := untilTagged(t, b, "n", "n OK NOOP completed.")
 	b.Send("h UID FETCH 1:* FLAGS\r\n")
