@@ -31,6 +31,10 @@ import (
 type Options struct {
 	// ShowHidden lists hidden folders (ShowHiddenFoldersEnabled).
 	ShowHidden bool
+	// ExchangeCapabilitiesOnly advertises Exchange's capabilities only
+	// and refuses the extensions' syntax
+	// (AdvertiseExchangeCapabilitiesOnly).
+	ExchangeCapabilitiesOnly bool
 	// MaxAppend bounds an APPEND message, in bytes.
 	MaxAppend int64
 	// Store returns the store of a mailbox database.
