@@ -15,7 +15,13 @@ import "strings"
 var exchange = []string{"SASL-IR", "UIDPLUS", "MOVE", "ID", "UNSELECT", "CHILDREN", "IDLE", "NAMESPACE", "LITERAL+"}
 
 // extensions are Postern's additions, advertised unless ExchangeOnly.
-var extensions = []string{}
+var extensions = []string{
+	"LIST-EXTENDED",      // RFC 5258
+	"LIST-STATUS",        // RFC 5819
+	"SPECIAL-USE",        // RFC 6154
+	"CREATE-SPECIAL-USE", // RFC 6154 §3
+	"STATUS=SIZE",        // RFC 8438
+}
 
 // Options say which list to build.
 type Options struct {
