@@ -1,7 +1,9 @@
 // Package backend is the IMAP4 backend service's post-login session: the
 // authenticated and selected states of RFC 3501 with the extensions
 // Exchange advertises (IDLE, UIDPLUS, MOVE, ID, UNSELECT, CHILDREN,
-// NAMESPACE, LITERAL+), over the mailbox store. It is reached only through
+// NAMESPACE, LITERAL+) and, unless AdvertiseExchangeCapabilitiesOnly,
+// Postern's additions (listext.go: LIST-EXTENDED, LIST-STATUS,
+// SPECIAL-USE, CREATE-SPECIAL-USE, STATUS=SIZE), over the mailbox store. It is reached only through
 // a proxy.Handoff from a trusted frontend and never sees LOGIN or
 // AUTHENTICATE.
 //
