@@ -3,9 +3,9 @@
 // Exchange advertises (IDLE, UIDPLUS, MOVE, ID, UNSELECT, CHILDREN,
 // NAMESPACE, LITERAL+) and, unless AdvertiseExchangeCapabilitiesOnly,
 // Postern's additions (listext.go: LIST-EXTENDED, LIST-STATUS,
-// SPECIAL-USE, CREATE-SPECIAL-USE, STATUS=SIZE), over the mailbox store. It is reached only through
-// a proxy.Handoff from a trusted frontend and never sees LOGIN or
-// AUTHENTICATE.
+// SPECIAL-USE, CREATE-SPECIAL-USE, STATUS=SIZE), over the mailbox store.
+// It is reached only through a proxy.Handoff from a trusted frontend and
+// never sees LOGIN or AUTHENTICATE.
 //
 // Invariants:
 //   - Sequence numbers live only in the session's view; the store speaks
