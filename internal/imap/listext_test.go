@@ -252,3 +252,35 @@ func TestExchangeCapabilitiesOnly(t *testing.T) {
 	c.Cmd("a CAPABILITY", "* CAPABILITY IMAP4 IMAP4rev1 LOGINDISABLED STARTTLS SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+")
 	c.Expect("a OK CAPABILITY completed.")
 }
+
+// TestExchangeCapabilitiesToggle: the setting, stored and the IMAP4
+// services restarted, changes what both states advertise; turned off, the
+// extensions are back.
+func TestExchangeCapabilitiesToggle(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 0)
+	caps := func() (pre, post string) {
+		t.Helper()
+		c := testkit.Dial(t, s.IMAPS, s.ClientTLS("localhost"))
+		c.Expect(greeting)
+		pre = c.Cmd("a CAPABILITY", "* CAPABILITY *")
+		c.Expect("a OK CAPABILITY completed.")
+		c.Cmd("b LOGIN alice@mail.test secret1", "b OK LOGIN completed.")
+		post = c.Cmd("c CAPABILITY", "* CAPABILITY *")
+		c.Expect("c OK CAPABILITY completed.")
+		return pre, post
+	}
+	if pre, post := caps(); !strings.HasSuffix(pre, " STATUS=SIZE") || pre != post {
+		t.Errorf("default: %q / %q", pre, post)
+	}
+	s.SetImap(map[string]string{"AdvertiseExchangeCapabilitiesOnly": "$true"})
+	s.RestartIMAP()
+	if pre, post := caps(); !strings.HasSuffix(pre, " LITERAL+") || pre != post {
+		t.Errorf("Exchange only: %q / %q", pre, post)
+	}
+	s.SetImap(map[string]string{"AdvertiseExchangeCapabilitiesOnly": "$false"})
+	s.RestartIMAP()
+	if pre, _ := caps(); !strings.Contains(pre, " LIST-EXTENDED ") {
+		t.Errorf("turned off again: %q", pre)
+	}
+}
