@@ -59,7 +59,7 @@ func (s *session) listExt(ctx context.Context, cmd *wire.Command, args *wire.Par
 		return ok("LIST completed."), nil
 	}
 	for _, it := range a.Status {
-		if it == wire.StatusItemSize && !s.has("STATUS=SIZE") {
+		if it == wire.StatusItemSize && !s.advertises("STATUS=SIZE") {
 			return bad(textArgError), nil
 		}
 	}

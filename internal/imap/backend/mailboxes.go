@@ -24,7 +24,7 @@ func (s *session) create(ctx context.Context, cmd *wire.Command, args *wire.Pars
 	name := cleanName(args.Mailbox())
 	var uses []string
 	var use bool
-	if s.has("CREATE-SPECIAL-USE") {
+	if s.advertises("CREATE-SPECIAL-USE") {
 		uses, use = args.CreateParams()
 	}
 	if args.End(); args.Err() != nil || name == "" {
@@ -108,7 +108,7 @@ func (s *session) status(ctx context.Context, cmd *wire.Command, args *wire.Pars
 		return bad(textArgError), nil
 	}
 	for _, it := range items {
-		if it == wire.StatusItemSize && !s.has("STATUS=SIZE") {
+		if it == wire.StatusItemSize && !s.advertises("STATUS=SIZE") {
 			return bad(textArgError), nil
 		}
 	}

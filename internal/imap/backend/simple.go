@@ -14,8 +14,8 @@ func (s *session) capsOptions() caps.Options {
 	return caps.Options{Login: []string{"AUTH=PLAIN"}, ExchangeOnly: s.b.o.ExchangeCapabilitiesOnly}
 }
 
-// has reports whether the session advertises an extension.
-func (s *session) has(capability string) bool { return caps.Has(s.capsOptions(), capability) }
+// advertises reports whether the session advertises an extension.
+func (s *session) advertises(capability string) bool { return caps.Has(s.capsOptions(), capability) }
 
 func (s *session) capability(_ context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	if args.End(); args.Err() != nil {

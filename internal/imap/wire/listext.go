@@ -38,8 +38,8 @@ type ListArgs struct {
 	Extended bool
 }
 
-// has reports whether opts holds opt.
-func has(opts []string, opt string) bool {
+// listOptHas reports whether opts holds opt.
+func listOptHas(opts []string, opt string) bool {
 	for _, o := range opts {
 		if o == opt {
 			return true
@@ -49,10 +49,10 @@ func has(opts []string, opt string) bool {
 }
 
 // HasSelect reports a selection option.
-func (a ListArgs) HasSelect(opt string) bool { return has(a.Select, opt) }
+func (a ListArgs) HasSelect(opt string) bool { return listOptHas(a.Select, opt) }
 
 // HasReturn reports a return option (STATUS: a.Status != nil).
-func (a ListArgs) HasReturn(opt string) bool { return has(a.Return, opt) }
+func (a ListArgs) HasReturn(opt string) bool { return listOptHas(a.Return, opt) }
 
 // ListArgs reads LIST's arguments, extended syntax included. Unknown
 // selection or return options are a syntax error (RFC 5258 §3: the server
