@@ -23,7 +23,8 @@ const (
 // serves both protocols; Protocol says which. Each protocol has 27
 // settings: MessageRetrievalSortOrder is POP3-only and
 // ShowHiddenFoldersEnabled is IMAP4-only; the other field stays at its zero
-// value (Validate enforces it) and is left out of the JSON.
+// value (Validate enforces it) and is left out of the JSON. IMAP4 has one
+// more, Postern's own AdvertiseExchangeCapabilitiesOnly, zero on POP3.
 //
 // Edit it through Set, SetList, AddValues, RemoveValues or Apply, which
 // validate; assigning fields directly is fine in code that then calls
@@ -104,6 +105,12 @@ type ProtocolSettings struct {
 	ExtendedProtectionPolicy ExtendedProtectionPolicy `json:"ExtendedProtectionPolicy"`
 	// EnableGSSAPIAndNTLMAuth allows integrated (NTLM, GSSAPI) logons.
 	EnableGSSAPIAndNTLMAuth bool `json:"EnableGSSAPIAndNTLMAuth"`
+	// AdvertiseExchangeCapabilitiesOnly is Postern's own setting (IMAP4
+	// only, default false): CAPABILITY lists exactly Exchange's
+	// capabilities, and the extensions Postern adds (LIST-EXTENDED,
+	// SPECIAL-USE, ...) are neither advertised nor accepted. Shown last,
+	// after Exchange's settings.
+	AdvertiseExchangeCapabilitiesOnly bool `json:"AdvertiseExchangeCapabilitiesOnly,omitzero"`
 }
 
 // DefaultPopSettings returns the POP3 defaults of spec section 2 with

@@ -49,6 +49,10 @@ func protocolParams(protocol string) paramSet[ProtocolSettings] {
 		enumParam("ExtendedProtectionPolicy", extendedProtectionSpec(), func(s *S) *ExtendedProtectionPolicy { return &s.ExtendedProtectionPolicy }),
 		boolParam("EnableGSSAPIAndNTLMAuth", func(s *S) *bool { return &s.EnableGSSAPIAndNTLMAuth }),
 	}
+	if !pop {
+		// Postern's own, after Exchange's.
+		params = append(params, boolParam("AdvertiseExchangeCapabilitiesOnly", func(s *S) *bool { return &s.AdvertiseExchangeCapabilitiesOnly }))
+	}
 	return paramSet[S]{params: params, elsewhere: otherProtocolParam(pop), rules: protocolRules, writeRules: protocolListenRules}
 }
 
@@ -65,7 +69,7 @@ func protocolListenRules(s *ProtocolSettings) error {
 // has, so that Set can say where it belongs.
 func otherProtocolParam(pop bool) func(string) (string, bool) {
 	return func(name string) (string, bool) {
-		if pop && strings.EqualFold(name, "ShowHiddenFoldersEnabled") {
+		if pop && (strings.EqualFold(name, "ShowHiddenFoldersEnabled") || strings.EqualFold(name, "AdvertiseExchangeCapabilitiesOnly")) {
 			return ProtocolIMAP4, true
 		}
 		if !pop && strings.EqualFold(name, "MessageRetrievalSortOrder") {
@@ -84,6 +88,9 @@ func protocolRules(s *ProtocolSettings) error {
 	case ProtocolPOP3:
 		if s.ShowHiddenFoldersEnabled {
 			return &ParamError{Param: "ShowHiddenFoldersEnabled", Allowed: ProtocolIMAP4, Kind: ErrWrongProtocol}
+		}
+		if s.AdvertiseExchangeCapabilitiesOnly {
+			return &ParamError{Param: "AdvertiseExchangeCapabilitiesOnly", Allowed: ProtocolIMAP4, Kind: ErrWrongProtocol}
 		}
 	case ProtocolIMAP4:
 		if s.MessageRetrievalSortOrder != SortAscending {

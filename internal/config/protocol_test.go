@@ -97,12 +97,13 @@ func TestNames(t *testing.T) {
 	}
 	imapWant := popNames()
 	imapWant[1] = "ShowHiddenFoldersEnabled"
+	imapWant = append(imapWant, "AdvertiseExchangeCapabilitiesOnly") // Postern's own
 	imap := DefaultImapSettings(fqdn)
 	if got := imap.Names(); !slices.Equal(got, imapWant) {
 		t.Errorf("IMAP Names = %v", got)
 	}
-	if len(imapWant) != 27 {
-		t.Errorf("%d settings, want 27", len(imapWant))
+	if len(imapWant) != 28 {
+		t.Errorf("%d settings, want 28", len(imapWant))
 	}
 }
 
@@ -177,6 +178,7 @@ func TestSetPop(t *testing.T) {
 		{"MessageRetrievalSortOrder", "0", "Ascending", nil},
 		{"MessageRetrievalSortOrder", "2", "", ErrSyntax},
 		{"ShowHiddenFoldersEnabled", "$true", "", ErrWrongProtocol},
+		{"AdvertiseExchangeCapabilitiesOnly", "$true", "", ErrWrongProtocol},
 		{"SSLBindings", "127.0.0.1:110", "", ErrInvalid}, // also an UnencryptedOrTLSBinding
 	}...))
 }
@@ -190,6 +192,9 @@ func TestSetImap(t *testing.T) {
 		{"MaxCommandSize", "16385", "", ErrOutOfRange},
 		{"ShowHiddenFoldersEnabled", "$true", "True", nil},
 		{"ShowHiddenFoldersEnabled", "maybe", "", ErrSyntax},
+		{"AdvertiseExchangeCapabilitiesOnly", "$true", "True", nil},
+		{"AdvertiseExchangeCapabilitiesOnly", "$false", "False", nil},
+		{"AdvertiseExchangeCapabilitiesOnly", "yes", "", ErrSyntax},
 		{"MessageRetrievalSortOrder", "Descending", "", ErrWrongProtocol},
 		{"SSLBindings", "127.0.0.1:143", "", ErrInvalid},
 	}...))
@@ -480,6 +485,7 @@ func TestValidateRules(t *testing.T) {
 	}{
 		{"protocol", func(s *ProtocolSettings) { s.Protocol = "SMTP" }, "Protocol", ErrInvalid},
 		{"IMAP field on POP", func(s *ProtocolSettings) { s.ShowHiddenFoldersEnabled = true }, "ShowHiddenFoldersEnabled", ErrWrongProtocol},
+		{"IMAP capabilities on POP", func(s *ProtocolSettings) { s.AdvertiseExchangeCapabilitiesOnly = true }, "AdvertiseExchangeCapabilitiesOnly", ErrWrongProtocol},
 		{"Custom", func(s *ProtocolSettings) { s.CalendarItemRetrievalOption = CalendarCustom }, "CalendarItemRetrievalOption", ErrInvalid},
 		{"enum", func(s *ProtocolSettings) { s.LoginType = 0 }, "LoginType", ErrOutOfRange},
 		{"range", func(s *ProtocolSettings) { s.MaxConnectionsPerUser = 0 }, "MaxConnectionsPerUser", ErrOutOfRange},

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/postern/postern/internal/imap/caps"
 	"github.com/postern/postern/internal/imap/wire"
 	"github.com/postern/postern/internal/login"
 	"github.com/postern/postern/internal/netserve"
@@ -45,14 +46,21 @@ const (
 	saslContinueFormat = "+ "
 )
 
-// Capabilities after the login part, in Exchange's order (spec §4.2).
-const postAuthCaps = "SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
-
 // FrontendOptions are the frontend settings (shared by every protocol).
 type FrontendOptions = login.FrontendOptions
 
 // Frontend serves IMAP clients until they log on.
-type Frontend struct{ o FrontendOptions }
+type Frontend struct {
+	o            FrontendOptions
+	exchangeOnly bool
+}
+
+// ExchangeCapabilitiesOnly makes CAPABILITY list Exchange's capabilities
+// only (AdvertiseExchangeCapabilitiesOnly); it returns f.
+func (f *Frontend) ExchangeCapabilitiesOnly(on bool) *Frontend {
+	f.exchangeOnly = on
+	return f
+}
 
 // NewFrontend returns a frontend.
 func NewFrontend(o FrontendOptions) *Frontend { return &Frontend{o: o.WithDefaults()} }
@@ -204,16 +212,14 @@ func (p *preLogin) command(ctx context.Context, cmd *wire.Command) bool {
 
 // capabilities lists what this state offers (spec §4.2, derived list).
 func (p *preLogin) capabilities(plainOK bool) string {
-	caps := []string{"IMAP4", "IMAP4rev1"}
+	login := []string{"LOGINDISABLED"}
 	if plainOK {
-		caps = append(caps, "AUTH=PLAIN")
-	} else {
-		caps = append(caps, "LOGINDISABLED")
+		login[0] = "AUTH=PLAIN"
 	}
 	if p.c.CanStartTLS() {
-		caps = append(caps, "STARTTLS")
+		login = append(login, "STARTTLS")
 	}
-	return strings.Join(caps, " ") + " " + postAuthCaps
+	return caps.String(caps.Options{Login: login, ExchangeOnly: p.f.exchangeOnly})
 }
 
 // knownCommand reports IMAP commands that exist but not before logon.

@@ -1,6 +1,8 @@
 package imap_test
 
 import (
+	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -102,5 +104,74 @@ func TestGoIMAPUIDPlusMove(t *testing.T) {
 	st, err = c.Status("Deleted Items", &goimap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil || *st.NumMessages != 2 {
 		t.Fatalf("STATUS Deleted Items: %+v %v", st, err)
+	}
+}
+
+// TestGoIMAPSpecialUseListStatus: go-imap v2's client sees the
+// capabilities, creates Archive with USE (\Archive), finds the special-use
+// folders with LIST (SPECIAL-USE) ... RETURN (SPECIAL-USE), and reads
+// LIST-STATUS with SIZE; a USE the name does not give fails with USEATTR.
+func TestGoIMAPSpecialUseListStatus(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 2)
+	c := dialGoIMAP(t, s, nil)
+	caps, err := c.Capability().Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []goimap.Cap{goimap.CapListExtended, goimap.CapListStatus, goimap.CapSpecialUse, goimap.CapCreateSpecialUse, goimap.CapStatusSize} {
+		if !caps.Has(want) {
+			t.Errorf("CAPABILITY lacks %s", want)
+		}
+	}
+	if err := c.Create("Archive", &goimap.CreateOptions{SpecialUse: []goimap.MailboxAttr{goimap.MailboxAttrArchive}}).Wait(); err != nil {
+		t.Fatalf("CREATE Archive (USE (\\Archive)): %v", err)
+	}
+	err = c.Create("Keep", &goimap.CreateOptions{SpecialUse: []goimap.MailboxAttr{goimap.MailboxAttrArchive}}).Wait()
+	var ierr *goimap.Error
+	if !errors.As(err, &ierr) || ierr.Code != "USEATTR" {
+		t.Errorf("CREATE Keep (USE (\\Archive)): %v", err)
+	}
+	list, err := c.List("", "*", &goimap.ListOptions{SelectSpecialUse: true, ReturnSpecialUse: true}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]goimap.MailboxAttr{}
+	for _, m := range list {
+		for _, a := range m.Attrs {
+			switch a {
+			case goimap.MailboxAttrArchive, goimap.MailboxAttrDrafts, goimap.MailboxAttrSent, goimap.MailboxAttrTrash, goimap.MailboxAttrJunk:
+				got[m.Mailbox] = a
+			}
+		}
+	}
+	want := map[string]goimap.MailboxAttr{"Archive": goimap.MailboxAttrArchive, "Drafts": goimap.MailboxAttrDrafts,
+		"Sent Items": goimap.MailboxAttrSent, "Deleted Items": goimap.MailboxAttrTrash, "Junk Email": goimap.MailboxAttrJunk}
+	if len(list) != len(want) || !reflect.DeepEqual(got, want) {
+		t.Errorf("special-use folders: %d listed, %v", len(list), got)
+	}
+	list, err = c.List("", "*", &goimap.ListOptions{ReturnStatus: &goimap.StatusOptions{NumMessages: true, NumUnseen: true, UIDNext: true, Size: true}}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 6 { // INBOX, the four default folders, Archive
+		t.Errorf("%d folders", len(list))
+	}
+	for _, m := range list {
+		if m.Status == nil || m.Status.NumMessages == nil || m.Status.Size == nil || m.Status.NumUnseen == nil {
+			t.Fatalf("%s: no STATUS: %+v", m.Mailbox, m.Status)
+		}
+		msgs, size := *m.Status.NumMessages, *m.Status.Size
+		if m.Mailbox == "INBOX" {
+			if msgs != 2 || *m.Status.NumUnseen != 2 || m.Status.UIDNext != 3 || size < int64(len(message(1))+len(message(2))) {
+				t.Errorf("INBOX: %d messages, %d unseen, UIDNEXT %d, size %d", msgs, *m.Status.NumUnseen, m.Status.UIDNext, size)
+			}
+		} else if msgs != 0 || size != 0 {
+			t.Errorf("%s: %d messages, size %d", m.Mailbox, msgs, size)
+		}
+	}
+	st, err := c.Status("INBOX", &goimap.StatusOptions{Size: true}).Wait()
+	if err != nil || st.Size == nil || *st.Size < int64(len(message(1))+len(message(2))) {
+		t.Errorf("STATUS INBOX (SIZE): %+v, %v", st, err)
 	}
 }

@@ -100,8 +100,8 @@ func TestFoldersCopyMove(t *testing.T) {
 	c := loginTLS(t, s)
 	c.Send("a LIST \"\" *\r\n")
 	got := untilTagged(t, c, "a", "a OK LIST completed.")
-	want := []string{`* LIST (\HasNoChildren) "/" "INBOX"`, `* LIST (\HasNoChildren) "/" "Deleted Items"`, `* LIST (\HasNoChildren) "/" "Drafts"`,
-		`* LIST (\HasNoChildren) "/" "Junk Email"`, `* LIST (\HasNoChildren) "/" "Sent Items"`}
+	want := []string{`* LIST (\HasNoChildren) "/" "INBOX"`, `* LIST (\HasNoChildren \Trash) "/" "Deleted Items"`, `* LIST (\HasNoChildren \Drafts) "/" "Drafts"`,
+		`* LIST (\HasNoChildren \Junk) "/" "Junk Email"`, `* LIST (\HasNoChildren \Sent) "/" "Sent Items"`}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("LIST:\n%s", strings.Join(got, "\n"))
 	}

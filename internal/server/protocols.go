@@ -32,8 +32,9 @@ type protocol struct {
 	display    string
 	logDir     string // folder under <data>/Logging
 	tlsService string // tlsconf service the certificate is enabled for
-	// frontend builds the pre-login adapter.
-	frontend func(o login.FrontendOptions) netserve.Handler
+	// frontend builds the pre-login adapter; ps are the settings it reads
+	// beyond o.
+	frontend func(o login.FrontendOptions, ps config.ProtocolSettings) netserve.Handler
 	// backend builds the backend from the settings.
 	backend func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend
 }
@@ -48,7 +49,7 @@ type stoppableBackend interface {
 var protocols = []protocol{
 	{
 		name: config.ProtocolPOP3, service: "pop3", exName: "MSExchangePOP3", display: "Postern POP3", logDir: "Pop3", tlsService: tlsconf.ServicePOP,
-		frontend: func(o login.FrontendOptions) netserve.Handler { return pop3.NewFrontend(o) },
+		frontend: func(o login.FrontendOptions, _ config.ProtocolSettings) netserve.Handler { return pop3.NewFrontend(o) },
 
 		backend: func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend {
 			return popbackend.New(popbackend.Options{
@@ -59,12 +60,15 @@ var protocols = []protocol{
 	},
 	{
 		name: config.ProtocolIMAP4, service: "imap4", exName: "MSExchangeIMAP4", display: "Postern IMAP4", logDir: "Imap4", tlsService: tlsconf.ServiceIMAP,
-		frontend: func(o login.FrontendOptions) netserve.Handler { return imap.NewFrontend(o) },
+		frontend: func(o login.FrontendOptions, ps config.ProtocolSettings) netserve.Handler {
+			return imap.NewFrontend(o).ExchangeCapabilitiesOnly(ps.AdvertiseExchangeCapabilitiesOnly)
+		},
 
 		backend: func(s *Server, ps config.ProtocolSettings, plog *protolog.Logger) stoppableBackend {
 			return imapbackend.New(imapbackend.Options{
 				ShowHidden: ps.ShowHiddenFoldersEnabled, Store: s.Store, CreateMailbox: s.cluster != nil,
-				Logger: s.log.With("service", "imap4-backend"), ProtoLog: plog,
+				ExchangeCapabilitiesOnly: ps.AdvertiseExchangeCapabilitiesOnly,
+				Logger:                   s.log.With("service", "imap4-backend"), ProtoLog: plog,
 			})
 		},
 	},
@@ -181,7 +185,7 @@ func (s *Server) startFrontend(ctx context.Context, p protocol) (instance, error
 		Router:         s.router(),
 		Logger:         log,
 		ProtoLog:       plog,
-	})
+	}, ps)
 	srv, err := netserve.Start(netserve.Options{
 		Name:             p.service,
 		Listen:           listens(ps),

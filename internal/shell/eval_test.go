@@ -343,3 +343,31 @@ func TestComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestAdvertiseExchangeCapabilitiesOnly: Postern's own IMAP4 setting shows
+// in Get-ImapSettings, changes with Set-ImapSettings, and is refused on
+// POP3.
+func TestAdvertiseExchangeCapabilitiesOnly(t *testing.T) {
+	t.Parallel()
+	s := newTestShell(t, nil)
+	show := func() string {
+		t.Helper()
+		return strings.TrimSpace(s.ok(`Get-ImapSettings | Select-Object -ExpandProperty AdvertiseExchangeCapabilitiesOnly`))
+	}
+	if v := show(); v != "False" {
+		t.Errorf("default: %s", v)
+	}
+	if out := s.ok(`Get-ImapSettings | Format-List`); !strings.Contains(out, "AdvertiseExchangeCapabilitiesOnly") {
+		t.Errorf("Format-List lacks the setting:\n%s", out)
+	}
+	s.ok(`Set-ImapSettings -AdvertiseExchangeCapabilitiesOnly $true`)
+	if v := show(); v != "True" {
+		t.Errorf("after $true: %s", v)
+	}
+	s.ok(`Set-ImapSettings -AdvertiseExchangeCapabilitiesOnly:$false`)
+	if v := show(); v != "False" {
+		t.Errorf("after $false: %s", v)
+	}
+	s.fail(`Set-ImapSettings -AdvertiseExchangeCapabilitiesOnly maybe`, "AdvertiseExchangeCapabilitiesOnly")
+	s.fail(`Set-PopSettings -AdvertiseExchangeCapabilitiesOnly $true`, "It applies only to IMAP4 settings.")
+}

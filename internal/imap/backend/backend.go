@@ -1,9 +1,11 @@
 // Package backend is the IMAP4 backend service's post-login session: the
 // authenticated and selected states of RFC 3501 with the extensions
 // Exchange advertises (IDLE, UIDPLUS, MOVE, ID, UNSELECT, CHILDREN,
-// NAMESPACE, LITERAL+), over the mailbox store. It is reached only through
-// a proxy.Handoff from a trusted frontend and never sees LOGIN or
-// AUTHENTICATE.
+// NAMESPACE, LITERAL+) and, unless AdvertiseExchangeCapabilitiesOnly,
+// Postern's additions (listext.go: LIST-EXTENDED, LIST-STATUS,
+// SPECIAL-USE, CREATE-SPECIAL-USE, STATUS=SIZE), over the mailbox store.
+// It is reached only through a proxy.Handoff from a trusted frontend and
+// never sees LOGIN or AUTHENTICATE.
 //
 // Invariants:
 //   - Sequence numbers live only in the session's view; the store speaks
@@ -31,6 +33,10 @@ import (
 type Options struct {
 	// ShowHidden lists hidden folders (ShowHiddenFoldersEnabled).
 	ShowHidden bool
+	// ExchangeCapabilitiesOnly advertises Exchange's capabilities only
+	// and refuses the extensions' syntax
+	// (AdvertiseExchangeCapabilitiesOnly).
+	ExchangeCapabilitiesOnly bool
 	// MaxAppend bounds an APPEND message, in bytes.
 	MaxAppend int64
 	// Store returns the store of a mailbox database.

@@ -19,6 +19,9 @@ type listEntry struct {
 // attributes (RFC 3348). Hidden folders appear only with
 // ShowHiddenFoldersEnabled (spec §11 item 33).
 func (s *session) list(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	if cmd.Name == "LIST" && s.advertises("LIST-EXTENDED") {
+		return s.listExt(ctx, cmd, args)
+	}
 	ref := args.Mailbox()
 	pattern := args.ListMailbox()
 	if args.End(); args.Err() != nil {

@@ -3,7 +3,6 @@ package backend
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/postern/postern/internal/imap/wire"
@@ -23,11 +22,21 @@ func cleanName(name string) string {
 // create runs CREATE, making missing parents too (RFC 3501 §6.3.3).
 func (s *session) create(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := cleanName(args.Mailbox())
+	var uses []string
+	var use bool
+	if s.advertises("CREATE-SPECIAL-USE") {
+		uses, use = args.CreateParams()
+	}
 	if args.End(); args.Err() != nil || name == "" {
 		return argReply(cmd.Name, args.Err()), nil
 	}
 	if name == store.Inbox {
 		return reply{status: wire.StatusNO, code: "ALREADYEXISTS", text: "CREATE failed: the mailbox already exists."}, nil
+	}
+	if use {
+		if r, refused := createUse(name, uses); refused {
+			return r, nil
+		}
 	}
 	parts := strings.Split(name, store.Separator)
 	for i := 1; i < len(parts); i++ {
@@ -98,36 +107,20 @@ func (s *session) status(ctx context.Context, cmd *wire.Command, args *wire.Pars
 	if args.End(); args.Err() != nil {
 		return argReply(cmd.Name, args.Err()), nil
 	}
+	for _, it := range items {
+		if it == wire.StatusItemSize && !s.advertises("STATUS=SIZE") {
+			return bad(textArgError), nil
+		}
+	}
 	f, err := s.st.Folder(ctx, s.acct, name)
 	if err != nil {
 		return s.storeReply("STATUS", err), nil
 	}
-	var out []string
-	for _, it := range items {
-		var v uint64
-		switch strings.ToUpper(it) {
-		case "MESSAGES":
-			v = uint64(f.Messages)
-		case "RECENT":
-			if rc, ok := s.st.(store.RecentClaimer); ok {
-				n, err := rc.CountRecent(ctx, f.ID)
-				if err != nil {
-					return s.storeReply("STATUS", err), nil
-				}
-				v = uint64(n)
-			}
-		case "UIDNEXT":
-			v = uint64(f.UIDNext)
-		case "UIDVALIDITY":
-			v = uint64(f.UIDValidity)
-		case "UNSEEN":
-			v = uint64(f.Unseen)
-		default:
-			return bad(textArgError), nil
-		}
-		out = append(out, strings.ToUpper(it)+" "+strconv.FormatUint(v, 10))
+	out, err := s.statusValues(ctx, &f, items)
+	if err != nil {
+		return s.storeReply("STATUS", err), nil
 	}
-	s.c.WriteString("* STATUS " + mailboxName(f.Name) + " (" + strings.Join(out, " ") + ")\r\n")
+	s.c.WriteString("* STATUS " + mailboxName(f.Name) + " (" + out + ")\r\n")
 	return ok("STATUS completed."), nil
 }
 

@@ -4,18 +4,24 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/postern/postern/internal/imap/caps"
 	"github.com/postern/postern/internal/imap/wire"
 )
 
-// capabilities after logon: Exchange's list (spec §4.2) less the login
-// part.
-const capabilities = "IMAP4 IMAP4rev1 AUTH=PLAIN SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
+// capsOptions are the capabilities after logon (package caps): Exchange
+// keeps AUTH=PLAIN in its list there (spec §4.2).
+func (s *session) capsOptions() caps.Options {
+	return caps.Options{Login: []string{"AUTH=PLAIN"}, ExchangeOnly: s.b.o.ExchangeCapabilitiesOnly}
+}
+
+// advertises reports whether the session advertises an extension.
+func (s *session) advertises(capability string) bool { return caps.Has(s.capsOptions(), capability) }
 
 func (s *session) capability(_ context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	if args.End(); args.Err() != nil {
 		return bad(textArgError), nil
 	}
-	s.c.WriteString("* CAPABILITY " + capabilities + "\r\n")
+	s.c.WriteString("* CAPABILITY " + caps.String(s.capsOptions()) + "\r\n")
 	return ok("CAPABILITY completed."), nil
 }
 

@@ -204,7 +204,7 @@ func TestStatusItems(t *testing.T) {
 	if p.Err() != nil || m != "INBOX" || !reflect.DeepEqual(items, []string{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT"}) {
 		t.Fatalf("%q %q %v", m, items, p.Err())
 	}
-	for _, in := range []string{"()", "(SIZE)", "MESSAGES", "(MESSAGES", `("MESSAGES")`} {
+	for _, in := range []string{"()", "(BIGNESS)", "MESSAGES", "(MESSAGES", `("MESSAGES")`} {
 		if _, err := parseOne(t, in, (*Parser).StatusItems); err == nil {
 			t.Errorf("StatusItems(%q) accepted", in)
 		}

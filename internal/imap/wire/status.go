@@ -9,6 +9,8 @@ const (
 	StatusItemUIDNext     = "UIDNEXT"
 	StatusItemUIDValidity = "UIDVALIDITY"
 	StatusItemUnseen      = "UNSEEN"
+	// StatusItemSize is the folder's total size in octets (RFC 8438).
+	StatusItemSize = "SIZE"
 )
 
 // StatusItems reads STATUS's "(" status-att *(SP status-att) ")" and
@@ -18,7 +20,8 @@ func (p *Parser) StatusItems() []string {
 	p.list("status items", 1, func() {
 		a := strings.ToUpper(p.Atom())
 		switch a {
-		case StatusItemMessages, StatusItemRecent, StatusItemUIDNext, StatusItemUIDValidity, StatusItemUnseen:
+		case StatusItemMessages, StatusItemRecent, StatusItemUIDNext, StatusItemUIDValidity, StatusItemUnseen,
+			StatusItemSize:
 		default:
 			if p.err == nil {
 				p.fail("Invalid status item")
