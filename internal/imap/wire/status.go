@@ -9,6 +9,8 @@ const (
 	StatusItemUIDNext     = "UIDNEXT"
 	StatusItemUIDValidity = "UIDVALIDITY"
 	StatusItemUnseen      = "UNSEEN"
+	// RFC 7162 §3.1.6.
+	StatusItemHighestModSeq = "HIGHESTMODSEQ"
 )
 
 // StatusItems reads STATUS's "(" status-att *(SP status-att) ")" and
@@ -18,7 +20,7 @@ func (p *Parser) StatusItems() []string {
 	p.list("status items", 1, func() {
 		a := strings.ToUpper(p.Atom())
 		switch a {
-		case StatusItemMessages, StatusItemRecent, StatusItemUIDNext, StatusItemUIDValidity, StatusItemUnseen:
+		case StatusItemMessages, StatusItemRecent, StatusItemUIDNext, StatusItemUIDValidity, StatusItemUnseen, StatusItemHighestModSeq:
 		default:
 			if p.err == nil {
 				p.fail("Invalid status item")
