@@ -46,7 +46,7 @@ const (
 )
 
 // Capabilities after the login part, in Exchange's order (spec §4.2).
-const postAuthCaps = "SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
+const postAuthCaps = "SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+ ENABLE CONDSTORE QRESYNC"
 
 // FrontendOptions are the frontend settings (shared by every protocol).
 type FrontendOptions = login.FrontendOptions

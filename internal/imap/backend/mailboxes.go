@@ -116,6 +116,9 @@ func (s *session) status(ctx context.Context, cmd *wire.Command, args *wire.Pars
 			v = uint64(f.UIDValidity)
 		case "UNSEEN":
 			v = uint64(f.Unseen)
+		case "HIGHESTMODSEQ": // RFC 7162 §3.1.6
+			v = f.HighestModSeq
+			s.cond.condstore = true
 		default:
 			return bad(textArgError), nil
 		}

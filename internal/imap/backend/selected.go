@@ -22,11 +22,20 @@ const (
 // Exchange does (spec §11 item 36).
 func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := args.Mailbox()
+	params := args.SelectParams()
 	if args.End(); args.Err() != nil {
 		return bad(textArgError), nil
 	}
+	if r, ok := s.checkSelectParams(params); !ok {
+		return r, nil
+	}
 	readOnly := cmd.Name == "EXAMINE"
 	prev := s.view
+	if prev != nil && s.cond.qresync {
+		// RFC 7162 §3.2.11; only once QRESYNC is on, as Dovecot does,
+		// so that other clients see what Exchange sends.
+		s.c.WriteString("* OK [CLOSED] Previous mailbox is now closed.\r\n")
+	}
 	s.deselect() // a failed SELECT still leaves the selected state
 	f, err := s.st.Folder(ctx, s.acct, name)
 	if err != nil {
@@ -64,6 +73,9 @@ func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.P
 	}
 	w.WriteString("* OK [UIDVALIDITY " + strconv.FormatUint(uint64(f.UIDValidity), 10) + "] UIDVALIDITY value\r\n")
 	w.WriteString("* OK [UIDNEXT " + strconv.FormatUint(uint64(f.UIDNext), 10) + "] The next unique identifier value\r\n")
+	if err := s.selectCondStore(ctx, params); err != nil {
+		return s.storeReply(cmd.Name, err), nil
+	}
 	if readOnly {
 		return okCode("READ-ONLY", "EXAMINE completed."), nil
 	}
@@ -134,14 +146,16 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 
 // announce sends what a sync found: the expunges first, as they renumber.
 func (s *session) announce(u update) {
-	for _, seq := range u.expunged {
-		s.untaggedN(seq, "EXPUNGE")
+	if !s.announceVanished(u) {
+		for _, seq := range u.expunged {
+			s.untaggedN(seq, "EXPUNGE")
+		}
 	}
 	if u.exists >= 0 {
 		s.untaggedN(u.exists, "EXISTS")
 	}
 	for _, seq := range u.flags {
-		s.untaggedN(seq, "FETCH (FLAGS "+flagList(s.view.msgs[seq-1].Flags)+")")
+		s.c.WriteString(s.flagsFetch(seq, s.view.msgs[seq-1], false) + "\r\n")
 	}
 }
 

@@ -52,6 +52,8 @@ func (v *view) maxUID() uint32 {
 // update is what a sync found, as untagged responses to send.
 type update struct {
 	expunged []int // sequence numbers, in the order to send them
+	// expungedUIDs are their UIDs, in any order (VANISHED, RFC 7162).
+	expungedUIDs []uint32
 	exists   int   // new EXISTS count, or -1 if unchanged
 	flags    []int // sequence numbers whose flags changed
 }
@@ -72,6 +74,7 @@ func (v *view) sync(cur []store.Message, mayExpunge bool) update {
 		if !ok {
 			if mayExpunge {
 				u.expunged = append(u.expunged, i+1)
+				u.expungedUIDs = append(u.expungedUIDs, m.UID)
 				delete(v.gone, m.UID)
 				continue
 			}
@@ -165,6 +168,7 @@ func (v *view) settle(flagged []uint32, added int, mayExpunge bool) update {
 		for uid := range v.gone {
 			if q := v.seqOf(uid); q != 0 {
 				u.expunged = append(u.expunged, q)
+				u.expungedUIDs = append(u.expungedUIDs, uid)
 			}
 		}
 		clear(v.gone)
