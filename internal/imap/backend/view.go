@@ -54,8 +54,8 @@ type update struct {
 	expunged []int // sequence numbers, in the order to send them
 	// expungedUIDs are their UIDs, in any order (VANISHED, RFC 7162).
 	expungedUIDs []uint32
-	exists   int   // new EXISTS count, or -1 if unchanged
-	flags    []int // sequence numbers whose flags changed
+	exists       int   // new EXISTS count, or -1 if unchanged
+	flags        []int // sequence numbers whose flags changed
 }
 
 // sync merges the store's current listing into the view. With
