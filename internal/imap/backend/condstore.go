@@ -148,6 +148,17 @@ func (s *session) vanishedEarlier(ctx context.Context, set wire.SeqSet, since ui
 	if seqs != nil {
 		floor = matchFloor(v, seqs, uids)
 	}
+	if gone := absentUIDs(v, set, floor); gone != "" {
+		s.c.WriteString("* VANISHED (EARLIER) " + gone + "\r\n")
+	}
+	return nil
+}
+
+// absentUIDs returns, as a sequence set, the UIDs of set from floor up to
+// the view's highest that the view does not hold. Its cost is in the
+// set's ranges and the messages of the view within them.
+func absentUIDs(v *view, set wire.SeqSet, floor uint32) string {
+	top := v.maxUID()
 	var b strings.Builder
 	for _, r := range set.Resolve(top) {
 		start, stop := max(r.Start, floor), min(r.Stop, top)
@@ -170,10 +181,7 @@ func (s *session) vanishedEarlier(ctx context.Context, set wire.SeqSet, since ui
 			next = uint64(v.msgs[i].UID) + 1
 		}
 	}
-	if b.Len() > 0 {
-		s.c.WriteString("* VANISHED (EARLIER) " + b.String() + "\r\n")
-	}
-	return nil
+	return b.String()
 }
 
 // matchFloor returns the lowest UID that may have gone by the client's
