@@ -2,14 +2,17 @@ package imap_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	goimap "github.com/emersion/go-imap/v2"
 
 	"github.com/postern/postern/internal/store"
+	"github.com/postern/postern/internal/store/sqlite"
 	"github.com/postern/postern/internal/testkit"
 )
 
@@ -372,5 +375,88 @@ func TestGoIMAPCondStore(t *testing.T) {
 	sr, err := c.UIDSearch(&goimap.SearchCriteria{ModSeq: &goimap.SearchCriteriaModSeq{ModSeq: h + 1}}, nil).Wait()
 	if err != nil || sr.AllUIDs() == nil || len(sr.AllUIDs()) != 1 || sr.AllUIDs()[0] != 2 || sr.ModSeq != msgs[0].ModSeq {
 		t.Fatalf("SEARCH MODSEQ: %+v %v", sr, err)
+	}
+}
+
+// TestQResyncBeyondRecords: a client further behind than the store's
+// expunge records reach (sqlite.DefaultExpungeHistory mod-sequences)
+// is sent VANISHED (EARLIER) for every UID it may know that the folder
+// lacks: correct, just bigger. Its sequence match data only trim what
+// is below the highest pair that holds now (RFC 7162 §3.2.5.2): true
+// data or data made up that matches nothing hide no expunge.
+func TestQResyncBeyondRecords(t *testing.T) {
+	t.Parallel()
+	s := setup(t, testkit.Options{}, 6)
+	st, in := aliceStore(t, s)
+	ctx := context.Background()
+	c := loginTLS(t, s)
+	c.Send("a ENABLE QRESYNC\r\n")
+	c.Expect("* ENABLED QRESYNC")
+	c.Expect("a OK ENABLE completed.")
+	c.Send("b SELECT INBOX\r\n")
+	got := untilTagged(t, c, "b", "b OK [READ-WRITE] SELECT completed.")
+	h, uv := find(t, got, reHighest), find(t, got, reUIDVal)
+	c.Cmd("c LOGOUT", "* BYE Postern IMAP4 server signing off.")
+	if _, err := st.Expunge(ctx, in.ID, []uint32{2}); err != nil {
+		t.Fatal(err)
+	}
+	// More commits than the records span, each a keyword set or cleared
+	// on message 6 (concurrent, so that the store batches them), then an
+	// expunge, which prunes the records.
+	const workers = 64
+	per := (sqlite.DefaultExpungeHistory/workers + 2) &^ 1
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			kw := []string{fmt.Sprintf("$k%d", g)}
+			for i := range per {
+				op := store.FlagsAdd
+				if i%2 == 1 {
+					op = store.FlagsRemove
+				}
+				if _, err := st.StoreFlags(ctx, in.ID, []uint32{6}, op, kw); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, err := st.Expunge(ctx, in.ID, []uint32{5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, named, err := st.(store.ExpungeLister).ChangesExpunged(ctx, in.ID, h); err != nil || named {
+		t.Fatalf("the store still names the expunges since %d (%v)", h, err)
+	}
+	c = loginTLS(t, s)
+	c.Send("a ENABLE QRESYNC\r\n")
+	c.Expect("* ENABLED QRESYNC")
+	c.Expect("a OK ENABLE completed.")
+	for i, p := range []struct{ params, vanished string }{
+		{"", "2,5"}, {" 1:6", "2,5"}, {" 1:4", "2"}, {" 3:9", "5"},
+		{" 1:6 (1:6 1:6)", "2,5"},  // true: only seq 1 still holds UID 1
+		{" 1:6 (2,4 7,9)", "2,5"},  // made up, matching nothing now
+		{" 1:6 (1:4 9:12)", "2,5"}, // made up, of the wrong size for the folder
+		{" 1:6 (2,3 3,4)", "5"},    // made up to match now: taken at its word
+	} {
+		tag := "b" + strconv.Itoa(i)
+		c.Send(tag + " SELECT INBOX (QRESYNC (" + n(uv) + " " + n(h) + p.params + "))\r\n")
+		got = untilTagged(t, c, tag, tag+" OK [READ-WRITE] SELECT completed.")
+		j := strings.Join(got, "|")
+		if !strings.Contains(j, "|* VANISHED (EARLIER) "+p.vanished+"|") || strings.Count(j, "VANISHED") != 1 || strings.Count(j, "FETCH") != 1 ||
+			!strings.Contains(j, "* 4 FETCH (UID 6 FLAGS () MODSEQ (") {
+			t.Errorf("QRESYNC%s: %q", p.params, got)
+		}
+	}
+	c.Send("d UID FETCH 1:* (FLAGS) (CHANGEDSINCE " + n(h) + " VANISHED)\r\n")
+	if j := strings.Join(untilTagged(t, c, "d", "d OK FETCH completed."), "|"); !strings.HasPrefix(j, "* VANISHED (EARLIER) 2,5|* 4 FETCH (UID 6 FLAGS () MODSEQ (") {
+		t.Errorf("UID FETCH VANISHED: %q", j)
 	}
 }
