@@ -74,6 +74,7 @@ func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.P
 	w.WriteString("* OK [UIDVALIDITY " + strconv.FormatUint(uint64(f.UIDValidity), 10) + "] UIDVALIDITY value\r\n")
 	w.WriteString("* OK [UIDNEXT " + strconv.FormatUint(uint64(f.UIDNext), 10) + "] The next unique identifier value\r\n")
 	if err := s.selectCondStore(ctx, params); err != nil {
+		s.deselect() // a SELECT that fails leaves no mailbox selected
 		return s.storeReply(cmd.Name, err), nil
 	}
 	if readOnly {
