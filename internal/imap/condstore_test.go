@@ -266,6 +266,15 @@ func TestQResync(t *testing.T) {
 	if j := strings.Join(untilTagged(t, c, "n", "n OK NOOP completed."), "|"); !strings.HasPrefix(j, "* VANISHED 2,4|* 1 FETCH (UID 5 FLAGS (\\Seen) MODSEQ (") {
 		t.Errorf("NOOP: %q", j)
 	}
+	// In IDLE too.
+	c.Cmd("o IDLE", "+ IDLE accepted, awaiting DONE command.")
+	s.Deliver(message(6), "alice@mail.test")
+	c.Expect("* 2 EXISTS")
+	if _, err := st.Expunge(ctx, in.ID, []uint32{6}); err != nil {
+		t.Fatal(err)
+	}
+	c.Expect("* VANISHED 6")
+	c.Cmd("DONE", "o OK IDLE completed.")
 }
 
 // TestQResyncBigFolder: a QRESYNC resync of a 10,000-message folder
