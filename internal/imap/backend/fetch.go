@@ -17,12 +17,17 @@ import (
 func (s *session) fetch(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	set := args.SeqSet()
 	items := args.FetchItems()
+	mods := args.FetchModifiers()
 	if args.End(); args.Err() != nil {
 		return bad(textArgError), nil
 	}
 	seqs, okSet := s.targets(set, cmd.UID)
 	if !okSet {
 		return bad("Invalid sequence number."), nil
+	}
+	seqs, items, r, okMods := s.fetchCondStore(ctx, cmd, set, seqs, items, mods)
+	if !okMods {
+		return r, nil
 	}
 	if cmd.UID && !hasAttr(items, wire.FetchUID) {
 		items = append([]wire.FetchItem{{Attr: wire.FetchUID}}, items...)
@@ -146,12 +151,16 @@ func (s *session) fetchOne(ctx context.Context, e *wire.Encoder, seq int, items 
 		first = false
 		e.Atom(name).SP()
 	}
-	flagsSent := false
+	flagsSent, modseqSent := false, false
 	for _, it := range items {
 		switch it.Attr {
 		case wire.FetchUID:
 			item("UID")
 			e.Number(m.UID)
+		case wire.FetchModSeq:
+			item("MODSEQ")
+			e.Atom("(").Number64(m.ModSeq).Atom(")")
+			modseqSent = true
 		case wire.FetchFlags:
 			item("FLAGS")
 			e.Flags(flags)
@@ -178,6 +187,10 @@ func (s *session) fetchOne(ctx context.Context, e *wire.Encoder, seq int, items 
 	if flagsChanged && !flagsSent {
 		item("FLAGS")
 		e.Flags(flags)
+	}
+	if flagsChanged && !modseqSent && s.cond.condstore {
+		item("MODSEQ")
+		e.Atom("(").Number64(m.ModSeq).Atom(")")
 	}
 	e.Atom(")").CRLF()
 	return e.Err()

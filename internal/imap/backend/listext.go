@@ -230,6 +230,9 @@ func (s *session) statusValues(ctx context.Context, f *store.Folder, items []str
 			v = uint64(f.UIDValidity)
 		case wire.StatusItemUnseen:
 			v = uint64(f.Unseen)
+		case wire.StatusItemHighestModSeq: // RFC 7162 §3.1.6
+			v = f.HighestModSeq
+			s.cond.condstore = true
 		case wire.StatusItemSize:
 			msgs, err := s.st.Messages(ctx, f.ID)
 			if err != nil {

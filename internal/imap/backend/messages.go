@@ -52,6 +52,7 @@ func (s *session) uidsOf(seqs []int) []uint32 {
 // storeCmd runs STORE and UID STORE (RFC 3501 §6.4.6).
 func (s *session) storeCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	set := args.SeqSet()
+	mods := args.StoreModifiers()
 	sf := args.StoreFlags()
 	if args.End(); args.Err() != nil {
 		return bad(textArgError), nil
@@ -70,9 +71,20 @@ func (s *session) storeCmd(ctx context.Context, cmd *wire.Command, args *wire.Pa
 		}
 	}
 	op := map[wire.StoreMode]store.FlagOp{wire.StoreReplace: store.FlagsReplace, wire.StoreAdd: store.FlagsAdd, wire.StoreRemove: store.FlagsRemove}[sf.Mode]
-	updated, err := s.st.StoreFlags(s.own(ctx), s.view.folder.ID, s.uidsOf(seqs), op, flags)
-	if err != nil {
-		return s.storeReply("STORE", err), nil
+	uids := s.uidsOf(seqs)
+	var failed []uint32 // UNCHANGEDSINCE (RFC 7162 §3.1.3)
+	if mods.Unchanged {
+		var err error
+		if uids, failed, err = s.unchangedSince(ctx, uids, mods.UnchangedSince); err != nil {
+			return s.storeReply("STORE", err), nil
+		}
+	}
+	var updated []store.Message
+	if len(uids) > 0 || !mods.Unchanged {
+		var err error
+		if updated, err = s.st.StoreFlags(s.own(ctx), s.view.folder.ID, uids, op, flags); err != nil {
+			return s.storeReply("STORE", err), nil
+		}
 	}
 	for _, m := range updated {
 		seq := s.view.seqOf(m.UID)
@@ -80,14 +92,20 @@ func (s *session) storeCmd(ctx context.Context, cmd *wire.Command, args *wire.Pa
 			continue
 		}
 		s.view.msgs[seq-1] = m
-		if sf.Silent {
-			continue
+		switch {
+		case sf.Silent && mods.Unchanged:
+			// RFC 7162 §3.1.3: the new MODSEQ even when silent.
+			uid := ""
+			if cmd.UID || s.cond.qresync {
+				uid = "UID " + strconv.FormatUint(uint64(m.UID), 10) + " "
+			}
+			s.untaggedN(seq, "FETCH ("+uid+"MODSEQ ("+strconv.FormatUint(m.ModSeq, 10)+"))")
+		case !sf.Silent:
+			s.c.WriteString(s.flagsFetch(seq, m, cmd.UID) + "\r\n")
 		}
-		uid := ""
-		if cmd.UID {
-			uid = "UID " + strconv.FormatUint(uint64(m.UID), 10) + " "
-		}
-		s.untaggedN(seq, "FETCH ("+uid+"FLAGS "+flagList(s.showFlags(m))+")")
+	}
+	if len(failed) > 0 {
+		return okCode(s.modifiedCode(failed, cmd.UID), "Conditional STORE failed."), nil
 	}
 	return ok("STORE completed."), nil
 }

@@ -34,6 +34,10 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 		return s.storeReply("SEARCH", err), nil
 	}
 	var hits []string
+	withModSeq, top := hasModSeqKey(key), uint64(0) // "(MODSEQ top)" ends the result
+	if withModSeq {
+		s.cond.condstore = true
+	}
 	// missing: a message of the view was expunged by another session, as
 	// a ghost not yet announced or found gone while a key read it. The
 	// search answers for the others, with OK [EXPUNGEISSUED] (RFC 5530),
@@ -77,11 +81,15 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 				n = uint64(m.UID)
 			}
 			hits = append(hits, strconv.FormatUint(n, 10))
+			top = max(top, m.ModSeq)
 		}
 	}
 	line := "* SEARCH"
 	if len(hits) > 0 {
 		line += " " + strings.Join(hits, " ")
+		if withModSeq {
+			line += " (MODSEQ " + strconv.FormatUint(top, 10) + ")"
+		}
 	}
 	s.c.WriteString(line + "\r\n")
 	if missing {
@@ -161,6 +169,8 @@ func (mc *matchCtx) match(k wire.SearchKey) bool {
 		return store.HasFlag(m.Flags, k.Value)
 	case wire.SearchUnkeyword:
 		return !store.HasFlag(m.Flags, k.Value)
+	case wire.SearchModSeq: // RFC 7162 §3.1.5: one mod-sequence per message, whatever the entry
+		return m.ModSeq >= k.ModSeq
 	}
 	if mc.filters != nil {
 		if c := mc.filters[textKeyOf(k)]; c != nil && !c.May(m.UID) {

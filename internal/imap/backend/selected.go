@@ -21,6 +21,7 @@ const systemFlags = `\Seen \Answered \Flagged \Deleted \Draft $MDNSent`
 // Exchange does (spec §11 item 36).
 func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	name := args.Mailbox()
+	params := args.SelectParams()
 	if args.End(); args.Err() != nil {
 		if r := argReply(cmd.Name, args.Err()); r.status == wire.StatusNO {
 			s.deselect() // a failed SELECT leaves the selected state
@@ -28,8 +29,16 @@ func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.P
 		}
 		return bad(textArgError), nil
 	}
+	if r, ok := s.checkSelectParams(params); !ok {
+		return r, nil
+	}
 	readOnly := cmd.Name == "EXAMINE"
 	prev := s.view
+	if prev != nil && s.cond.qresync {
+		// RFC 7162 §3.2.11; only once QRESYNC is on, as Dovecot does,
+		// so that other clients see what Exchange sends.
+		s.c.WriteString("* OK [CLOSED] Previous mailbox is now closed.\r\n")
+	}
 	s.deselect() // a failed SELECT still leaves the selected state
 	f, err := s.st.Folder(ctx, s.acct, name)
 	if err != nil {
@@ -73,6 +82,10 @@ func (s *session) selectCmd(ctx context.Context, cmd *wire.Command, args *wire.P
 	}
 	w.WriteString("* OK [UIDVALIDITY " + strconv.FormatUint(uint64(f.UIDValidity), 10) + "] UIDVALIDITY value\r\n")
 	w.WriteString("* OK [UIDNEXT " + strconv.FormatUint(uint64(f.UIDNext), 10) + "] The next unique identifier value\r\n")
+	if err := s.selectCondStore(ctx, params); err != nil {
+		s.deselect() // a SELECT that fails leaves no mailbox selected
+		return s.storeReply(cmd.Name, err), nil
+	}
 	if readOnly {
 		return okCode("READ-ONLY", "EXAMINE completed."), nil
 	}
@@ -142,13 +155,15 @@ func (s *session) sync(ctx context.Context, mayExpunge bool) {
 	s.announce(ctx, u, top)
 }
 
-// announce sends what a sync found: the expunges first, as they renumber;
-// with the new messages (those above top, the view's highest UID before
-// the sync) claimed as \Recent where no other session has them, EXISTS
-// and RECENT.
+// announce sends what a sync found: the expunges first (VANISHED once
+// QRESYNC is enabled), as they renumber; with the new messages (those
+// above top, the view's highest UID before the sync) claimed as \Recent
+// where no other session has them, EXISTS and RECENT.
 func (s *session) announce(ctx context.Context, u update, top uint32) {
-	for _, seq := range u.expunged {
-		s.untaggedN(seq, "EXPUNGE")
+	if !s.announceVanished(u) {
+		for _, seq := range u.expunged {
+			s.untaggedN(seq, "EXPUNGE")
+		}
 	}
 	if now := s.view.maxUID(); now > top {
 		s.claimRecent(ctx, top, now)
@@ -158,7 +173,7 @@ func (s *session) announce(ctx context.Context, u update, top uint32) {
 		s.untaggedN(s.view.recentCount(), "RECENT")
 	}
 	for _, seq := range u.flags {
-		s.untaggedN(seq, "FETCH (FLAGS "+flagList(s.showFlags(s.view.msgs[seq-1]))+")")
+		s.c.WriteString(s.flagsFetch(seq, s.view.msgs[seq-1], false) + "\r\n")
 	}
 }
 

@@ -94,6 +94,7 @@ var commands = map[string]command{
 	"STORE":       {selected, false, true, (*session).storeCmd},
 	"COPY":        {selected, true, true, (*session).copyCmd},
 	"MOVE":        {selected, true, true, (*session).move},
+	"ENABLE":      {authenticated, true, false, (*session).enable},
 }
 
 // preLoginOnly are commands that exist but only before logon.
@@ -123,6 +124,7 @@ type session struct {
 	// origin marks the store changes this session makes (store.WithOrigin).
 	origin uint64
 	bad    int
+	cond   condState // ENABLE, CONDSTORE, QRESYNC (condstore.go)
 }
 
 // Run serves the authenticated session until LOGOUT, a drop, a time-out

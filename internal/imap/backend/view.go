@@ -58,8 +58,10 @@ func (v *view) maxUID() uint32 {
 // update is what a sync found, as untagged responses to send.
 type update struct {
 	expunged []int // sequence numbers, in the order to send them
-	exists   int   // new EXISTS count, or -1 if unchanged
-	flags    []int // sequence numbers whose flags changed
+	// expungedUIDs are their UIDs, in any order (VANISHED, RFC 7162).
+	expungedUIDs []uint32
+	exists       int   // new EXISTS count, or -1 if unchanged
+	flags        []int // sequence numbers whose flags changed
 }
 
 // sync merges the store's current listing into the view. With
@@ -78,6 +80,7 @@ func (v *view) sync(cur []store.Message, mayExpunge bool) update {
 		if !ok {
 			if mayExpunge {
 				u.expunged = append(u.expunged, i+1)
+				u.expungedUIDs = append(u.expungedUIDs, m.UID)
 				delete(v.gone, m.UID)
 				continue
 			}
@@ -171,6 +174,7 @@ func (v *view) settle(flagged []uint32, added int, mayExpunge bool) update {
 		for uid := range v.gone {
 			if q := v.seqOf(uid); q != 0 {
 				u.expunged = append(u.expunged, q)
+				u.expungedUIDs = append(u.expungedUIDs, uid)
 			}
 		}
 		clear(v.gone)

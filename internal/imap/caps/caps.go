@@ -21,6 +21,9 @@ var extensions = []string{
 	"SPECIAL-USE",        // RFC 6154
 	"CREATE-SPECIAL-USE", // RFC 6154 §3
 	"STATUS=SIZE",        // RFC 8438
+	"ENABLE",             // RFC 5161
+	"CONDSTORE",          // RFC 7162 §3.1
+	"QRESYNC",            // RFC 7162 §3.2
 }
 
 // Options say which list to build.

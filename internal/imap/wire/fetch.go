@@ -22,6 +22,7 @@ const (
 	FetchBodyStructure                      // BODYSTRUCTURE
 	FetchUID                                // UID
 	FetchBodySection                        // BODY[section]<partial>, BODY.PEEK[...]
+	FetchModSeq                             // MODSEQ (RFC 7162 §3.1.4)
 )
 
 // String returns the attribute's name; FetchBodySection is "BODY".
@@ -47,6 +48,8 @@ func (a FetchAttr) String() string {
 		return "BODYSTRUCTURE"
 	case FetchUID:
 		return "UID"
+	case FetchModSeq:
+		return "MODSEQ"
 	}
 	return "FetchAttr(" + strconv.Itoa(int(a)) + ")"
 }
@@ -218,6 +221,8 @@ func (p *Parser) fetchAtt() FetchItem {
 		it.Attr = FetchBodyStructure
 	case "UID":
 		it.Attr = FetchUID
+	case "MODSEQ":
+		it.Attr = FetchModSeq
 	case "BODY":
 		it.Attr = FetchBody
 		if p.pos < len(p.s) && p.s[p.pos] == '[' {

@@ -28,6 +28,11 @@ func exercise(t *testing.T, cmd *Command) {
 		func(p *Parser) { p.Flag(); p.Peek(); p.More() },
 		func(p *Parser) { p.ListArgs() },
 		func(p *Parser) { p.Mailbox(); p.CreateParams() },
+		func(p *Parser) { p.Mailbox(); p.SelectParams() },
+		func(p *Parser) { p.SeqSet(); p.FetchItems(); p.FetchModifiers() },
+		func(p *Parser) { p.SeqSet(); p.StoreModifiers(); p.StoreFlags() },
+		func(p *Parser) { p.Capabilities() },
+		func(p *Parser) { p.ModSeq(true) },
 	}
 	for _, h := range helpers {
 		p := NewParser(cmd)
@@ -115,6 +120,7 @@ func FuzzSearchKeys(f *testing.F) {
 		"ALL", "CHARSET UTF-8 SUBJECT {2+}\r\n\xc3\xa9", "OR (FROM a TO b) NOT (SEEN UID 1:*,5)",
 		"HEADER Message-ID \"<x@y>\" SINCE 1-Feb-1994 LARGER 100", "((((ALL))))", "NOT NOT NOT DELETED",
 		"KEYWORD $x UNKEYWORD y SENTON \"2-Mar-2020\" 2:4", "SUBJECT \"a\\\"b\"",
+		"MODSEQ 0", "MODSEQ \"/flags/\\\\draft\" all 620162338", "OR MODSEQ 9223372036854775807 NOT MODSEQ \"/flags/$x\" PRIV 1",
 	} {
 		f.Add(s)
 	}

@@ -60,6 +60,10 @@ const (
 	// Number: a size in octets.
 	SearchLarger  SearchOp = "LARGER"
 	SearchSmaller SearchOp = "SMALLER"
+
+	// ModSeq: a mod-sequence, optionally after an entry name (Field) and
+	// type (Value, upper-cased) (RFC 7162 §3.1.5).
+	SearchModSeq SearchOp = "MODSEQ"
 )
 
 // SearchKey is a node of a parsed search. Which fields are set depends on
@@ -73,6 +77,7 @@ type SearchKey struct {
 	Date   time.Time
 	Number uint32
 	Set    SeqSet
+	ModSeq uint64
 }
 
 // searchArg classifies the keywords by their argument.
@@ -89,7 +94,7 @@ func searchArg(op SearchOp) byte {
 		return 'd'
 	case SearchLarger, SearchSmaller:
 		return 'n'
-	case SearchHeader, SearchNot, SearchOr, SearchUID:
+	case SearchHeader, SearchNot, SearchOr, SearchUID, SearchModSeq:
 		return 'x'
 	}
 	return 0
@@ -190,6 +195,8 @@ func (p *Parser) searchComplex(k *SearchKey, depth int) {
 		k.Keys = []SearchKey{a, p.searchKey(depth + 1)}
 	case SearchUID:
 		k.Set = p.SeqSet()
+	case SearchModSeq:
+		p.searchModSeq(k)
 	default:
 		p.fail("Unknown search key")
 	}
@@ -254,5 +261,7 @@ func (k SearchKey) write(b *strings.Builder) {
 		}
 	case SearchUID:
 		b.WriteString(" " + k.Set.String())
+	case SearchModSeq:
+		writeModSeqKey(b, k)
 	}
 }

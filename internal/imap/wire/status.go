@@ -11,6 +11,8 @@ const (
 	StatusItemUnseen      = "UNSEEN"
 	// StatusItemSize is the folder's total size in octets (RFC 8438).
 	StatusItemSize = "SIZE"
+	// RFC 7162 §3.1.6.
+	StatusItemHighestModSeq = "HIGHESTMODSEQ"
 )
 
 // StatusItems reads STATUS's "(" status-att *(SP status-att) ")" and
@@ -21,7 +23,7 @@ func (p *Parser) StatusItems() []string {
 		a := strings.ToUpper(p.Atom())
 		switch a {
 		case StatusItemMessages, StatusItemRecent, StatusItemUIDNext, StatusItemUIDValidity, StatusItemUnseen,
-			StatusItemSize:
+			StatusItemSize, StatusItemHighestModSeq:
 		default:
 			if p.err == nil {
 				p.fail("Invalid status item")
