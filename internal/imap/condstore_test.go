@@ -1,10 +1,10 @@
 package imap_test
 
 import (
-	"slices"
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
