@@ -109,7 +109,7 @@ func FuzzSearchKeys(f *testing.F) {
 	for _, s := range []string{
 		"ALL", "CHARSET UTF-8 SUBJECT {2+}\r\n\xc3\xa9", "OR (FROM a TO b) NOT (SEEN UID 1:*,5)",
 		"HEADER Message-ID \"<x@y>\" SINCE 1-Feb-1994 LARGER 100", "((((ALL))))", "NOT NOT NOT DELETED",
-		"KEYWORD $x UNKEYWORD y SENTON \"2-Mar-2020\" 2:4", "SUBJECT \"a\\\"b\"",
+		"KEYWORD $x UNKEYWORD y SENTON \"2-Mar-2020\" 2:4", "SUBJECT \"a\\\"b\"", "OR $ UID $", "NOT ($ SEEN)",
 	} {
 		f.Add(s)
 	}
