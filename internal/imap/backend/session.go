@@ -94,6 +94,8 @@ var commands = map[string]command{
 	"STORE":       {selected, false, true, (*session).storeCmd},
 	"COPY":        {selected, true, true, (*session).copyCmd},
 	"MOVE":        {selected, true, true, (*session).move},
+	"SORT":        {selected, false, true, (*session).sort},
+	"THREAD":      {selected, false, true, (*session).thread},
 }
 
 // preLoginOnly are commands that exist but only before logon.
@@ -123,6 +125,8 @@ type session struct {
 	// origin marks the store changes this session makes (store.WithOrigin).
 	origin uint64
 	bad    int
+	// saved is the SEARCHRES result, "$" (RFC 5182).
+	saved savedResult
 }
 
 // Run serves the authenticated session until LOGOUT, a drop, a time-out
