@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"net/mail"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/postern/postern/internal/imap/wire"
 	"github.com/postern/postern/internal/mime"
@@ -42,59 +45,114 @@ type sortKeys struct {
 	refs  []string
 }
 
-// need says which keys to read.
+// need says which keys to read from the structure.
 type need struct {
-	envelope bool // anything from the structure
-	refs     bool
+	date, subject, from, to, cc, dfrom, dto bool
+	refs                                    bool // message id and references
 }
+
+func (n need) any() bool { return n != need{} }
 
 func needsOf(crit []wire.SortCriterion) need {
 	var n need
 	for _, c := range crit {
-		if c.Key != wire.SortArrival && c.Key != wire.SortSize {
-			n.envelope = true
+		switch c.Key {
+		case wire.SortDate:
+			n.date = true
+		case wire.SortSubject:
+			n.subject = true
+		case wire.SortFrom:
+			n.from = true
+		case wire.SortTo:
+			n.to = true
+		case wire.SortCc:
+			n.cc = true
+		case wire.SortDisplayFrom:
+			n.dfrom = true
+		case wire.SortDisplayTo:
+			n.dto = true
 		}
 	}
 	return n
 }
 
 // keysOf reads the sort keys of the messages at seqs, in windows of
-// sortWindow structures read in one store call each (StructureBatcher).
-// Messages expunged meanwhile are left out, with missing set.
+// sortWindow structures read in one store call each (StructureBatcher),
+// by as many workers as there are processors. Messages expunged meanwhile
+// are left out, with missing set.
 func (s *session) keysOf(ctx context.Context, seqs []int, n need) (out []sortKeys, missing bool, err error) {
-	out = make([]sortKeys, 0, len(seqs))
-	for len(seqs) > 0 {
-		window := seqs[:min(len(seqs), sortWindow)]
-		seqs = seqs[len(window):]
-		var kept map[uint32][]byte
-		if n.envelope {
-			kept = s.structuresOf(ctx, window)
-		}
-		for _, q := range window {
-			m := s.view.msgs[q-1]
-			k := sortKeys{seq: q, arrival: m.InternalDate.Unix(), size: m.Size}
-			k.date = k.arrival
-			if n.envelope {
-				f := &fetcher{s: s, ctx: ctx, m: m, kept: kept[m.UID]}
-				p, err := f.structure()
-				if err == nil {
-					err = k.fill(f, p, n)
-				}
-				f.close()
-				switch {
-				case errors.Is(err, store.ErrDamaged):
-					s.logDamaged(m.UID, err) // sorts with empty keys
-				case errors.Is(err, store.ErrExpunged), errors.Is(err, store.ErrNotFound):
-					missing = true
-					continue
-				case err != nil:
-					return nil, false, err
+	all := make([]sortKeys, len(seqs))
+	gone := make([]bool, len(seqs))
+	var mu sync.Mutex
+	var firstErr error
+	work := make(chan int)
+	var wg sync.WaitGroup
+	workers := 1
+	if n.any() && len(seqs) > sortWindow {
+		workers = min(runtime.GOMAXPROCS(0), 4, (len(seqs)+sortWindow-1)/sortWindow)
+	}
+	for range workers {
+		wg.Go(func() {
+			for start := range work {
+				window := seqs[start:min(len(seqs), start+sortWindow)]
+				if err := s.keysWindow(ctx, window, n, all[start:], gone[start:]); err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
 				}
 			}
-			out = append(out, k)
+		})
+	}
+	for start := 0; start < len(seqs); start += sortWindow {
+		work <- start
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, false, firstErr
+	}
+	out = all[:0]
+	for i := range all {
+		if gone[i] {
+			missing = true
+			continue
 		}
+		out = append(out, all[i])
 	}
 	return out, missing, nil
+}
+
+// keysWindow reads the keys of the messages at window into keys, marking
+// those expunged in gone.
+func (s *session) keysWindow(ctx context.Context, window []int, n need, keys []sortKeys, gone []bool) error {
+	var kept map[uint32][]byte
+	if n.any() {
+		kept = s.structuresOf(ctx, window)
+	}
+	for i, q := range window {
+		m := s.view.msgs[q-1]
+		k := &keys[i]
+		*k = sortKeys{seq: q, arrival: m.InternalDate.Unix(), size: m.Size}
+		k.date = k.arrival
+		if !n.any() {
+			continue
+		}
+		f := &fetcher{s: s, ctx: ctx, m: m, kept: kept[m.UID]}
+		p, err := f.structure()
+		if err == nil {
+			err = k.fill(f, p, n)
+		}
+		f.close()
+		switch {
+		case errors.Is(err, store.ErrDamaged):
+			s.logDamaged(m.UID, err) // sorts with empty keys
+		case errors.Is(err, store.ErrExpunged), errors.Is(err, store.ErrNotFound):
+			gone[i] = true
+		case err != nil:
+			return err
+		}
+	}
+	return nil
 }
 
 // fill sets the keys drawn from the structure p.
@@ -103,21 +161,29 @@ func (k *sortKeys) fill(f *fetcher, p *mime.Part, n need) error {
 	if e == nil {
 		return nil
 	}
-	if t, err := mail.ParseDate(e.Date); err == nil {
-		k.date = t.Unix()
+	if n.date {
+		if t, ok := sentDate(e.Date); ok {
+			k.date = t
+		}
 	}
-	k.subject, k.reply = baseSubject(e.Subject)
-	k.from, k.dfrom = addrKeys(e.From)
-	k.to, k.dto = addrKeys(e.To)
-	k.cc, _ = addrKeys(e.Cc)
+	if n.subject {
+		k.subject, k.reply = baseSubject(e.Subject)
+	}
+	if n.from || n.dfrom {
+		k.from, k.dfrom = addrKeys(e.From)
+	}
+	if n.to || n.dto {
+		k.to, k.dto = addrKeys(e.To)
+	}
+	if n.cc {
+		k.cc, _ = addrKeys(e.Cc)
+	}
 	if !n.refs {
 		return nil
 	}
 	k.msgID = firstID(e.MessageID)
-	var raw []byte
-	if p.HasHeader() && p.HeaderStart == 0 {
-		raw, _ = mime.HeaderFields(bytes.NewReader(p.Header), p, []string{"References"}, false)
-	} else {
+	raw := p.Header
+	if !p.HasHeader() || p.HeaderStart != 0 {
 		// A header too big to be kept: read it from the message.
 		body, err := f.open()
 		if err != nil {
@@ -127,13 +193,39 @@ func (k *sortKeys) fill(f *fetcher, p *mime.Part, n need) error {
 			return err
 		}
 	}
-	for _, v := range mime.HeaderValues(raw) {
-		k.refs = append(k.refs, msgIDs(v)...)
-	}
+	k.refs = referencesOf(raw)
 	if len(k.refs) == 0 {
 		if id := firstID(e.InReplyTo); id != "" {
 			k.refs = []string{id}
 		}
+	}
+	return nil
+}
+
+// referencesOf returns the message identifiers of the first References
+// field of a raw header block, read in place: identifiers are not
+// encoded, so nothing is decoded.
+func referencesOf(raw []byte) []string {
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i+1], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		if len(line) < 11 || !strings.EqualFold(string(line[:11]), "references:") {
+			continue
+		}
+		v := line[11:]
+		for len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') { // continuation lines
+			i := bytes.IndexByte(raw, '\n')
+			if i < 0 {
+				i = len(raw) - 1
+			}
+			v = append(v[:len(v):len(v)], raw[:i+1]...)
+			raw = raw[i+1:]
+		}
+		return msgIDs(string(v))
 	}
 	return nil
 }
@@ -368,10 +460,14 @@ func (s *session) sort(ctx context.Context, cmd *wire.Command, args *wire.Parser
 		s.failedSave(ret)
 		return s.storeReply("SORT", err), nil
 	}
-	slices.SortFunc(keys, func(a, b sortKeys) int { return compareKeys(&a, &b, crit) })
+	order := make([]int32, len(keys))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return compareKeys(&keys[a], &keys[b], crit) })
 	seqs = seqs[:0]
-	for _, k := range keys {
-		seqs = append(seqs, k.seq)
+	for _, i := range order {
+		seqs = append(seqs, keys[i].seq)
 	}
 	if esort {
 		s.esearch(cmd, ret, seqs, true)
@@ -388,4 +484,82 @@ func (s *session) sort(ctx context.Context, cmd *wire.Command, args *wire.Parser
 		return okCode("EXPUNGEISSUED", "Some messages were expunged; SORT completed."), nil
 	}
 	return ok("SORT completed."), nil
+}
+
+// sentDate parses a Date field's value to Unix seconds: the common RFC
+// 5322 form ("[Day, ] D Mon YYYY HH:MM[:SS] +ZZZZ") directly, which is
+// most of a folder, anything else by net/mail.
+func sentDate(v string) (int64, bool) {
+	if t, ok := quickDate(v); ok {
+		return t, true
+	}
+	t, err := mail.ParseDate(v)
+	if err != nil {
+		return 0, false
+	}
+	return t.Unix(), true
+}
+
+var months = [...]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+func quickDate(v string) (int64, bool) {
+	f := strings.Fields(v)
+	if len(f) > 0 && strings.HasSuffix(f[0], ",") {
+		f = f[1:]
+	}
+	if len(f) < 5 || len(f) > 6 || len(f) == 6 && !strings.HasPrefix(f[5], "(") {
+		return 0, false
+	}
+	num := func(s string, lo, hi int) (int, bool) {
+		if s == "" || len(s) > 4 {
+			return 0, false
+		}
+		n := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(s[i]-'0')
+		}
+		return n, n >= lo && n <= hi
+	}
+	day, ok1 := num(f[0], 1, 31)
+	mon := -1
+	for i, m := range months {
+		if strings.EqualFold(f[1], m) {
+			mon = i
+		}
+	}
+	year, ok2 := num(f[2], 1900, 9999)
+	if !ok1 || !ok2 || mon < 0 || len(f[2]) != 4 {
+		return 0, false
+	}
+	hms := strings.Split(f[3], ":")
+	if len(hms) < 2 || len(hms) > 3 {
+		return 0, false
+	}
+	hh, ok1 := num(hms[0], 0, 23)
+	mm, ok2 := num(hms[1], 0, 59)
+	ss, ok3 := 0, true
+	if len(hms) == 3 {
+		ss, ok3 = num(hms[2], 0, 60)
+	}
+	z := f[4]
+	if !ok1 || !ok2 || !ok3 || len(z) != 5 || (z[0] != '+' && z[0] != '-') {
+		return 0, false
+	}
+	zh, ok1 := num(z[1:3], 0, 99)
+	zm, ok2 := num(z[3:5], 0, 59)
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	off := int64(zh*3600 + zm*60)
+	if z[0] == '-' {
+		off = -off
+	}
+	t := time.Date(year, time.Month(mon+1), day, hh, mm, ss, 0, time.UTC)
+	if t.Day() != day {
+		return 0, false // 31 Feb: net/mail decides
+	}
+	return t.Unix() - off, true
 }

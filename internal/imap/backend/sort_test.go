@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"net/mail"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,5 +144,29 @@ func TestOrderedSubject(t *testing.T) {
 	got := render(orderedSubject(keys("|b", "|Re: a", "|a", "|Fwd: b", "|c")))
 	if got != "(1 4)(2 3)(5)" {
 		t.Errorf("%s", got)
+	}
+}
+
+func TestSentDate(t *testing.T) {
+	for _, v := range []string{
+		"Sat, 3 Jan 2026 10:00:00 +0000", "3 Jan 2026 10:00 -0130", "Mon, 05 jan 2026 23:59:60 +1400",
+		"Sun, 4 Jan 2026 10:00:00 -0100 (CET)", "Tue, 29 Feb 2028 00:00:00 +0000", "Fri, 30 Feb 2026 00:00:00 +0000",
+		"Sat, 3 Jan 26 10:00:00 GMT", "garbage", "", "3 Jan 2026 10:00:00 EST",
+	} {
+		want, werr := mail.ParseDate(v)
+		got, ok := sentDate(v)
+		if ok != (werr == nil) || ok && got != want.Unix() {
+			t.Errorf("%q: %d %v, want %v %v", v, got, ok, want, werr)
+		}
+	}
+}
+
+func TestReferencesOf(t *testing.T) {
+	raw := []byte("Subject: x\r\nX-References: <no@x>\r\nreferences: <a@x>\r\n\t<b@x> <c@x>\r\n <d@x>\r\nReferences: <later@x>\r\n\r\n")
+	if got := strings.Join(referencesOf(raw), " "); got != "a@x b@x c@x d@x" {
+		t.Errorf("%q", got)
+	}
+	if got := referencesOf([]byte("References: <a@x> <b@x")); len(got) != 1 || got[0] != "a@x" {
+		t.Errorf("%q", got)
 	}
 }

@@ -74,7 +74,7 @@ func (s *session) thread(ctx context.Context, cmd *wire.Command, args *wire.Pars
 	if failed != nil {
 		return reply{status: failed.status, code: failed.code, text: strings.Replace(failed.text, "SEARCH", "THREAD", 1)}, nil
 	}
-	keys, gone, err := s.keysOf(ctx, seqs, need{envelope: true, refs: alg == threadReferences})
+	keys, gone, err := s.keysOf(ctx, seqs, need{date: true, subject: true, refs: alg == threadReferences})
 	if err != nil {
 		return s.storeReply("THREAD", err), nil
 	}
