@@ -169,3 +169,7 @@ func (s *session) esearch(cmd *wire.Command, ret []string, seqs []int, sorted bo
 	}
 	s.c.WriteString(b.String() + "\r\n")
 }
+
+// sortSearchCaps are the search, sort and thread extensions, advertised
+// after logon.
+const sortSearchCaps = "ESEARCH SEARCHRES SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES"

@@ -9,7 +9,7 @@ import (
 
 // capabilities after logon: Exchange's list (spec §4.2) less the login
 // part.
-const capabilities = "IMAP4 IMAP4rev1 AUTH=PLAIN SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
+const capabilities = "IMAP4 IMAP4rev1 AUTH=PLAIN SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+ " + sortSearchCaps
 
 func (s *session) capability(_ context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
 	if args.End(); args.Err() != nil {
