@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,17 +40,23 @@ func BenchmarkSortThreadBigFolder(b *testing.B) {
 		"THREAD ORDEREDSUBJECT UTF-8 ALL", "THREAD REFERENCES UTF-8 ALL", "SEARCH RETURN (COUNT) ALL",
 	} {
 		b.Run(fmt.Sprintf("msgs=%d/%s", n, strings.ReplaceAll(cmd, " ", "_")), func(b *testing.B) {
-			var grew uint64
+			var grew, peak uint64
 			var used time.Duration
 			for b.Loop() {
 				var m0, m1 runtime.MemStats
+				runtime.GC()
 				runtime.ReadMemStats(&m0)
+				stop := watchHeap(m0.HeapAlloc, &peak)
 				t0 := processCPU()
 				c.run(b, "s "+cmd)
 				used += processCPU() - t0
+				stop()
 				runtime.ReadMemStats(&m1)
 				grew += m1.TotalAlloc - m0.TotalAlloc
 			}
+			// The largest heap growth seen (sampled every 2 ms) while a
+			// command ran: what it holds at once.
+			b.ReportMetric(float64(peak)/float64(n), "peak-heap-B/msg")
 			// CPU time of the whole process (server and client), which
 			// other work on the machine does not inflate as it does the
 			// wall time.
@@ -133,4 +140,27 @@ func processCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// watchHeap samples the live heap until stopped, keeping in *peak the
+// largest growth over base.
+func watchHeap(base uint64, peak *uint64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		for {
+			metrics.Read(samples)
+			if v := samples[0].Value.Uint64(); v > base && v-base > *peak {
+				*peak = v - base
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
