@@ -227,7 +227,7 @@ func knownCommand(name string) bool {
 	switch name {
 	case "SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "LIST", "LSUB",
 		"STATUS", "APPEND", "CHECK", "CLOSE", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE",
-		"UID", "IDLE", "NAMESPACE", "UNSELECT", "ENABLE", "GETQUOTAROOT":
+		"UID", "IDLE", "NAMESPACE", "UNSELECT", "ENABLE", "GETQUOTAROOT", "SORT", "THREAD":
 		return true
 	}
 	return false

@@ -51,7 +51,7 @@ func TestCapabilityExtensions(t *testing.T) {
 	t.Parallel()
 	s := setup(t, testkit.Options{}, 0)
 	want := "* CAPABILITY IMAP4 IMAP4rev1 AUTH=PLAIN SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+ " +
-		"LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC"
+		"LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES"
 	c := testkit.Dial(t, s.IMAPS, s.ClientTLS("localhost"))
 	c.Expect(greeting)
 	c.Cmd("a CAPABILITY", want)
@@ -270,7 +270,7 @@ func TestExchangeCapabilitiesToggle(t *testing.T) {
 		c.Expect("c OK CAPABILITY completed.")
 		return pre, post
 	}
-	if pre, post := caps(); !strings.HasSuffix(pre, " STATUS=SIZE ENABLE CONDSTORE QRESYNC") || pre != post {
+	if pre, post := caps(); !strings.HasSuffix(pre, " STATUS=SIZE ENABLE CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES") || pre != post {
 		t.Errorf("default: %q / %q", pre, post)
 	}
 	s.SetImap(map[string]string{"AdvertiseExchangeCapabilitiesOnly": "$true"})

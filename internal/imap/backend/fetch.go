@@ -15,7 +15,7 @@ import (
 // BODYSTRUCTURE come from the structure the store kept at delivery; body
 // sections stream from the message file by offset.
 func (s *session) fetch(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
-	set := args.SeqSet()
+	set := s.seqSetArg(args, cmd.UID)
 	items := args.FetchItems()
 	mods := args.FetchModifiers()
 	if args.End(); args.Err() != nil {

@@ -51,7 +51,7 @@ func (s *session) uidsOf(seqs []int) []uint32 {
 
 // storeCmd runs STORE and UID STORE (RFC 3501 §6.4.6).
 func (s *session) storeCmd(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
-	set := args.SeqSet()
+	set := s.seqSetArg(args, cmd.UID)
 	mods := args.StoreModifiers()
 	sf := args.StoreFlags()
 	if args.End(); args.Err() != nil {
@@ -123,7 +123,7 @@ func (s *session) move(ctx context.Context, cmd *wire.Command, args *wire.Parser
 }
 
 func (s *session) transfer(ctx context.Context, cmd *wire.Command, args *wire.Parser, move bool) (reply, error) {
-	set := args.SeqSet()
+	set := s.seqSetArg(args, cmd.UID)
 	dest := cleanName(args.Mailbox())
 	if args.End(); args.Err() != nil {
 		return argReply(cmd.Name, args.Err()), nil

@@ -21,29 +21,74 @@ import (
 // the cached structure and the message bytes. Only UTF-8 and US-ASCII are
 // accepted as CHARSET.
 func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Parser) (reply, error) {
+	ret, esearch := args.SearchReturn()
+	if esearch && !s.advertises("ESEARCH") {
+		return bad(textArgError), nil
+	}
 	charset := args.SearchCharset()
 	key := args.SearchKeys()
 	if args.End(); args.Err() != nil {
+		s.failedSave(ret)
 		return bad(textArgError), nil
 	}
-	if charset != "" && !strings.EqualFold(charset, "UTF-8") && !strings.EqualFold(charset, "US-ASCII") {
-		return reply{status: wire.StatusNO, code: "BADCHARSET (UTF-8 US-ASCII)", text: "SEARCH failed: unsupported charset."}, nil
+	if r, failed := checkCharset("SEARCH", charset); failed {
+		s.failedSave(ret)
+		return r, nil
 	}
-	filters, err := s.textFilters(ctx, key)
-	if err != nil {
-		return s.storeReply("SEARCH", err), nil
+	seqs, missing, failed := s.matching(ctx, key)
+	if failed != nil {
+		s.failedSave(ret)
+		return *failed, nil
 	}
-	var hits []string
-	withModSeq, top := hasModSeqKey(key), uint64(0) // "(MODSEQ top)" ends the result
+	withModSeq := hasModSeqKey(key) // "(MODSEQ top)" ends the result (RFC 7162 §3.1.5)
 	if withModSeq {
 		s.cond.condstore = true
+	}
+	if esearch {
+		s.esearch(cmd, ret, seqs, false)
+	} else {
+		var b strings.Builder
+		b.WriteString("* SEARCH")
+		var top uint64
+		for _, q := range seqs {
+			b.WriteByte(' ')
+			b.WriteString(strconv.FormatUint(uint64(s.number(q, cmd.UID)), 10))
+			top = max(top, s.view.msgs[q-1].ModSeq)
+		}
+		if withModSeq && len(seqs) > 0 {
+			b.WriteString(" (MODSEQ " + strconv.FormatUint(top, 10) + ")")
+		}
+		s.c.WriteString(b.String() + "\r\n")
+	}
+	if missing {
+		return okCode("EXPUNGEISSUED", "Some messages were expunged; SEARCH completed."), nil
+	}
+	return ok("SEARCH completed."), nil
+}
+
+// checkCharset accepts UTF-8 and US-ASCII (and no charset); others are
+// NO [BADCHARSET].
+func checkCharset(verb, charset string) (reply, bool) {
+	if charset != "" && !strings.EqualFold(charset, "UTF-8") && !strings.EqualFold(charset, "US-ASCII") {
+		return reply{status: wire.StatusNO, code: "BADCHARSET (UTF-8 US-ASCII)", text: verb + " failed: unsupported charset."}, true
+	}
+	return reply{}, false
+}
+
+// matching returns the sequence numbers of the view's messages that match
+// key, ascending; missing says some were expunged meanwhile (answered OK
+// [EXPUNGEISSUED]); failed is the reply when the store failed.
+func (s *session) matching(ctx context.Context, key wire.SearchKey) (seqs []int, missing bool, failed *reply) {
+	filters, err := s.textFilters(ctx, key)
+	if err != nil {
+		r := s.storeReply("SEARCH", err)
+		return nil, false, &r
 	}
 	// missing: a message of the view was expunged by another session, as
 	// a ghost not yet announced or found gone while a key read it. The
 	// search answers for the others, with OK [EXPUNGEISSUED] (RFC 5530),
 	// as FETCH does; the expunged ones match nothing (RFC 2180 §4.1.3
 	// allows either).
-	missing := false
 	preload := readsStructures(key, filters)
 	var kept map[uint32][]byte
 	for i, m := range s.view.msgs {
@@ -73,29 +118,14 @@ func (s *session) search(ctx context.Context, cmd *wire.Command, args *wire.Pars
 			continue
 		}
 		if mc.err != nil {
-			return s.storeReply("SEARCH", mc.err), nil
+			r := s.storeReply("SEARCH", mc.err)
+			return nil, false, &r
 		}
 		if match {
-			n := uint64(seq)
-			if cmd.UID {
-				n = uint64(m.UID)
-			}
-			hits = append(hits, strconv.FormatUint(n, 10))
-			top = max(top, m.ModSeq)
+			seqs = append(seqs, seq)
 		}
 	}
-	line := "* SEARCH"
-	if len(hits) > 0 {
-		line += " " + strings.Join(hits, " ")
-		if withModSeq {
-			line += " (MODSEQ " + strconv.FormatUint(top, 10) + ")"
-		}
-	}
-	s.c.WriteString(line + "\r\n")
-	if missing {
-		return okCode("EXPUNGEISSUED", "Some messages were expunged; SEARCH completed."), nil
-	}
-	return ok("SEARCH completed."), nil
+	return seqs, missing, nil
 }
 
 // matchCtx evaluates a search key against one message, opening its
@@ -157,6 +187,8 @@ func (mc *matchCtx) match(k wire.SearchKey) bool {
 		return k.Set.Contains(uint32(mc.seq), uint32(mc.s.view.exists()))
 	case wire.SearchUID:
 		return k.Set.Contains(m.UID, mc.s.view.maxUID())
+	case wire.SearchSaved:
+		return mc.s.saved.has(mc.s.view, m.UID)
 	case wire.SearchLarger:
 		return m.Size > int64(k.Number)
 	case wire.SearchSmaller:

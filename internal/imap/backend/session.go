@@ -95,6 +95,8 @@ var commands = map[string]command{
 	"COPY":        {selected, true, true, (*session).copyCmd},
 	"MOVE":        {selected, true, true, (*session).move},
 	"ENABLE":      {authenticated, true, false, (*session).enable},
+	"SORT":        {selected, false, true, (*session).sort},
+	"THREAD":      {selected, false, true, (*session).thread},
 }
 
 // preLoginOnly are commands that exist but only before logon.
@@ -125,6 +127,8 @@ type session struct {
 	origin uint64
 	bad    int
 	cond   condState // ENABLE, CONDSTORE, QRESYNC (condstore.go)
+	// saved is the SEARCHRES result, "$" (RFC 5182).
+	saved savedResult
 }
 
 // Run serves the authenticated session until LOGOUT, a drop, a time-out

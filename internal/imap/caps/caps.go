@@ -24,6 +24,13 @@ var extensions = []string{
 	"ENABLE",             // RFC 5161
 	"CONDSTORE",          // RFC 7162 §3.1
 	"QRESYNC",            // RFC 7162 §3.2
+	"ESEARCH",            // RFC 4731
+	"SEARCHRES",          // RFC 5182
+	"SORT",               // RFC 5256
+	"SORT=DISPLAY",       // RFC 5957
+	"ESORT",              // RFC 5267
+	"THREAD=ORDEREDSUBJECT",
+	"THREAD=REFERENCES", // RFC 5256
 }
 
 // Options say which list to build.

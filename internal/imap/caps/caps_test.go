@@ -9,7 +9,7 @@ func TestList(t *testing.T) {
 		t.Errorf("Exchange only: %q", got)
 	}
 	all := String(Options{Login: []string{"AUTH=PLAIN"}})
-	if want := exch + " LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC"; all != want {
+	if want := exch + " LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE STATUS=SIZE ENABLE CONDSTORE QRESYNC ESEARCH SEARCHRES SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES"; all != want {
 		t.Errorf("default: %q", all)
 	}
 	if got := String(Options{Login: []string{"LOGINDISABLED", "STARTTLS"}, ExchangeOnly: true}); got != "IMAP4 IMAP4rev1 LOGINDISABLED STARTTLS SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+" {

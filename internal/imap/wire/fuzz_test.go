@@ -121,6 +121,7 @@ func FuzzSearchKeys(f *testing.F) {
 		"HEADER Message-ID \"<x@y>\" SINCE 1-Feb-1994 LARGER 100", "((((ALL))))", "NOT NOT NOT DELETED",
 		"KEYWORD $x UNKEYWORD y SENTON \"2-Mar-2020\" 2:4", "SUBJECT \"a\\\"b\"",
 		"MODSEQ 0", "MODSEQ \"/flags/\\\\draft\" all 620162338", "OR MODSEQ 9223372036854775807 NOT MODSEQ \"/flags/$x\" PRIV 1",
+		"KEYWORD $x UNKEYWORD y SENTON \"2-Mar-2020\" 2:4", "SUBJECT \"a\\\"b\"", "OR $ UID $", "NOT ($ SEEN)",
 	} {
 		f.Add(s)
 	}

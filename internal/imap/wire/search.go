@@ -18,6 +18,8 @@ const (
 	SearchOr  SearchOp = "OR"  // Keys: exactly two
 	SearchNot SearchOp = "NOT" // Keys: exactly one
 	SearchUID SearchOp = "UID" // Set: UIDs
+	// SearchSaved is "$" or "UID $": the saved search result (RFC 5182).
+	SearchSaved SearchOp = "$"
 
 	// No argument.
 	SearchAll        SearchOp = "ALL"
@@ -161,6 +163,9 @@ func (p *Parser) searchKey(depth int) SearchKey {
 		return p.searchGroup(depth)
 	case isDigit(c) || c == '*':
 		return SearchKey{Op: SearchSeq, Set: p.SeqSet()}
+	case c == '$':
+		p.SeqSetOrSaved()
+		return SearchKey{Op: SearchSaved}
 	}
 	k.Op = SearchOp(strings.ToUpper(p.Atom()))
 	switch searchArg(k.Op) {
@@ -194,6 +199,11 @@ func (p *Parser) searchComplex(k *SearchKey, depth int) {
 		a := p.searchKey(depth + 1)
 		k.Keys = []SearchKey{a, p.searchKey(depth + 1)}
 	case SearchUID:
+		if p.Peek() == '$' {
+			p.SeqSetOrSaved()
+			k.Op = SearchSaved
+			return
+		}
 		k.Set = p.SeqSet()
 	case SearchModSeq:
 		p.searchModSeq(k)
