@@ -169,4 +169,3 @@ func (s *session) esearch(cmd *wire.Command, ret []string, seqs []int, sorted bo
 	}
 	s.c.WriteString(b.String() + "\r\n")
 }
-
