@@ -38,8 +38,14 @@ func startCluster(t *testing.T, n int) []*clusterServer {
 // addresses of their own, as the services listen on fixed ports.
 func startClusterAt(t *testing.T, n, first int) []*clusterServer {
 	t.Helper()
+	return startClusterOn(t, pgtest.URL(t), n, first)
+}
+
+// startClusterOn is startClusterAt on the PostgreSQL database url.
+func startClusterOn(t *testing.T, url string, n, first int) []*clusterServer {
+	t.Helper()
 	urlFile := filepath.Join(t.TempDir(), "directory-url")
-	if err := os.WriteFile(urlFile, []byte(pgtest.URL(t)+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(urlFile, []byte(url+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var out []*clusterServer
