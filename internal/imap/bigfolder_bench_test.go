@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,6 +54,26 @@ func benchBigFolder(b *testing.B, n int) {
 		return "-FLAGS"
 	}
 
+	b.Run("select", func(b *testing.B) {
+		for range b.N {
+			c.run(b, "b SELECT INBOX")
+		}
+	})
+	// What a second session with the folder selected holds: the heap
+	// after it selected, less before, per message (the session's view:
+	// UIDs, flags, mod-sequences).
+	b.Run("session-memory", func(b *testing.B) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		o := dialBench(b, s.IMAPS, s.ClientTLS("localhost"))
+		o.run(b, "a LOGIN alice@mail.test secret1")
+		o.run(b, "b SELECT INBOX")
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(n), "heap-B/msg")
+		o.run(b, "z LOGOUT")
+	})
 	b.Run("noop-after-append", func(b *testing.B) {
 		for range b.N {
 			b.StopTimer()
