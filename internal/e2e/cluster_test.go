@@ -57,6 +57,14 @@ func startClusterOn(t *testing.T, url string, n, first int) []*clusterServer {
 		for _, svc := range []string{"imap4-backend", "imap4", "pop3-backend", "pop3"} {
 			s.cli("", "service", "start", svc)
 		}
+		// A server built with -race (GOFLAGS=-race) reports races in its
+		// log: any is a failure.
+		t.Cleanup(func() {
+			s.stop()
+			if l := s.log.String(); strings.Contains(l, "DATA RACE") || strings.Contains(l, "panic:") {
+				t.Errorf("%s:\n%s", s.name, l)
+			}
+		})
 		out = append(out, s)
 	}
 	return out
