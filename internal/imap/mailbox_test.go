@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postern/postern/internal/imap/caps"
 	"github.com/postern/postern/internal/testkit"
 )
 
@@ -78,6 +79,8 @@ func TestAppend(t *testing.T) {
 	c.Cmd("b APPEND INBOX {"+strconv.Itoa(len(msg))+"+}\r\n"+msg, "b OK [APPENDUID *")
 	// Too big: refused before the continuation (spec issue: NO before any +).
 	c.Cmd("c APPEND INBOX {99999999999}", "c NO [TOOBIG]*")
+	// APPENDLIMIT (RFC 7889) is the limit: one octet more is refused.
+	c.Cmd("c2 APPEND INBOX {"+strconv.Itoa(caps.AppendLimit+1)+"}", "c2 NO [TOOBIG]*")
 	c.Cmd("d APPEND Nowhere {5}", "d NO [TRYCREATE]*")
 	c.Cmd("e NOOP", "e OK NOOP completed.")
 	c.Send("f STATUS Drafts (MESSAGES UNSEEN UIDNEXT)\r\n")

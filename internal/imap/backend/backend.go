@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/postern/postern/internal/imap/caps"
 	"github.com/postern/postern/internal/protolog"
 	"github.com/postern/postern/internal/proxy"
 	"github.com/postern/postern/internal/store"
@@ -61,7 +62,7 @@ func New(o Options) *Backend {
 		o.Logger = slog.Default()
 	}
 	if o.MaxAppend <= 0 {
-		o.MaxAppend = 36 << 20
+		o.MaxAppend = caps.AppendLimit
 	}
 	return &Backend{o: o, sessions: proxy.NewTracker()}
 }

@@ -9,7 +9,10 @@
 // once the extension is complete.
 package caps
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // exchange is Exchange's list after the login part, in its order.
 var exchange = []string{"SASL-IR", "UIDPLUS", "MOVE", "ID", "UNSELECT", "CHILDREN", "IDLE", "NAMESPACE", "LITERAL+"}
@@ -31,7 +34,13 @@ var extensions = []string{
 	"ESORT",              // RFC 5267
 	"THREAD=ORDEREDSUBJECT",
 	"THREAD=REFERENCES", // RFC 5256
+	"APPENDLIMIT=" + strconv.Itoa(AppendLimit), // RFC 7889: one limit for every mailbox
 }
+
+// AppendLimit is the largest message APPEND stores, in octets (the
+// backend's default MaxAppend); a larger one is refused with NO [TOOBIG]
+// before its literal is sent.
+const AppendLimit = 36 << 20
 
 // Options say which list to build.
 type Options struct {
